@@ -1,0 +1,71 @@
+//! The API's endpoints: their paths, and what to tell the user when one answers 403 or 404.
+
+use crate::ids::{Id, IdKind};
+
+/// One endpoint of the Hotjar API, with the ids that address it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    Token,
+    Surveys { site: Id },
+    Survey { site: Id, survey: Id },
+    Responses { site: Id, survey: Id },
+}
+
+impl Endpoint {
+    pub fn path(&self) -> String {
+        match self {
+            Endpoint::Token => "/v1/oauth/token".to_string(),
+            Endpoint::Surveys { site } => format!("/v1/sites/{site}/surveys"),
+            Endpoint::Survey { site, survey } => format!("/v1/sites/{site}/surveys/{survey}"),
+            Endpoint::Responses { site, survey } => {
+                format!("/v1/sites/{site}/surveys/{survey}/responses")
+            }
+        }
+    }
+
+    /// What was being fetched, for the start of an error message.
+    pub fn describe(&self) -> String {
+        match self {
+            Endpoint::Token => "Exchanging the API key for an access token".to_string(),
+            Endpoint::Surveys { site } => format!("Listing the surveys of site {site}"),
+            Endpoint::Survey { site, survey } => format!("Fetching survey {survey} of site {site}"),
+            Endpoint::Responses { site, survey } => {
+                format!("Fetching the responses of survey {survey} of site {site}")
+            }
+        }
+    }
+
+    /// The advice for a 404.
+    pub fn not_found_hint(&self) -> String {
+        match self {
+            Endpoint::Token => "The token endpoint does not exist at this base_url; check that \
+                 base_url points at the Hotjar API (https://api.hotjar.io)."
+                .to_string(),
+            Endpoint::Surveys { site } => format!(
+                "Site {site} was not found. {}",
+                IdKind::Site.where_to_find()
+            ),
+            Endpoint::Survey { site, survey } | Endpoint::Responses { site, survey } => format!(
+                "Survey {survey} was not found on site {site}: either the survey id is wrong \
+                 (list_surveys() shows the surveys of a site) or the site id is. {}",
+                IdKind::Site.where_to_find()
+            ),
+        }
+    }
+
+    /// The advice for a 403.
+    pub fn forbidden_hint(&self) -> String {
+        let site = match self {
+            Endpoint::Token => return "The API key is not allowed to get a token.".to_string(),
+            Endpoint::Surveys { site }
+            | Endpoint::Survey { site, .. }
+            | Endpoint::Responses { site, .. } => site,
+        };
+        format!(
+            "This API key may not read the surveys of site {site}. Exporting survey responses \
+             needs a Hotjar Ask Scale plan (user lookup and deletion need Observe Scale or Ask \
+             Scale), an API key whose scope includes surveys, and site {site} must belong to the \
+             organization the key was created for."
+        )
+    }
+}

@@ -1,0 +1,396 @@
+//! Sending requests: the access token, the rate limiter, retries with backoff, and the mapping
+//! of every failure to an [`Error`] a user can act on. Everything above this module deals in
+//! JSON values and never sees an HTTP status.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::{Response, StatusCode};
+use serde_json::Value;
+use url::Url;
+
+use crate::auth::{Token, TokenCache, TokenResponse};
+use crate::config::ValidConfig;
+use crate::endpoint::Endpoint;
+use crate::error::{server_message, Error, ErrorKind, Result};
+use crate::rate_limit::RateLimiter;
+use crate::retry::{self, RetryPolicy};
+
+const USER_AGENT: &str = concat!("hotjar-client/", env!("CARGO_PKG_VERSION"));
+
+/// Counters of what a client has sent, for summaries and tests.
+#[derive(Debug, Default)]
+pub struct TransportStats {
+    pub requests: AtomicU64,
+    pub retries: AtomicU64,
+    pub token_requests: AtomicU64,
+}
+
+#[derive(Debug)]
+pub struct Transport {
+    http: reqwest::Client,
+    config: ValidConfig,
+    tokens: TokenCache,
+    limiter: Option<RateLimiter>,
+    policy: RetryPolicy,
+    pub stats: TransportStats,
+}
+
+impl Transport {
+    pub(crate) fn new(config: ValidConfig) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(15)))
+            // The API never redirects; following one could carry the request to another host.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Transport,
+                    format!("Could not set up the HTTP client: {}", error_chain(&e)),
+                )
+            })?;
+        let policy = RetryPolicy {
+            max_retries: config.max_retries,
+            initial: config.retry_backoff,
+            max: config.max_backoff,
+            max_retry_after: config.max_retry_after,
+        };
+        Ok(Self {
+            http,
+            limiter: config.requests_per_minute.map(RateLimiter::per_minute),
+            tokens: TokenCache::default(),
+            policy,
+            config,
+            stats: TransportStats::default(),
+        })
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.config.base_url
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.config.client_id
+    }
+
+    fn url(&self, endpoint: &Endpoint) -> Url {
+        let mut url = self.config.base_url.clone();
+        let prefix = url.path().trim_end_matches('/').to_string();
+        url.set_path(&format!("{prefix}{}", endpoint.path()));
+        url
+    }
+
+    /// The current access token, exchanging the credentials when there is none or it is about
+    /// to expire.
+    pub async fn token(&self) -> Result<Token> {
+        self.tokens.get(|| self.request_token()).await
+    }
+
+    /// Always exchanges the credentials, even when a token is cached.
+    pub async fn fresh_token(&self) -> Result<Token> {
+        self.tokens.clear().await;
+        self.token().await
+    }
+
+    /// GET a JSON body, retrying what is worth retrying.
+    pub async fn get_json(&self, endpoint: &Endpoint, query: &[(&str, &str)]) -> Result<Value> {
+        let url = self.url(endpoint);
+        self.with_retries(|| self.get_once(endpoint, &url, query))
+            .await
+    }
+
+    async fn get_once(
+        &self,
+        endpoint: &Endpoint,
+        url: &Url,
+        query: &[(&str, &str)],
+    ) -> Result<Value> {
+        let mut refreshed = false;
+        loop {
+            let token = self.token().await?;
+            self.wait_for_slot().await;
+            log::debug!("GET {}", url.path());
+            self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            let response = self
+                .http
+                .get(url.clone())
+                .query(query)
+                .bearer_auth(token.secret())
+                .send()
+                .await
+                .map_err(|e| self.network_error(&e, endpoint))?;
+            if response.status() == StatusCode::UNAUTHORIZED && !refreshed {
+                // The token may have been revoked or expired early: one new token, one more try.
+                log::debug!("auth: 401 from {}, fetching a new token", url.path());
+                self.tokens.invalidate(&token).await;
+                refreshed = true;
+                continue;
+            }
+            return self.read_json(response, endpoint, Some(&token)).await;
+        }
+    }
+
+    async fn read_json(
+        &self,
+        response: Response,
+        endpoint: &Endpoint,
+        token: Option<&Token>,
+    ) -> Result<Value> {
+        let status = response.status();
+        let retry_after = retry::retry_after(response.headers());
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.network_error(&e, endpoint))?;
+        if status.is_success() {
+            return serde_json::from_slice(&body).map_err(|e| {
+                // A body cut short or garbled in transit is worth fetching again.
+                Error::new(
+                    ErrorKind::InvalidResponse,
+                    format!(
+                        "{}: the server answered {} but the body is not valid JSON ({e}).",
+                        endpoint.describe(),
+                        status.as_u16()
+                    ),
+                )
+                .with_status(status.as_u16())
+                .retryable(true)
+            });
+        }
+        Err(self.status_error(endpoint, status, retry_after, location, &body, token))
+    }
+
+    /// Maps a non-2xx answer of the API to an error, saying what to do about it.
+    fn status_error(
+        &self,
+        endpoint: &Endpoint,
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        location: Option<String>,
+        body: &[u8],
+        token: Option<&Token>,
+    ) -> Error {
+        let code = status.as_u16();
+        let said = server_message(body)
+            .map(|m| format!(" Hotjar said: {}", self.redact(&m, token)))
+            .unwrap_or_default();
+        let what = endpoint.describe();
+        let (kind, advice, retryable) = match code {
+            300..=399 => (
+                ErrorKind::InvalidResponse,
+                format!(
+                    "the server redirected to {}; the Hotjar API does not redirect, so base_url \
+                     ({}) is probably wrong.",
+                    location.as_deref().unwrap_or("another address"),
+                    self.config.base_url.as_str().trim_end_matches('/')
+                ),
+                false,
+            ),
+            401 => (
+                ErrorKind::Authentication,
+                "Hotjar refused the access token, even a newly fetched one. The API key may have \
+                 been revoked or deleted, or it expired (keys last one year). Create a new key \
+                 in Hotjar under Settings > API."
+                    .to_string(),
+                false,
+            ),
+            403 => (
+                ErrorKind::PermissionDenied,
+                endpoint.forbidden_hint(),
+                false,
+            ),
+            404 => (ErrorKind::NotFound, endpoint.not_found_hint(), false),
+            408 => (
+                ErrorKind::Transport,
+                "the server timed out waiting for the request.".to_string(),
+                true,
+            ),
+            429 => (
+                ErrorKind::RateLimited,
+                match retry_after {
+                    Some(wait) if wait > self.policy.max_retry_after => format!(
+                        "Hotjar's rate limit (3000 requests a minute per key or IP address) was \
+                         hit and the server asked to wait {} s, longer than this client waits on \
+                         its own. Try again later, or lower requests_per_minute if other \
+                         programs use the same key.",
+                        wait.as_secs()
+                    ),
+                    _ => "Hotjar's rate limit (3000 requests a minute per key or IP address) was \
+                          still hit after every retry. Other programs may be using the same key \
+                          or IP address: lower requests_per_minute, or try again in a minute."
+                        .to_string(),
+                },
+                true,
+            ),
+            501 | 505 => (
+                ErrorKind::Server,
+                "the server does not support this request.".to_string(),
+                false,
+            ),
+            500..=599 => (
+                ErrorKind::Server,
+                "Hotjar's servers kept failing after every retry; this is on Hotjar's side. Try \
+                 again later."
+                    .to_string(),
+                true,
+            ),
+            _ => (
+                ErrorKind::BadRequest,
+                "the server rejected the request's parameters.".to_string(),
+                false,
+            ),
+        };
+        Error::new(kind, format!("{what} failed (HTTP {code}): {advice}{said}"))
+            .with_status(code)
+            .with_retry_after(retry_after)
+            .retryable(retryable)
+    }
+
+    /// Exchanges the credentials for a token: form-encoded, as OAuth requires. 400, 401 and 403
+    /// are final (retrying a bad key cannot help); 429, 5xx and network errors are retried.
+    async fn request_token(&self) -> Result<TokenResponse> {
+        let endpoint = Endpoint::Token;
+        let url = self.url(&endpoint);
+        self.with_retries(|| async {
+            self.wait_for_slot().await;
+            self.stats.token_requests.fetch_add(1, Ordering::Relaxed);
+            self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            log::debug!("POST {}", url.path());
+            let form = [
+                ("grant_type", "client_credentials"),
+                ("client_id", self.config.client_id.as_str()),
+                ("client_secret", self.config.client_secret.expose()),
+            ];
+            let response = self
+                .http
+                .post(url.clone())
+                .form(&form)
+                .send()
+                .await
+                .map_err(|e| self.network_error(&e, &endpoint))?;
+            let status = response.status();
+            if matches!(status.as_u16(), 400 | 401 | 403) {
+                let body = response.bytes().await.unwrap_or_default();
+                return Err(self.credentials_refused(status.as_u16(), &body));
+            }
+            let body = self.read_json(response, &endpoint, None).await?;
+            TokenResponse::from_value(body)
+        })
+        .await
+    }
+
+    fn credentials_refused(&self, status: u16, body: &[u8]) -> Error {
+        let said = server_message(body)
+            .map(|m| format!(" Hotjar said: {}", self.redact(&m, None)))
+            .unwrap_or_default();
+        Error::new(
+            ErrorKind::Authentication,
+            format!(
+                "Hotjar refused the API key (HTTP {status}).{said} The key may have expired (keys \
+                 last one year and cannot be extended), may have been deleted, or the client ID \
+                 or secret was copied with stray characters. Check both values, or create a new \
+                 key in Hotjar under Settings > API (an organization Admin can)."
+            ),
+        )
+        .with_status(status)
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or the retries are used up.
+    async fn with_retries<T, F, Fut>(&self, mut attempt: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let mut schedule = self.policy.backoff();
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            let error = match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(error) if error.retryable => error,
+                Err(error) => return Err(error),
+            };
+            let Some(delay) = self.policy.next_delay(schedule.next(), error.retry_after()) else {
+                return Err(if attempts > 1 {
+                    error.append(&format!(" (gave up after {attempts} attempts)"))
+                } else {
+                    error
+                });
+            };
+            self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            log::warn!(
+                "{} Retry {attempts} of {} in {:.1} s.",
+                error.message(),
+                self.policy.max_retries,
+                delay.as_secs_f64()
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn wait_for_slot(&self) {
+        if let Some(limiter) = &self.limiter {
+            limiter.acquire().await;
+        }
+    }
+
+    fn network_error(&self, error: &reqwest::Error, endpoint: &Endpoint) -> Error {
+        let host = self.config.base_url.host_str().unwrap_or("the server");
+        let what = endpoint.describe();
+        let message = if error.is_timeout() {
+            format!(
+                "{what} failed: no answer from {host} within {} s. The network or Hotjar may be \
+                 slow; raise timeout= if this keeps happening.",
+                self.config.timeout.as_secs_f64()
+            )
+        } else if error.is_connect() {
+            format!(
+                "{what} failed: could not connect to {host} ({}). Check the network, any proxy, \
+                 and base_url.",
+                error_chain(error)
+            )
+        } else {
+            format!(
+                "{what} failed: the connection to {host} broke ({}).",
+                error_chain(error)
+            )
+        };
+        Error::new(ErrorKind::Transport, message).retryable(true)
+    }
+
+    /// Removes the secret and the token from text that came from the server.
+    fn redact(&self, text: &str, token: Option<&Token>) -> String {
+        let mut text = text.replace(self.config.client_secret.expose(), "***");
+        if let Some(token) = token {
+            text = text.replace(token.secret(), "***");
+        }
+        text
+    }
+}
+
+/// reqwest's own message hides the cause (TLS, DNS, refused); walk the chain for it.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut parts = Vec::new();
+    let mut current = error.source();
+    while let Some(cause) = current {
+        let text = cause.to_string();
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+        current = cause.source();
+    }
+    if parts.is_empty() {
+        // The top-level message names the URL; the host is already in ours.
+        "no details".to_string()
+    } else {
+        parts.join(": ")
+    }
+}
