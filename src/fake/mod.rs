@@ -1,1 +1,262 @@
+//! An offline fake of the Hotjar API, faithful to `shared/hotjar-api.md`: the five endpoints,
+//! deterministic data from a seed, strict where the real API is strict (form-encoded token,
+//! bearer header, `limit` 1..100, opaque cursors), tokens that expire, a sliding-window rate
+//! limit, plan gating, and knobs to inject failures. It runs on the caller's tokio runtime.
 
+mod cursor;
+mod dataset;
+mod server;
+mod state;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use dataset::{Dataset, DatasetConfig};
+use state::State;
+pub use state::{FailureTarget, FakeStats, InjectedFailure, Plan, RateLimitScope, RequestRecord};
+
+/// Settings of a fake server.
+#[derive(Debug, Clone)]
+pub struct FakeConfig {
+    pub seed: u64,
+    /// One survey per entry, with that many responses.
+    pub responses_per_survey: Vec<usize>,
+    pub site_id: String,
+    pub organization_id: String,
+    pub token_ttl: Duration,
+    pub latency: Duration,
+    /// Requests per minute in a sliding 60 s window; `None` for no limit.
+    pub rate_limit: Option<u32>,
+    pub rate_limit_scope: RateLimitScope,
+    /// Send `Retry-After` with a 429 (turn off to exercise a client's fallback backoff).
+    pub retry_after: bool,
+    pub plan: Plan,
+    /// Clamp `limit` above 100 instead of answering 400.
+    pub clamp_limit: bool,
+    /// Send ids as JSON numbers instead of digit strings.
+    pub numeric_ids: bool,
+    /// Add a response field the API reference does not know.
+    pub extra_fields: bool,
+}
+
+impl Default for FakeConfig {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            responses_per_survey: vec![1234, 250, 0, 100, 37],
+            site_id: "987654".to_string(),
+            organization_id: "445566".to_string(),
+            token_ttl: Duration::from_secs(3600),
+            latency: Duration::ZERO,
+            rate_limit: Some(3000),
+            rate_limit_scope: RateLimitScope::Ip,
+            retry_after: true,
+            plan: Plan::AskScale,
+            clamp_limit: false,
+            numeric_ids: false,
+            extra_fields: false,
+        }
+    }
+}
+
+/// What the request handler shares: fixed data, and the state behind a lock that is never held
+/// across an await.
+#[derive(Debug)]
+pub struct Shared {
+    seed: u64,
+    client_id: String,
+    client_secret: String,
+    organization_id: String,
+    dataset: Dataset,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A handler that panicked mid-update leaves plain data behind; keep serving.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A running fake. Stop it with [`FakeServer::stop`]; dropping it stops it too.
+#[derive(Debug)]
+pub struct FakeServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl FakeServer {
+    /// Binds `host:port` (port 0 picks a free one) and starts serving on the current runtime.
+    pub async fn start(config: FakeConfig, host: IpAddr, port: u16) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind((host, port)).await?;
+        let addr = listener.local_addr()?;
+        let dataset = Dataset::new(DatasetConfig {
+            seed: config.seed,
+            site_id: config.site_id.clone(),
+            responses_per_survey: config.responses_per_survey.clone(),
+            numeric_ids: config.numeric_ids,
+            extra_fields: config.extra_fields,
+        });
+        let shared = Arc::new(Shared {
+            seed: config.seed,
+            client_id: format!("fake-client-{}", config.seed),
+            client_secret: format!("fake-secret-{:016x}", dataset::mix(&[config.seed, 9])),
+            organization_id: config.organization_id.clone(),
+            dataset,
+            state: Mutex::new(State {
+                started: tokio::time::Instant::now(),
+                plan: config.plan,
+                latency: config.latency,
+                token_ttl: config.token_ttl,
+                revoked: false,
+                rate_limit: config.rate_limit,
+                rate_limit_scope: config.rate_limit_scope,
+                send_retry_after: config.retry_after,
+                clamp_limit: config.clamp_limit,
+                tokens: Default::default(),
+                windows: Default::default(),
+                failures: Default::default(),
+                log: Vec::new(),
+                stats: FakeStats::default(),
+            }),
+        });
+        let app = axum::Router::new()
+            .fallback(server::handle)
+            .with_state(shared.clone())
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                log::warn!("fake Hotjar server stopped with an error: {e}");
+            }
+        });
+        Ok(Self {
+            addr,
+            shared,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
+    }
+
+    /// Stops accepting, lets requests in flight finish (at most 2 s), then returns.
+    pub async fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(Duration::from_secs(2), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn url(&self) -> String {
+        match self.addr {
+            SocketAddr::V4(a) => format!("http://{a}"),
+            SocketAddr::V6(a) => format!("http://[{}]:{}", a.ip(), a.port()),
+        }
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.shared.client_id
+    }
+
+    pub fn client_secret(&self) -> &str {
+        &self.shared.client_secret
+    }
+
+    pub fn site_id(&self) -> &str {
+        self.shared.dataset.site_id()
+    }
+
+    pub fn organization_id(&self) -> &str {
+        &self.shared.organization_id
+    }
+
+    pub fn dataset(&self) -> &Dataset {
+        &self.shared.dataset
+    }
+
+    /// Every response of the survey with this id, as a client should return them.
+    pub fn responses_truth(&self, survey_id: &str) -> Option<Vec<Value>> {
+        let index = self.shared.dataset.survey_index(survey_id)?;
+        Some(self.shared.dataset.responses_truth(index))
+    }
+
+    pub fn stats(&self) -> FakeStats {
+        self.shared.lock().stats
+    }
+
+    pub fn request_log(&self) -> Vec<RequestRecord> {
+        self.shared.lock().log.clone()
+    }
+
+    pub fn clear_request_log(&self) {
+        self.shared.lock().log.clear();
+    }
+
+    /// The next `count` matching requests get `failure` instead of their real answer.
+    pub fn fail_next(&self, count: usize, failure: InjectedFailure) {
+        let mut state = self.shared.lock();
+        state.failures.extend(std::iter::repeat_n(failure, count));
+    }
+
+    /// The key stops working: the token endpoint answers `invalid_client` and every issued
+    /// token is refused, as when an Admin deletes the key in Hotjar.
+    pub fn set_revoked(&self, revoked: bool) {
+        self.shared.lock().revoked = revoked;
+    }
+
+    /// Every issued token expires now.
+    pub fn expire_tokens(&self) {
+        self.shared.lock().tokens.clear();
+    }
+
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.lock().latency = latency;
+    }
+
+    pub fn set_plan(&self, plan: Plan) {
+        self.shared.lock().plan = plan;
+    }
+
+    pub fn plan(&self) -> Plan {
+        self.shared.lock().plan
+    }
+
+    pub fn set_token_ttl(&self, ttl: Duration) {
+        self.shared.lock().token_ttl = ttl;
+    }
+
+    pub fn set_rate_limit(&self, per_minute: Option<u32>, retry_after: bool) {
+        let mut state = self.shared.lock();
+        state.rate_limit = per_minute;
+        state.send_retry_after = retry_after;
+        state.windows.clear();
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

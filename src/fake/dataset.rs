@@ -1,0 +1,828 @@
+//! The fake's data: surveys and responses computed from a seed. A response is a pure function
+//! of (seed, survey, index), so a survey of a million responses costs no memory and the same
+//! seed always gives the same data.
+//!
+//! The shapes follow `shared/hotjar-api.md` §2 and §7: every question type, sentiment only on
+//! free-text answers of surveys with sentiment analysis (null otherwise, and now and then null
+//! while "pending"), unicode and multi-line text, nulls, incomplete responses, empty surveys.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::ids::normalize_ids;
+
+/// 2026-06-30T12:00:00Z: the newest response of the first survey.
+const NEWEST_RESPONSE_EPOCH: i64 = 1_782_820_800;
+const RESPONSE_SPACING_SECONDS: i64 = 150;
+const FIRST_SURVEY_ID: u64 = 1_234_560;
+const FIRST_RESPONSE_ID: u64 = 8_800_000_000_000;
+
+/// An id on the wire: a digit string, or a number when the fake imitates a server that sends
+/// numbers (the API reference's open question 1).
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+enum WireId {
+    Text(String),
+    Number(u64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuestionType {
+    Nps,
+    SingleOption,
+    MultipleOption,
+    LongText,
+    ShortText,
+    Email,
+    Reaction,
+    Rating,
+    Statement,
+    ThankYou,
+}
+
+impl QuestionType {
+    fn wire(self) -> &'static str {
+        match self {
+            QuestionType::Nps => "nps",
+            QuestionType::SingleOption => "single-option",
+            QuestionType::MultipleOption => "multiple-option",
+            QuestionType::LongText => "long-text",
+            QuestionType::ShortText => "short-text",
+            QuestionType::Email => "email",
+            QuestionType::Reaction => "reaction",
+            QuestionType::Rating => "rating-1-5",
+            QuestionType::Statement => "statement",
+            QuestionType::ThankYou => "thank-you",
+        }
+    }
+
+    fn takes_answers(self) -> bool {
+        !matches!(self, QuestionType::Statement | QuestionType::ThankYou)
+    }
+
+    fn is_free_text(self) -> bool {
+        matches!(self, QuestionType::LongText | QuestionType::ShortText)
+    }
+}
+
+struct Template {
+    kind: QuestionType,
+    text: &'static str,
+    required: bool,
+    choices: &'static [(&'static str, bool)],
+    labels: Option<(&'static str, &'static str)>,
+}
+
+const TEMPLATES: &[Template] = &[
+    Template {
+        kind: QuestionType::Nps,
+        text: "How likely are you to recommend us to a friend?",
+        required: true,
+        choices: &[],
+        labels: Some(("Not at all likely", "Extremely likely")),
+    },
+    Template {
+        kind: QuestionType::SingleOption,
+        text: "What did you come here to do?",
+        required: false,
+        choices: &[
+            ("Buy a product", false),
+            ("Compare prices", false),
+            ("Track my order", false),
+            ("Other", true),
+        ],
+        labels: None,
+    },
+    Template {
+        kind: QuestionType::MultipleOption,
+        text: "Which features do you use?",
+        required: false,
+        choices: &[
+            ("Search", false),
+            ("Wishlist", false),
+            ("Reviews", false),
+            ("Gift cards", false),
+        ],
+        labels: None,
+    },
+    Template {
+        kind: QuestionType::LongText,
+        text: "What is the main reason for your score?",
+        required: false,
+        choices: &[],
+        labels: None,
+    },
+    Template {
+        kind: QuestionType::ShortText,
+        text: "In one word, how was checkout?",
+        required: false,
+        choices: &[],
+        labels: None,
+    },
+    Template {
+        kind: QuestionType::Email,
+        text: "May we contact you about your answers? Leave your email.",
+        required: false,
+        choices: &[],
+        labels: None,
+    },
+    Template {
+        kind: QuestionType::Reaction,
+        text: "How do you feel about our new design?",
+        required: false,
+        choices: &[],
+        labels: None,
+    },
+    Template {
+        kind: QuestionType::Rating,
+        text: "How easy was it to find what you needed?",
+        required: false,
+        choices: &[],
+        labels: Some(("Very difficult", "Very easy")),
+    },
+    Template {
+        kind: QuestionType::Statement,
+        text: "Thanks! Just a few more questions.",
+        required: false,
+        choices: &[],
+        labels: None,
+    },
+    Template {
+        kind: QuestionType::ThankYou,
+        text: "Thank you for your feedback! 🙏",
+        required: false,
+        choices: &[],
+        labels: None,
+    },
+];
+
+/// Free-text answers with the sentiment Hotjar would give them.
+const LONG_TEXTS: &[(&str, &str)] = &[
+    ("Fast checkout, really easy to use.", "positive"),
+    ("Shipping costs were hidden until the last step.", "negative"),
+    ("Très bien, merci ! Livraison rapide 👍", "positive"),
+    ("配送が速くて助かりました。", "positive"),
+    ("Zu teuer 😕", "negative"),
+    ("Прекрасный сервис, спасибо", "positive"),
+    ("It was ok, nothing special.", "neutral"),
+    ("Line one\nLine two, with \"quotes\", a comma; and a tab\there", "neutral"),
+    ("The app crashed twice; I gave up.", "negative"),
+    ("¿Dónde está el carrito? 🛒", "neutral"),
+    ("I could not find the size guide anywhere on the product page, and when I finally found it \
+      in the footer it did not list the European sizes, which is what I needed. Otherwise the \
+      shop is lovely and the photos are great, but please make the size guide easier to reach.",
+     "negative"),
+];
+
+const SHORT_TEXTS: &[(&str, &str)] = &[
+    ("Smooth", "positive"),
+    ("Confusing", "negative"),
+    ("Fine", "neutral"),
+    ("Rapide ✨", "positive"),
+    ("Slow", "negative"),
+];
+
+const COMMENTS: &[&str] = &[
+    "Checking delivery times",
+    "Looking for a job",
+    "Just browsing 👀",
+    "Comparing with a shop in Köln",
+];
+
+const TAGS: &[&str] = &["shipping", "ux", "pricing", "bug", "praise"];
+const COUNTRIES: &[&str] = &["DE", "US", "FR", "GB", "JP", "BR", "IN", "ES", "NL", "PL"];
+const PAGES: &[&str] = &[
+    "https://shop.example.com/checkout/thank-you",
+    "https://shop.example.com/",
+    "https://shop.example.com/pricing?plan=pro&utm_source=newsletter",
+    "https://shop.example.com/produits/écharpe-laine",
+];
+const SURVEY_NAMES: &[&str] = &[
+    "Post-checkout NPS",
+    "Homepage feedback",
+    "Pricing page exit survey",
+    "Onboarding check-in",
+    "Retours clients — été",
+    "Cancellation reasons",
+];
+const SURVEY_TYPES: &[&str] = &["popover", "full_screen", "link"];
+
+/// Which templates each survey uses, in order. The first survey has every type; the second
+/// asks the same free-text question twice (two questions with one text).
+fn question_plan(survey_index: usize) -> Vec<usize> {
+    match survey_index % 4 {
+        0 => (0..TEMPLATES.len()).collect(),
+        1 => vec![0, 3, 3],
+        2 => vec![6, 1, 4, 9],
+        _ => vec![7, 2, 5, 0],
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Question {
+    id: u64,
+    kind: QuestionType,
+    text: &'static str,
+    required: bool,
+    choices: &'static [(&'static str, bool)],
+    labels: Option<(&'static str, &'static str)>,
+}
+
+#[derive(Debug, Clone)]
+struct Survey {
+    id: u64,
+    name: String,
+    kind: &'static str,
+    enabled: bool,
+    sentiment: bool,
+    created: i64,
+    updated: i64,
+    questions: Vec<Question>,
+    responses: usize,
+}
+
+/// Settings of the generated data.
+#[derive(Debug, Clone)]
+pub struct DatasetConfig {
+    pub seed: u64,
+    pub site_id: String,
+    pub responses_per_survey: Vec<usize>,
+    pub numeric_ids: bool,
+    /// Adds fields the API reference does not know, to check clients keep them.
+    pub extra_fields: bool,
+}
+
+/// All surveys and (lazily) all responses of the fake site.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    config: DatasetConfig,
+    surveys: Vec<Survey>,
+}
+
+#[derive(Serialize)]
+struct QuestionJson<'a> {
+    id: WireId,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    text: &'a str,
+    is_required: bool,
+    choices: Option<Vec<ChoiceJson<'a>>>,
+    labels: Option<LabelsJson<'a>>,
+    image_url: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ChoiceJson<'a> {
+    text: &'a str,
+    allow_comment: bool,
+}
+
+#[derive(Serialize)]
+struct LabelsJson<'a> {
+    low_label: &'a str,
+    high_label: &'a str,
+}
+
+#[derive(Serialize)]
+struct SurveyJson<'a> {
+    id: WireId,
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    url: String,
+    responses_url: String,
+    is_enabled: bool,
+    created_time: String,
+    updated_time: String,
+    sentiment_analysis_enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    questions: Option<Vec<QuestionJson<'a>>>,
+}
+
+#[derive(Serialize)]
+struct AnswerJson<'a> {
+    question_id: WireId,
+    answer: Option<String>,
+    comment: Option<&'a str>,
+    tags: Vec<TagJson<'a>>,
+    sentiment: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct TagJson<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct WindowJson {
+    width: u32,
+    height: u32,
+}
+
+#[derive(Serialize)]
+struct AttributeJson {
+    name: &'static str,
+    value: Value,
+}
+
+#[derive(Serialize)]
+struct ResponseJson<'a> {
+    id: WireId,
+    created_time: String,
+    is_complete: bool,
+    hotjar_user_id: String,
+    country: &'a str,
+    device: &'a str,
+    browser: &'a str,
+    os: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    window_size: Option<WindowJson>,
+    response_origin_url: &'a str,
+    recording_url: Option<String>,
+    user_attributes: Vec<AttributeJson>,
+    answers: Vec<AnswerJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    experimental_score: Option<f64>,
+}
+
+fn timestamp(epoch_seconds: i64) -> String {
+    jiff::Timestamp::from_second(epoch_seconds)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
+}
+
+/// A well-mixed 64-bit value from a few inputs (splitmix64 finaliser).
+pub(super) fn mix(parts: &[u64]) -> u64 {
+    let mut h: u64 = 0x9E37_79B9_7F4A_7C15;
+    for part in parts {
+        h ^= part
+            .wrapping_add(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(h << 6);
+        h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        h ^= h >> 31;
+    }
+    h
+}
+
+impl Dataset {
+    pub fn new(config: DatasetConfig) -> Self {
+        let surveys = config
+            .responses_per_survey
+            .iter()
+            .enumerate()
+            .map(|(index, &responses)| Self::make_survey(config.seed, index, responses))
+            .collect();
+        Self { config, surveys }
+    }
+
+    fn make_survey(seed: u64, index: usize, responses: usize) -> Survey {
+        let mut rng = fastrand::Rng::with_seed(mix(&[seed, index as u64, 1]));
+        let id = FIRST_SURVEY_ID + index as u64;
+        let questions = question_plan(index)
+            .into_iter()
+            .enumerate()
+            .map(|(position, template)| {
+                let t = &TEMPLATES[template];
+                Question {
+                    id: 5_550_000 + (index as u64) * 100 + position as u64,
+                    kind: t.kind,
+                    text: t.text,
+                    required: t.required,
+                    choices: t.choices,
+                    labels: t.labels,
+                }
+            })
+            .collect();
+        let newest = NEWEST_RESPONSE_EPOCH - index as i64 * 3600;
+        let created = newest - responses as i64 * RESPONSE_SPACING_SECONDS - 86_400 * 30;
+        Survey {
+            id,
+            name: format!(
+                "{}{}",
+                SURVEY_NAMES[index % SURVEY_NAMES.len()],
+                if index >= SURVEY_NAMES.len() {
+                    format!(" #{}", index / SURVEY_NAMES.len() + 1)
+                } else {
+                    String::new()
+                }
+            ),
+            kind: SURVEY_TYPES[index % SURVEY_TYPES.len()],
+            enabled: index % 5 != 4,
+            sentiment: index % 3 != 2,
+            created,
+            updated: created + rng.i64(3600..86_400 * 20),
+            questions,
+            responses,
+        }
+    }
+
+    pub fn site_id(&self) -> &str {
+        &self.config.site_id
+    }
+
+    pub fn survey_count(&self) -> usize {
+        self.surveys.len()
+    }
+
+    /// The survey ids, in the order the list endpoint returns them.
+    pub fn survey_ids(&self) -> Vec<String> {
+        self.surveys.iter().map(|s| s.id.to_string()).collect()
+    }
+
+    /// The index of a survey by its id.
+    pub fn survey_index(&self, id: &str) -> Option<usize> {
+        self.surveys.iter().position(|s| s.id.to_string() == id)
+    }
+
+    pub fn response_count(&self, survey: usize) -> usize {
+        self.surveys.get(survey).map_or(0, |s| s.responses)
+    }
+
+    fn wire_id(&self, id: u64) -> WireId {
+        if self.config.numeric_ids {
+            WireId::Number(id)
+        } else {
+            WireId::Text(id.to_string())
+        }
+    }
+
+    fn survey_json(&self, index: usize, with_questions: bool) -> SurveyJson<'_> {
+        let s = &self.surveys[index];
+        let site = &self.config.site_id;
+        SurveyJson {
+            id: self.wire_id(s.id),
+            name: &s.name,
+            kind: s.kind,
+            url: format!("/v1/sites/{site}/surveys/{}", s.id),
+            responses_url: format!("/v1/sites/{site}/surveys/{}/responses", s.id),
+            is_enabled: s.enabled,
+            created_time: timestamp(s.created),
+            updated_time: timestamp(s.updated),
+            sentiment_analysis_enabled: s.sentiment,
+            questions: with_questions.then(|| {
+                s.questions
+                    .iter()
+                    .map(|q| QuestionJson {
+                        id: self.wire_id(q.id),
+                        kind: q.kind.wire(),
+                        text: q.text,
+                        is_required: q.required,
+                        choices: (!q.choices.is_empty()).then(|| {
+                            q.choices
+                                .iter()
+                                .map(|&(text, allow_comment)| ChoiceJson {
+                                    text,
+                                    allow_comment,
+                                })
+                                .collect()
+                        }),
+                        labels: q.labels.map(|(low_label, high_label)| LabelsJson {
+                            low_label,
+                            high_label,
+                        }),
+                        image_url: None,
+                    })
+                    .collect()
+            }),
+        }
+    }
+
+    /// The survey as the single-survey endpoint returns it (with questions).
+    pub fn survey_value(&self, index: usize, with_questions: bool) -> Value {
+        serde_json::to_value(self.survey_json(index, with_questions)).unwrap_or(Value::Null)
+    }
+
+    /// Surveys `[offset, offset + limit)` as JSON values.
+    pub fn surveys_page(&self, offset: usize, limit: usize, with_questions: bool) -> Vec<Value> {
+        (offset..self.surveys.len().min(offset + limit))
+            .map(|i| self.survey_value(i, with_questions))
+            .collect()
+    }
+
+    /// Response `index` of a survey (0 is the newest).
+    fn response_json(&self, survey_index: usize, index: usize) -> ResponseJson<'_> {
+        let survey = &self.surveys[survey_index];
+        let mut rng = fastrand::Rng::with_seed(mix(&[
+            self.config.seed,
+            survey_index as u64,
+            index as u64,
+            2,
+        ]));
+        let newest = NEWEST_RESPONSE_EPOCH - survey_index as i64 * 3600;
+        // Spacing of 150 s with up to 99 s of jitter keeps times strictly decreasing.
+        let created = newest - index as i64 * RESPONSE_SPACING_SECONDS - rng.i64(0..100);
+        let id = FIRST_RESPONSE_ID
+            + survey_index as u64 * 10_000_000
+            + (survey.responses - 1 - index) as u64;
+
+        let device = ["desktop", "mobile", "tablet"][rng.usize(0..3)];
+        let (browser, os, width, height) = match device {
+            "mobile" => (
+                ["Safari", "Chrome"][rng.usize(0..2)],
+                ["iOS", "Android"][rng.usize(0..2)],
+                390,
+                844,
+            ),
+            "tablet" => ("Safari", "iPadOS", 820, 1180),
+            _ => (
+                ["Chrome", "Firefox", "Edge", "Safari"][rng.usize(0..4)],
+                ["Windows", "Mac OS X", "Linux"][rng.usize(0..3)],
+                1536,
+                730,
+            ),
+        };
+
+        let answerable: Vec<&Question> = survey
+            .questions
+            .iter()
+            .filter(|q| q.kind.takes_answers())
+            .collect();
+        let incomplete = rng.u8(0..100) < 15 && answerable.len() > 1;
+        let answered = if incomplete {
+            rng.usize(1..answerable.len())
+        } else {
+            answerable.len()
+        };
+        let mut answers = Vec::with_capacity(answered);
+        for question in &answerable[..answered] {
+            if !question.required && rng.u8(0..100) < 12 {
+                continue; // skipped an optional question
+            }
+            answers.push(self.answer(survey, question, &mut rng));
+        }
+
+        let user_attributes = if rng.bool() {
+            Vec::new()
+        } else {
+            vec![
+                AttributeJson {
+                    name: "user_id",
+                    value: Value::String(format!("cust_{}", rng.u32(1000..99_999))),
+                },
+                AttributeJson {
+                    name: "plan",
+                    value: Value::String(["free", "pro", "team"][rng.usize(0..3)].to_string()),
+                },
+                AttributeJson {
+                    name: "lifetime_value",
+                    value: serde_json::json!(f64::from(rng.u32(0..100_000)) / 100.0),
+                },
+                AttributeJson {
+                    name: "beta",
+                    value: Value::Bool(rng.bool()),
+                },
+                AttributeJson {
+                    name: "signed_up",
+                    value: Value::String(timestamp(created - rng.i64(86_400..86_400 * 900))),
+                },
+            ]
+        };
+
+        ResponseJson {
+            id: self.wire_id(id),
+            created_time: timestamp(created),
+            is_complete: !incomplete,
+            hotjar_user_id: format!(
+                "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+                rng.u32(..),
+                rng.u16(..),
+                rng.u16(..0x1000),
+                rng.u16(0x8000..0xC000),
+                rng.u64(..1 << 48)
+            ),
+            country: COUNTRIES[rng.usize(0..COUNTRIES.len())],
+            device,
+            browser,
+            os,
+            window_size: (rng.u8(0..10) != 0).then_some(WindowJson { width, height }),
+            response_origin_url: PAGES[rng.usize(0..PAGES.len())],
+            recording_url: (rng.u8(0..10) < 6).then(|| {
+                format!(
+                    "https://insights.hotjar.com/sites/{}/playbacks/{}",
+                    self.config.site_id,
+                    55_000_000_000u64 + rng.u64(0..999_999_999)
+                )
+            }),
+            user_attributes,
+            answers,
+            experimental_score: self
+                .config
+                .extra_fields
+                .then(|| f64::from(rng.u32(0..1000)) / 10.0),
+        }
+    }
+
+    fn answer<'a>(
+        &'a self,
+        survey: &'a Survey,
+        question: &'a Question,
+        rng: &mut fastrand::Rng,
+    ) -> AnswerJson<'a> {
+        let mut comment = None;
+        let mut sentiment = None;
+        let answer = match question.kind {
+            QuestionType::Nps => {
+                // Skewed towards promoters, as real NPS data tends to be.
+                let score = if rng.u8(0..100) < 60 {
+                    rng.u8(7..=10)
+                } else {
+                    rng.u8(0..=10)
+                };
+                Some(score.to_string())
+            }
+            QuestionType::Reaction | QuestionType::Rating => Some(rng.u8(1..=5).to_string()),
+            QuestionType::SingleOption => {
+                let (text, allow_comment) = question.choices[rng.usize(0..question.choices.len())];
+                if allow_comment {
+                    comment = Some(COMMENTS[rng.usize(0..COMMENTS.len())]);
+                }
+                Some(text.to_string())
+            }
+            QuestionType::MultipleOption => {
+                let picked: Vec<&str> = question
+                    .choices
+                    .iter()
+                    .filter(|_| rng.bool())
+                    .map(|c| c.0)
+                    .collect();
+                let picked = if picked.is_empty() {
+                    vec![question.choices[0].0]
+                } else {
+                    picked
+                };
+                Some(picked.join(", "))
+            }
+            QuestionType::LongText | QuestionType::ShortText => {
+                let pool = if question.kind == QuestionType::LongText {
+                    LONG_TEXTS
+                } else {
+                    SHORT_TEXTS
+                };
+                let (text, feeling) = pool[rng.usize(0..pool.len())];
+                // Sentiment exists only where the survey has analysis on; now and then it is
+                // still pending (null).
+                if survey.sentiment && rng.u8(0..100) >= 4 {
+                    sentiment = Some(feeling);
+                }
+                Some(text.to_string())
+            }
+            QuestionType::Email => Some(format!("visitor{}@example.com", rng.u32(1..99_999))),
+            QuestionType::Statement | QuestionType::ThankYou => None,
+        };
+        // A few optional answers come back null, as SLT's schema allows.
+        let answer = if !question.required && rng.u8(0..100) < 3 {
+            sentiment = None;
+            comment = None;
+            None
+        } else {
+            answer
+        };
+        let tags = if rng.u8(0..100) < 30 {
+            let first = rng.usize(0..TAGS.len());
+            let mut tags = vec![TagJson { name: TAGS[first] }];
+            if rng.bool() {
+                tags.push(TagJson {
+                    name: TAGS[(first + 1) % TAGS.len()],
+                });
+            }
+            tags
+        } else {
+            Vec::new()
+        };
+        debug_assert!(sentiment.is_none() || question.kind.is_free_text());
+        AnswerJson {
+            question_id: self.wire_id(question.id),
+            answer,
+            comment,
+            tags,
+            sentiment,
+        }
+    }
+
+    /// Writes responses `[offset, offset + limit)` of a survey as a JSON array into `out`.
+    pub fn write_responses_page(
+        &self,
+        survey: usize,
+        offset: usize,
+        limit: usize,
+        out: &mut Vec<u8>,
+    ) -> serde_json::Result<()> {
+        let end = self.response_count(survey).min(offset + limit);
+        out.push(b'[');
+        for index in offset..end {
+            if index > offset {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut *out, &self.response_json(survey, index))?;
+        }
+        out.push(b']');
+        Ok(())
+    }
+
+    /// Every response of a survey, newest first, as a client should return them (ids as
+    /// strings): the ground truth for tests.
+    pub fn responses_truth(&self, survey: usize) -> Vec<Value> {
+        (0..self.response_count(survey))
+            .map(|index| {
+                let mut value =
+                    serde_json::to_value(self.response_json(survey, index)).unwrap_or(Value::Null);
+                normalize_ids(&mut value);
+                value
+            })
+            .collect()
+    }
+
+    /// Every survey as a client should return it.
+    pub fn surveys_truth(&self, with_questions: bool) -> Vec<Value> {
+        (0..self.surveys.len())
+            .map(|i| {
+                let mut value = self.survey_value(i, with_questions);
+                normalize_ids(&mut value);
+                value
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dataset(seed: u64) -> Dataset {
+        Dataset::new(DatasetConfig {
+            seed,
+            site_id: "987654".into(),
+            responses_per_survey: vec![500, 40, 0, 10],
+            numeric_ids: false,
+            extra_fields: false,
+        })
+    }
+
+    #[test]
+    fn same_seed_same_data_other_seed_other_data() {
+        assert_eq!(dataset(1).responses_truth(0), dataset(1).responses_truth(0));
+        assert_ne!(dataset(1).responses_truth(0), dataset(2).responses_truth(0));
+    }
+
+    #[test]
+    fn responses_are_newest_first_with_unique_ids() {
+        let data = dataset(3);
+        let all = data.responses_truth(0);
+        assert_eq!(all.len(), 500);
+        let times: Vec<_> = all
+            .iter()
+            .map(|r| r["created_time"].as_str().unwrap().to_string())
+            .collect();
+        assert!(times.windows(2).all(|w| w[0] > w[1]));
+        let ids: std::collections::HashSet<_> = all.iter().map(|r| r["id"].clone()).collect();
+        assert_eq!(ids.len(), 500);
+        assert!(data.responses_truth(2).is_empty());
+    }
+
+    #[test]
+    fn sentiment_only_on_free_text_of_surveys_with_analysis() {
+        let data = dataset(4);
+        for survey in 0..data.survey_count() {
+            let s = &data.surveys[survey];
+            for response in data.responses_truth(survey) {
+                for answer in response["answers"].as_array().unwrap() {
+                    if answer["sentiment"].is_null() {
+                        continue;
+                    }
+                    let q = s
+                        .questions
+                        .iter()
+                        .find(|q| q.id.to_string() == answer["question_id"].as_str().unwrap())
+                        .unwrap();
+                    assert!(s.sentiment && q.kind.is_free_text());
+                    assert!(["positive", "negative", "neutral"]
+                        .contains(&answer["sentiment"].as_str().unwrap()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_survey_has_every_question_type() {
+        let survey = dataset(0).survey_value(0, true);
+        let types: Vec<_> = survey["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["type"].as_str().unwrap().to_string())
+            .collect();
+        for t in TEMPLATES {
+            assert!(types.contains(&t.kind.wire().to_string()));
+        }
+    }
+
+    #[test]
+    fn page_writer_matches_truth() {
+        let data = dataset(5);
+        let mut out = Vec::new();
+        data.write_responses_page(0, 100, 100, &mut out).unwrap();
+        let page: Vec<Value> = serde_json::from_slice(&out).unwrap();
+        assert_eq!(page, data.responses_truth(0)[100..200].to_vec());
+    }
+}

@@ -1,0 +1,154 @@
+//! The fake's mutable state: issued tokens, the rate-limit window, injected failures, the
+//! request log and the knobs tests turn while it runs.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// The plan of the organization the fake key belongs to (`shared/hotjar-api.md` §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    AskScale,
+    ObserveScale,
+    None,
+}
+
+impl Plan {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "ask_scale" => Some(Plan::AskScale),
+            "observe_scale" => Some(Plan::ObserveScale),
+            "none" => Some(Plan::None),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Plan::AskScale => "ask_scale",
+            Plan::ObserveScale => "observe_scale",
+            Plan::None => "none",
+        }
+    }
+}
+
+/// Who a rate-limit window belongs to. MKS says Hotjar counts per source IP; the brief says per
+/// key. The fake can do either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateLimitScope {
+    Ip,
+    Key,
+}
+
+/// Which requests an injected failure may hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureTarget {
+    Api,
+    Token,
+    Any,
+}
+
+/// One canned answer, sent instead of the real one.
+#[derive(Debug, Clone)]
+pub struct InjectedFailure {
+    pub status: u16,
+    pub body: Option<String>,
+    pub retry_after: Option<u64>,
+    pub target: FailureTarget,
+}
+
+/// One request as the fake saw it. Headers and the token endpoint's form are not kept: the log
+/// holds no secret.
+#[derive(Debug, Clone)]
+pub struct RequestRecord {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub status: u16,
+    /// Seconds since the fake started.
+    pub at: f64,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FakeStats {
+    pub requests: u64,
+    pub rate_limited: u64,
+    pub tokens_issued: u64,
+    /// The most requests accepted in any 60 s window so far.
+    pub busiest_minute: u64,
+}
+
+#[derive(Debug)]
+pub struct State {
+    pub started: Instant,
+    pub plan: Plan,
+    pub latency: Duration,
+    pub token_ttl: Duration,
+    pub revoked: bool,
+    pub rate_limit: Option<u32>,
+    pub rate_limit_scope: RateLimitScope,
+    pub send_retry_after: bool,
+    pub clamp_limit: bool,
+    pub tokens: HashMap<String, Instant>,
+    pub windows: HashMap<String, VecDeque<Instant>>,
+    pub failures: VecDeque<InjectedFailure>,
+    pub log: Vec<RequestRecord>,
+    pub stats: FakeStats,
+}
+
+const WINDOW: Duration = Duration::from_secs(60);
+
+impl State {
+    /// Counts a request against its window. `Err(seconds)` when it is over the limit: the
+    /// wait until the oldest request in the window leaves it.
+    pub fn admit(&mut self, key: &str) -> Result<(), u64> {
+        let Some(limit) = self.rate_limit else {
+            return Ok(());
+        };
+        let now = Instant::now();
+        let window = self.windows.entry(key.to_string()).or_default();
+        while window
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+        {
+            window.pop_front();
+        }
+        if window.len() >= limit as usize {
+            let oldest = window.front().copied().unwrap_or(now);
+            let wait = WINDOW.saturating_sub(now.duration_since(oldest));
+            return Err(wait.as_secs_f64().ceil().max(1.0) as u64);
+        }
+        window.push_back(now);
+        self.stats.busiest_minute = self.stats.busiest_minute.max(window.len() as u64);
+        Ok(())
+    }
+
+    /// Takes the next injected failure that applies to this kind of request.
+    pub fn take_failure(&mut self, is_token: bool) -> Option<InjectedFailure> {
+        let applies = |f: &InjectedFailure| match f.target {
+            FailureTarget::Any => true,
+            FailureTarget::Token => is_token,
+            FailureTarget::Api => !is_token,
+        };
+        let position = self.failures.iter().position(applies)?;
+        self.failures.remove(position)
+    }
+
+    pub fn issue_token(&mut self) -> String {
+        let mut rng = fastrand::Rng::new();
+        let token = format!("fake_at_{:016x}{:016x}", rng.u64(..), rng.u64(..));
+        self.tokens
+            .insert(token.clone(), Instant::now() + self.token_ttl);
+        self.stats.tokens_issued += 1;
+        token
+    }
+
+    pub fn token_is_valid(&self, token: &str) -> bool {
+        !self.revoked
+            && self
+                .tokens
+                .get(token)
+                .is_some_and(|expires| Instant::now() < *expires)
+    }
+}
