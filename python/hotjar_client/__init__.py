@@ -1,1 +1,45 @@
+"""hotjar-client: get survey responses and GDPR lookups out of the Hotjar REST API, fast.
 
+>>> import hotjar_client as hj
+>>> with hj.Client.from_env() as client:
+...     for survey in client.list_surveys():
+...         rows = client.responses(survey["id"])
+
+Every failure is a :class:`HotjarError` subclass with a message that says what to do;
+``hotjar_client.testing.FakeHotjar`` serves an offline fake of the API for tests and demos.
+"""
+
+from hotjar_client._native import Client, ResponseIterator, __version__
+from hotjar_client.exceptions import (
+    AuthenticationError,
+    BadRequestError,
+    ClientClosedError,
+    ConfigurationError,
+    HotjarError,
+    InvalidResponseError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+)
+
+from . import testing
+
+__all__ = [
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "ClientClosedError",
+    "ConfigurationError",
+    "HotjarError",
+    "InvalidResponseError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseIterator",
+    "ServerError",
+    "TransportError",
+    "__version__",
+    "testing",
+]

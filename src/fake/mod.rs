@@ -233,6 +233,14 @@ impl FakeServer {
         self.shared.lock().latency = latency;
     }
 
+    pub fn latency(&self) -> Duration {
+        self.shared.lock().latency
+    }
+
+    pub fn token_ttl(&self) -> Duration {
+        self.shared.lock().token_ttl
+    }
+
     pub fn set_plan(&self, plan: Plan) {
         self.shared.lock().plan = plan;
     }

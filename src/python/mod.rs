@@ -1,5 +1,26 @@
+//! The PyO3 bindings: `hotjar_client._native`. They convert at the edge (arguments in, dicts
+//! out, errors mapped in `errors`) and hold no API logic of their own.
+
+mod args;
+mod client;
+mod convert;
+mod errors;
+mod fake;
+mod runtime;
+
 use pyo3::prelude::*;
+
 #[pymodule]
-fn _native(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(module)?;
+    module.add_class::<client::PyClient>()?;
+    module.add_class::<client::ResponseIterator>()?;
+    module.add_class::<fake::FakeHotjar>()?;
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // One runtime for the sync calls, the fake and (through pyo3-async-runtimes) asyncio.
+    let runtime = runtime::runtime()?;
+    // A second init (the module imported twice in one process) keeps the first runtime,
+    // which is this same one.
+    let _ = pyo3_async_runtimes::tokio::init_with_runtime(runtime);
     Ok(())
 }

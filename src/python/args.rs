@@ -1,0 +1,123 @@
+//! Arguments from Python, checked before anything is sent: ids, `since`, durations.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyInt, PyString, PyType};
+
+use crate::ids::{Id, IdKind};
+use crate::timestamps::parse_since;
+
+use super::errors::{configuration, to_pyerr};
+
+static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static DATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static UTC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// An id given as an int or a string of digits.
+pub fn id(value: &Bound<'_, PyAny>, kind: IdKind) -> PyResult<Id> {
+    let py = value.py();
+    let param = kind.param();
+    if value.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(PyTypeError::new_err(format!(
+            "{param} must be an int or a str of digits, not bool"
+        )));
+    }
+    let parsed = if value.is_instance_of::<PyInt>() {
+        match value.extract::<i128>() {
+            Ok(number) => Id::from_i128(kind, number),
+            Err(_) => Id::parse(kind, &value.str()?.to_string_lossy()),
+        }
+    } else if let Ok(text) = value.cast::<PyString>() {
+        Id::parse(kind, &text.to_string_lossy())
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "{param} must be an int or a str of digits, not {}",
+            value.get_type().name()?
+        )));
+    };
+    parsed.map_err(|e| to_pyerr(py, &e))
+}
+
+/// An optional id, falling back to the client's default; neither given is a
+/// `ConfigurationError` that says where to find the id.
+pub fn id_or_default(
+    value: Option<&Bound<'_, PyAny>>,
+    default: Option<&Id>,
+    kind: IdKind,
+) -> PyResult<Id> {
+    match value.filter(|v| !v.is_none()) {
+        Some(value) => id(value, kind),
+        None => default.cloned().ok_or_else(|| {
+            configuration(format!(
+                "No {param} given. Pass {param}=... to this call, or set it once with \
+                 Client(..., {param}=...) or the HOTJAR_{upper} environment variable. {}",
+                kind.where_to_find(),
+                param = kind.param(),
+                upper = kind.param().to_uppercase(),
+            ))
+        }),
+    }
+}
+
+/// `since`: None, an aware datetime, a date (midnight UTC), or an ISO 8601 string.
+pub fn since(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Timestamp>> {
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(None);
+    };
+    let py = value.py();
+    let text = if value.is_instance(DATETIME.import(py, "datetime", "datetime")?)? {
+        if value.call_method0("utcoffset")?.is_none() {
+            return Err(configuration(format!(
+                "since={} is a naive datetime (it has no tzinfo), so it could be any time \
+                 zone. Pass an aware one, e.g. datetime(2024, 6, 1, tzinfo=timezone.utc).",
+                value.repr()?
+            )));
+        }
+        let utc = UTC.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+            Ok(py
+                .import("datetime")?
+                .getattr("timezone")?
+                .getattr("utc")?
+                .unbind())
+        })?;
+        value
+            .call_method1("astimezone", (utc.bind(py),))?
+            .call_method0("isoformat")?
+            .extract::<String>()?
+    } else if value.is_instance(DATE.import(py, "datetime", "date")?)? {
+        value.call_method0("isoformat")?.extract::<String>()?
+    } else if let Ok(text) = value.cast::<PyString>() {
+        text.to_string_lossy().into_owned()
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "since must be a datetime, a date or an ISO 8601 str, not {}",
+            value.get_type().name()?
+        )));
+    };
+    parse_since(&text).map(Some).map_err(|e| to_pyerr(py, &e))
+}
+
+/// A positive, finite number of seconds.
+pub fn seconds(value: f64, name: &str, max: f64) -> PyResult<Duration> {
+    if !value.is_finite() || value <= 0.0 || value > max {
+        return Err(configuration(format!(
+            "{name} must be a number of seconds above 0 and at most {max}, got {value}."
+        )));
+    }
+    Ok(Duration::from_secs_f64(value))
+}
+
+/// A cursor from a failed export's `resume_cursor`.
+pub fn cursor(value: Option<String>) -> PyResult<Option<String>> {
+    match value {
+        Some(text) if text.trim().is_empty() => Err(configuration(
+            "resume_cursor is empty. Pass the resume_cursor of the error that stopped the \
+             export, or None to start from the newest response.",
+        )),
+        other => Ok(other),
+    }
+}

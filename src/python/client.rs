@@ -1,0 +1,501 @@
+//! `hotjar_client.Client`: the synchronous client. Every call runs the async core on the shared
+//! runtime with the interpreter released (see `runtime::block_on`).
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyType};
+use serde_json::Value;
+
+use crate::client::HotjarClient;
+use crate::config::{ClientConfig, DEFAULT_BASE_URL};
+use crate::ids::{Id, IdKind};
+use crate::pagination::ResponseStream;
+
+use super::runtime::block_on;
+use super::{args, convert, errors};
+
+/// A client for the Hotjar API.
+///
+/// Create one per API key and reuse it: it keeps the access token, the connection pool and
+/// the rate limiter (3000 requests a minute by default, Hotjar's limit) across calls.
+///
+/// >>> import hotjar_client as hj
+/// >>> with hj.Client("client-id", "client-secret", site_id=987654) as client:
+/// ...     surveys = client.list_surveys()
+/// ...     rows = client.responses(surveys[0]["id"])
+#[pyclass(name = "Client", module = "hotjar_client", frozen)]
+pub struct PyClient {
+    core: Mutex<Option<HotjarClient>>,
+    site_id: Option<Id>,
+    organization_id: Option<Id>,
+    base_url: String,
+    masked_client_id: String,
+}
+
+/// Shows enough of a client id to tell keys apart, never the whole of it.
+fn mask(client_id: &str) -> String {
+    let visible: String = client_id.chars().take(4).collect();
+    if client_id.chars().count() <= 8 {
+        "***".to_string()
+    } else {
+        format!("{visible}…")
+    }
+}
+
+impl PyClient {
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        client_id: &str,
+        client_secret: &str,
+        site_id: Option<&Bound<'_, PyAny>>,
+        organization_id: Option<&Bound<'_, PyAny>>,
+        base_url: &str,
+        timeout: f64,
+        max_retries: i64,
+        requests_per_minute: Option<i64>,
+        retry_backoff: f64,
+    ) -> PyResult<Self> {
+        let py_id = |value: Option<&Bound<'_, PyAny>>, kind| -> PyResult<Option<Id>> {
+            value
+                .filter(|v| !v.is_none())
+                .map(|v| args::id(v, kind))
+                .transpose()
+        };
+        let site_id = py_id(site_id, IdKind::Site)?;
+        let organization_id = py_id(organization_id, IdKind::Organization)?;
+        let mut config = ClientConfig::new(client_id, client_secret);
+        config.base_url = base_url.to_string();
+        config.timeout = args::seconds(timeout, "timeout", 3600.0)?;
+        config.max_retries = u32::try_from(max_retries)
+            .ok()
+            .filter(|n| *n <= 20)
+            .ok_or_else(|| {
+                errors::configuration(format!(
+                    "max_retries must be between 0 and 20, got {max_retries}."
+                ))
+            })?;
+        config.requests_per_minute = match requests_per_minute {
+            None => None,
+            Some(n) => Some(u32::try_from(n).ok().filter(|n| *n >= 1).ok_or_else(|| {
+                errors::configuration(format!(
+                    "requests_per_minute must be between 1 and 1000000 (Hotjar allows 3000), \
+                     or None to turn the limiter off; got {n}."
+                ))
+            })?),
+        };
+        config.retry_backoff = if retry_backoff == 0.0 {
+            std::time::Duration::ZERO
+        } else {
+            args::seconds(retry_backoff, "retry_backoff", 60.0)?
+        };
+        let core = Python::attach(|py| {
+            // reqwest's client registers with the runtime's reactor when it is first used,
+            // not here, but building it inside the runtime keeps that true for any version.
+            let runtime = super::runtime::runtime()?;
+            let _guard = runtime.enter();
+            HotjarClient::new(config).map_err(|e| errors::to_pyerr(py, &e))
+        })?;
+        Ok(Self {
+            base_url: core.base_url().as_str().trim_end_matches('/').to_string(),
+            masked_client_id: mask(core.client_id()),
+            core: Mutex::new(Some(core)),
+            site_id,
+            organization_id,
+        })
+    }
+
+    fn core(&self) -> PyResult<HotjarClient> {
+        self.core
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(errors::closed)
+    }
+
+    fn site(&self, site_id: Option<&Bound<'_, PyAny>>) -> PyResult<Id> {
+        args::id_or_default(site_id, self.site_id.as_ref(), IdKind::Site)
+    }
+}
+
+fn env_var(py: Python<'_>, name: &str) -> PyResult<Option<String>> {
+    let value = py
+        .import("os")?
+        .getattr("environ")?
+        .call_method1("get", (name,))?;
+    Ok(value
+        .extract::<Option<String>>()?
+        .filter(|v| !v.trim().is_empty()))
+}
+
+#[pymethods]
+impl PyClient {
+    #[new]
+    #[pyo3(signature = (
+        client_id,
+        client_secret,
+        *,
+        site_id = None,
+        organization_id = None,
+        base_url = DEFAULT_BASE_URL.to_string(),
+        timeout = 30.0,
+        max_retries = 5,
+        requests_per_minute = Some(3000),
+        retry_backoff = 1.0,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        client_id: &str,
+        client_secret: &str,
+        site_id: Option<&Bound<'_, PyAny>>,
+        organization_id: Option<&Bound<'_, PyAny>>,
+        base_url: String,
+        timeout: f64,
+        max_retries: i64,
+        requests_per_minute: Option<i64>,
+        retry_backoff: f64,
+    ) -> PyResult<Self> {
+        Self::build(
+            client_id,
+            client_secret,
+            site_id,
+            organization_id,
+            &base_url,
+            timeout,
+            max_retries,
+            requests_per_minute,
+            retry_backoff,
+        )
+    }
+
+    /// Builds a client from the environment: ``HOTJAR_CLIENT_ID``, ``HOTJAR_CLIENT_SECRET``,
+    /// and optionally ``HOTJAR_SITE_ID``, ``HOTJAR_ORGANIZATION_ID`` and ``HOTJAR_BASE_URL``.
+    /// Keyword arguments win over the environment.
+    ///
+    /// >>> client = hj.Client.from_env(timeout=60)
+    #[classmethod]
+    #[pyo3(signature = (
+        *,
+        site_id = None,
+        organization_id = None,
+        base_url = None,
+        timeout = 30.0,
+        max_retries = 5,
+        requests_per_minute = Some(3000),
+        retry_backoff = 1.0,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_env(
+        _cls: &Bound<'_, PyType>,
+        py: Python<'_>,
+        site_id: Option<&Bound<'_, PyAny>>,
+        organization_id: Option<&Bound<'_, PyAny>>,
+        base_url: Option<String>,
+        timeout: f64,
+        max_retries: i64,
+        requests_per_minute: Option<i64>,
+        retry_backoff: f64,
+    ) -> PyResult<Self> {
+        let required = |name: &str, what: &str| -> PyResult<String> {
+            env_var(py, name)?.ok_or_else(|| {
+                errors::configuration(format!(
+                    "The environment variable {name} is not set. It holds the API key's {what}; \
+                     create a key in Hotjar under Settings > API, then export {name}=..."
+                ))
+            })
+        };
+        let client_id = required("HOTJAR_CLIENT_ID", "client ID")?;
+        let client_secret = required("HOTJAR_CLIENT_SECRET", "client secret")?;
+        let env_site = env_var(py, "HOTJAR_SITE_ID")?
+            .map(|s| s.into_pyobject(py).map(|o| o.into_any()))
+            .transpose()?;
+        let env_org = env_var(py, "HOTJAR_ORGANIZATION_ID")?
+            .map(|s| s.into_pyobject(py).map(|o| o.into_any()))
+            .transpose()?;
+        let base_url = match base_url {
+            Some(url) => url,
+            None => env_var(py, "HOTJAR_BASE_URL")?.unwrap_or_else(|| DEFAULT_BASE_URL.into()),
+        };
+        Self::build(
+            &client_id,
+            &client_secret,
+            site_id.filter(|v| !v.is_none()).or(env_site.as_ref()),
+            organization_id
+                .filter(|v| !v.is_none())
+                .or(env_org.as_ref()),
+            &base_url,
+            timeout,
+            max_retries,
+            requests_per_minute,
+            retry_backoff,
+        )
+    }
+
+    /// Exchanges the credentials for a new access token, and raises if Hotjar refuses them.
+    ///
+    /// Returns ``{"expires_in": seconds}``, the new token's lifetime.
+    ///
+    /// >>> client.test_connection()
+    /// {'expires_in': 3600.0}
+    fn test_connection<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let core = self.core()?;
+        let info = block_on(py, async move { core.test_connection().await })?
+            .map_err(|e| errors::to_pyerr(py, &e))?;
+        let result = PyDict::new(py);
+        result.set_item("expires_in", info.expires_in.as_secs_f64())?;
+        Ok(result)
+    }
+
+    /// Every survey of a site (all pages), as dicts in the API's shape.
+    ///
+    /// ``with_questions=True`` includes each survey's ``questions``.
+    ///
+    /// >>> [s["name"] for s in client.list_surveys()]
+    #[pyo3(signature = (site_id = None, *, with_questions = false))]
+    fn list_surveys<'py>(
+        &self,
+        py: Python<'py>,
+        site_id: Option<&Bound<'py, PyAny>>,
+        with_questions: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let site = self.site(site_id)?;
+        let core = self.core()?;
+        let surveys = block_on(
+            py,
+            async move { core.list_surveys(&site, with_questions).await },
+        )?
+        .map_err(|e| errors::to_pyerr(py, &e))?;
+        convert::values_to_list(py, surveys)
+    }
+
+    /// One survey, with its questions.
+    ///
+    /// >>> client.get_survey(1234567)["questions"][0]["text"]
+    #[pyo3(signature = (survey_id, *, site_id = None))]
+    fn get_survey<'py>(
+        &self,
+        py: Python<'py>,
+        survey_id: &Bound<'py, PyAny>,
+        site_id: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let survey = args::id(survey_id, IdKind::Survey)?;
+        let site = self.site(site_id)?;
+        let core = self.core()?;
+        let value = block_on(py, async move { core.get_survey(&site, &survey).await })?
+            .map_err(|e| errors::to_pyerr(py, &e))?;
+        convert::value_to_py(py, value)
+    }
+
+    /// Iterates over a survey's responses, newest first, fetching one page (100 responses) at
+    /// a time as you go.
+    ///
+    /// ``since`` (an aware datetime, a date, or an ISO 8601 string) stops at the first response
+    /// older than it. If a page fails, the exception's ``resume_cursor`` tells where to pick up.
+    ///
+    /// >>> for response in client.iter_responses(1234567, since="2024-06-01"):
+    /// ...     print(response["created_time"])
+    #[pyo3(signature = (survey_id, *, site_id = None, since = None, resume_cursor = None))]
+    fn iter_responses(
+        &self,
+        survey_id: &Bound<'_, PyAny>,
+        site_id: Option<&Bound<'_, PyAny>>,
+        since: Option<&Bound<'_, PyAny>>,
+        resume_cursor: Option<String>,
+    ) -> PyResult<ResponseIterator> {
+        let survey = args::id(survey_id, IdKind::Survey)?;
+        let site = self.site(site_id)?;
+        let since = args::since(since)?;
+        let cursor = args::cursor(resume_cursor)?;
+        let stream = self.core()?.response_stream(&site, &survey, since, cursor);
+        Ok(ResponseIterator {
+            state: Arc::new(tokio::sync::Mutex::new(IterState {
+                stream,
+                buffer: VecDeque::new(),
+            })),
+            survey_id: survey.to_string(),
+        })
+    }
+
+    /// Every response of a survey (all pages), newest first, as a list of dicts.
+    ///
+    /// ``since`` keeps only responses at or after it. If the export fails part way, the
+    /// exception carries ``partial`` (what was fetched) and ``resume_cursor``; pass that back
+    /// as ``resume_cursor=`` and add the two lists to get the whole survey.
+    ///
+    /// >>> rows = client.responses(1234567)
+    #[pyo3(signature = (survey_id, *, site_id = None, since = None, resume_cursor = None))]
+    fn responses<'py>(
+        &self,
+        py: Python<'py>,
+        survey_id: &Bound<'py, PyAny>,
+        site_id: Option<&Bound<'py, PyAny>>,
+        since: Option<&Bound<'py, PyAny>>,
+        resume_cursor: Option<String>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let survey = args::id(survey_id, IdKind::Survey)?;
+        let site = self.site(site_id)?;
+        let since = args::since(since)?;
+        let cursor = args::cursor(resume_cursor)?;
+        let core = self.core()?;
+        let result = block_on(py, async move {
+            core.responses(&site, &survey, since, cursor).await
+        })?;
+        match result {
+            Ok(values) => convert::values_to_list(py, values),
+            Err(failure) => Err(errors::export_to_pyerr(py, failure)),
+        }
+    }
+
+    /// Counts of what this client has sent: ``requests`` (all HTTP requests, token and
+    /// retries included), ``retries`` and ``token_requests``.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let stats = self.core()?.stats();
+        let result = PyDict::new(py);
+        result.set_item("requests", stats.requests)?;
+        result.set_item("retries", stats.retries)?;
+        result.set_item("token_requests", stats.token_requests)?;
+        Ok(result)
+    }
+
+    /// Closes the connection pool. Later calls raise ``ClientClosedError``. Calling it twice
+    /// is fine.
+    fn close(&self) {
+        self.core.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+
+    /// Whether ``close()`` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.core
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none()
+    }
+
+    /// The default site, or None.
+    #[getter]
+    fn site_id(&self) -> Option<String> {
+        self.site_id.as_ref().map(ToString::to_string)
+    }
+
+    /// The default organization, or None.
+    #[getter]
+    fn organization_id(&self) -> Option<String> {
+        self.organization_id.as_ref().map(ToString::to_string)
+    }
+
+    #[getter]
+    fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __exit__(
+        &self,
+        _exc_type: Option<&Bound<'_, PyAny>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> bool {
+        self.close();
+        false
+    }
+
+    fn __repr__(&self) -> String {
+        let show = |id: &Option<Id>| id.as_ref().map_or("None".to_string(), |i| format!("'{i}'"));
+        format!(
+            "<hotjar_client.Client site_id={} organization_id={} base_url='{}' client_id='{}'{}>",
+            show(&self.site_id),
+            show(&self.organization_id),
+            self.base_url,
+            self.masked_client_id,
+            if self.closed() { " closed" } else { "" }
+        )
+    }
+}
+
+struct IterState {
+    stream: ResponseStream,
+    buffer: VecDeque<Value>,
+}
+
+/// A lazy iterator over a survey's responses; fetches a page when its buffer runs dry.
+#[pyclass(module = "hotjar_client", frozen)]
+pub struct ResponseIterator {
+    state: Arc<tokio::sync::Mutex<IterState>>,
+    survey_id: String,
+}
+
+#[pymethods]
+impl ResponseIterator {
+    fn __iter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        loop {
+            // Fast path: the page is already here, no need to release the interpreter.
+            if let Ok(mut state) = self.state.try_lock() {
+                if let Some(value) = state.buffer.pop_front() {
+                    return convert::value_to_py(py, value).map(Some);
+                }
+                if state.stream.is_done() {
+                    return Ok(None);
+                }
+            }
+            let state = self.state.clone();
+            let fetched = block_on(py, async move {
+                let mut state = state.lock().await;
+                if !state.buffer.is_empty() {
+                    return Ok(true);
+                }
+                match state.stream.next_batch().await {
+                    Ok(Some(batch)) => {
+                        state.buffer.extend(batch);
+                        Ok(true)
+                    }
+                    Ok(None) => Ok(false),
+                    Err(error) => Err((error, state.stream.resume_cursor().map(str::to_string))),
+                }
+            })?;
+            match fetched {
+                Ok(true) => continue,
+                Ok(false) => return Ok(None),
+                Err((error, cursor)) => {
+                    let err = errors::to_pyerr(py, &error);
+                    err.value(py).setattr("resume_cursor", cursor)?;
+                    return Err(err);
+                }
+            }
+        }
+    }
+
+    /// Where to resume if the iteration stopped on an error (None before the first page).
+    #[getter]
+    fn resume_cursor(&self) -> Option<String> {
+        self.state
+            .try_lock()
+            .ok()
+            .and_then(|s| s.stream.resume_cursor().map(str::to_string))
+    }
+
+    /// Pages fetched so far.
+    #[getter]
+    fn pages_fetched(&self) -> u64 {
+        self.state
+            .try_lock()
+            .map(|s| s.stream.pages_fetched())
+            .unwrap_or(0)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<hotjar_client.ResponseIterator survey_id='{}' pages_fetched={}>",
+            self.survey_id,
+            self.pages_fetched()
+        )
+    }
+}

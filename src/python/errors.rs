@@ -1,0 +1,245 @@
+//! The Python exception hierarchy, created here when the module loads, and the one place where
+//! core errors become Python exceptions.
+//!
+//! ```text
+//! HotjarError
+//! ├── ConfigurationError (also ValueError)   bad input, raised before any request
+//! ├── AuthenticationError                    401, refused key or token
+//! ├── PermissionDeniedError                  403, plan or scope
+//! ├── NotFoundError                          404, site / survey / organization
+//! ├── RateLimitError                         429 after retries, .retry_after
+//! ├── ServerError                            5xx after retries
+//! ├── BadRequestError                        another 4xx
+//! ├── TransportError                         network, timeout
+//! ├── InvalidResponseError                   a body that breaks the API's promises
+//! └── ClientClosedError (also RuntimeError)  the client was closed
+//! ```
+
+use pyo3::exceptions::{PyException, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple, PyType};
+
+use crate::error::{Error, ErrorKind, ExportError};
+
+use super::convert;
+
+struct Types {
+    base: Py<PyType>,
+    configuration: Py<PyType>,
+    authentication: Py<PyType>,
+    permission_denied: Py<PyType>,
+    not_found: Py<PyType>,
+    rate_limit: Py<PyType>,
+    server: Py<PyType>,
+    bad_request: Py<PyType>,
+    transport: Py<PyType>,
+    invalid_response: Py<PyType>,
+    closed: Py<PyType>,
+}
+
+static TYPES: PyOnceLock<Types> = PyOnceLock::new();
+
+fn make_type<'py>(
+    py: Python<'py>,
+    name: &str,
+    bases: &[Bound<'py, PyType>],
+    doc: &str,
+    base_attributes: bool,
+) -> PyResult<Bound<'py, PyType>> {
+    let namespace = PyDict::new(py);
+    namespace.set_item("__doc__", doc)?;
+    namespace.set_item("__module__", "hotjar_client")?;
+    if base_attributes {
+        for attribute in ["status", "retry_after", "partial", "resume_cursor"] {
+            namespace.set_item(attribute, py.None())?;
+        }
+    }
+    let bases = PyTuple::new(py, bases)?;
+    let created = py.get_type::<PyType>().call1((name, bases, namespace))?;
+    Ok(created.cast_into::<PyType>()?)
+}
+
+/// Creates the classes and adds them to the module.
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = module.py();
+    let types = TYPES.get_or_try_init(py, || -> PyResult<Types> {
+        let base = make_type(
+            py,
+            "HotjarError",
+            &[py.get_type::<PyException>()],
+            "Base class of every error raised by hotjar_client.\n\n\
+             Attributes: ``status`` (the HTTP status, or None), ``retry_after`` (seconds, for \
+             rate limits), ``partial`` (what a failed export had already fetched) and \
+             ``resume_cursor`` (pass it back to continue that export).",
+            true,
+        )?;
+        let sub = |name: &str, doc: &str, extra: Option<Bound<'_, PyType>>| {
+            let mut bases = vec![base.clone()];
+            bases.extend(extra);
+            make_type(py, name, &bases, doc, false).map(Bound::unbind)
+        };
+        Ok(Types {
+            configuration: sub(
+                "ConfigurationError",
+                "Bad input or settings, found before any request was sent. Also a ValueError.",
+                Some(py.get_type::<PyValueError>()),
+            )?,
+            authentication: sub(
+                "AuthenticationError",
+                "Hotjar refused the API key or the access token (HTTP 400/401 from the token \
+                 endpoint, or 401 from the API).",
+                None,
+            )?,
+            permission_denied: sub(
+                "PermissionDeniedError",
+                "HTTP 403: the plan or the key's scope does not allow this. Survey export needs \
+                 Ask Scale; user lookup needs Observe Scale or Ask Scale.",
+                None,
+            )?,
+            not_found: sub(
+                "NotFoundError",
+                "HTTP 404: the site, survey or organization does not exist for this key.",
+                None,
+            )?,
+            rate_limit: sub(
+                "RateLimitError",
+                "HTTP 429 after every retry. ``retry_after`` holds the server's wait, when it \
+                 sent one.",
+                None,
+            )?,
+            server: sub("ServerError", "HTTP 5xx after every retry.", None)?,
+            bad_request: sub(
+                "BadRequestError",
+                "Another HTTP 4xx: the server rejected the request's parameters.",
+                None,
+            )?,
+            transport: sub(
+                "TransportError",
+                "The network failed: no connection, a timeout, or a connection that broke.",
+                None,
+            )?,
+            invalid_response: sub(
+                "InvalidResponseError",
+                "The server's answer is not what the Hotjar API promises.",
+                None,
+            )?,
+            closed: sub(
+                "ClientClosedError",
+                "The client was closed. Also a RuntimeError.",
+                Some(py.get_type::<PyRuntimeError>()),
+            )?,
+            base: base.unbind(),
+        })
+    })?;
+    for ty in [
+        &types.base,
+        &types.configuration,
+        &types.authentication,
+        &types.permission_denied,
+        &types.not_found,
+        &types.rate_limit,
+        &types.server,
+        &types.bad_request,
+        &types.transport,
+        &types.invalid_response,
+        &types.closed,
+    ] {
+        let ty = ty.bind(py);
+        module.add(ty.name()?, ty)?;
+    }
+    Ok(())
+}
+
+fn type_for(py: Python<'_>, kind: ErrorKind) -> Option<Bound<'_, PyType>> {
+    let t = TYPES.get(py)?;
+    let ty = match kind {
+        ErrorKind::Configuration => &t.configuration,
+        ErrorKind::Authentication => &t.authentication,
+        ErrorKind::PermissionDenied => &t.permission_denied,
+        ErrorKind::NotFound => &t.not_found,
+        ErrorKind::RateLimited => &t.rate_limit,
+        ErrorKind::Server => &t.server,
+        ErrorKind::BadRequest => &t.bad_request,
+        ErrorKind::Transport => &t.transport,
+        ErrorKind::InvalidResponse => &t.invalid_response,
+        ErrorKind::Closed => &t.closed,
+    };
+    Some(ty.bind(py).clone())
+}
+
+fn instantiate<'py>(ty: Option<Bound<'py, PyType>>, message: &str) -> PyResult<Bound<'py, PyAny>> {
+    match ty {
+        Some(ty) => ty.call1((message,)),
+        // Only reachable if the module failed to initialise, which import would have reported.
+        None => Err(PyRuntimeError::new_err(message.to_string())),
+    }
+}
+
+/// The Python exception for a core error.
+pub fn to_pyerr(py: Python<'_>, error: &Error) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let exc = instantiate(type_for(py, error.kind()), error.message())?;
+        exc.setattr("status", error.status())?;
+        exc.setattr("retry_after", error.retry_after().map(|d| d.as_secs_f64()))?;
+        Ok(PyErr::from_value(exc))
+    };
+    build().unwrap_or_else(|e| e)
+}
+
+/// The Python exception for a failed export, carrying the partial results and the cursor.
+pub fn export_to_pyerr(py: Python<'_>, error: ExportError) -> PyErr {
+    let err = to_pyerr(py, &error.error);
+    let attach = || -> PyResult<()> {
+        let value = err.value(py);
+        value.setattr("partial", convert::values_to_list(py, error.partial)?)?;
+        value.setattr("resume_cursor", error.resume_cursor)?;
+        Ok(())
+    };
+    match attach() {
+        Ok(()) => err,
+        Err(e) => e,
+    }
+}
+
+/// A `ConfigurationError` for bad arguments found in the bindings.
+pub fn configuration(message: impl Into<String>) -> PyErr {
+    Python::attach(|py| to_pyerr(py, &Error::config(message)))
+}
+
+/// A plain `HotjarError`.
+pub fn hotjar_error(message: String) -> PyErr {
+    Python::attach(|py| {
+        let ty = TYPES.get(py).map(|t| t.base.bind(py).clone());
+        match instantiate(ty, &message) {
+            Ok(exc) => PyErr::from_value(exc),
+            Err(e) => e,
+        }
+    })
+}
+
+/// A `ClientClosedError`.
+pub fn closed() -> PyErr {
+    Python::attach(|py| {
+        to_pyerr(
+            py,
+            &Error::new(
+                ErrorKind::Closed,
+                "This client is closed. Create a new hotjar_client.Client to make more requests.",
+            ),
+        )
+    })
+}
+
+/// A `ClientClosedError` for a fake that was closed.
+pub fn closed_fake() -> PyErr {
+    Python::attach(|py| {
+        to_pyerr(
+            py,
+            &Error::new(
+                ErrorKind::Closed,
+                "This FakeHotjar is closed. Create a new one to serve again.",
+            ),
+        )
+    })
+}

@@ -1,0 +1,391 @@
+//! `hotjar_client.testing.FakeHotjar`: the offline fake of the Hotjar API, for tests, notebooks,
+//! demos and benchmarks. It serves on 127.0.0.1 from the shared runtime's threads, so a
+//! blocked Python thread never slows it down.
+
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::fake::{FailureTarget, FakeConfig, FakeServer, InjectedFailure, Plan, RateLimitScope};
+use crate::ids::IdKind;
+
+use super::client::PyClient;
+use super::runtime::{block_on, runtime};
+use super::{args, convert, errors};
+
+/// A fake Hotjar API on loopback, with deterministic data from ``seed``.
+///
+/// >>> from hotjar_client.testing import FakeHotjar
+/// >>> with FakeHotjar(seed=1) as fake, fake.client() as client:
+/// ...     rows = client.responses(fake.survey_ids[0])
+/// ...     assert rows == fake.responses(fake.survey_ids[0])
+#[pyclass(module = "hotjar_client.testing", frozen)]
+pub struct FakeHotjar {
+    server: Mutex<Option<FakeServer>>,
+    url: String,
+    client_id: String,
+    client_secret: String,
+    site_id: String,
+    organization_id: String,
+}
+
+impl FakeHotjar {
+    fn with_server<T>(&self, f: impl FnOnce(&FakeServer) -> T) -> PyResult<T> {
+        let guard = self.server.lock().unwrap_or_else(|p| p.into_inner());
+        match guard.as_ref() {
+            Some(server) => Ok(f(server)),
+            None => Err(errors::closed_fake()),
+        }
+    }
+}
+
+fn parse_plan(plan: &str) -> PyResult<Plan> {
+    Plan::parse(plan).ok_or_else(|| {
+        errors::configuration(format!(
+            "plan must be 'ask_scale', 'observe_scale' or 'none', got {plan:?}."
+        ))
+    })
+}
+
+#[pymethods]
+impl FakeHotjar {
+    #[new]
+    #[pyo3(signature = (
+        seed = 0,
+        *,
+        responses_per_survey = vec![1234, 250, 0, 100, 37],
+        token_ttl = 3600.0,
+        latency = 0.0,
+        rate_limit = Some(3000),
+        rate_limit_scope = "ip",
+        retry_after = true,
+        plan = "ask_scale",
+        clamp_limit = false,
+        numeric_ids = false,
+        extra_fields = false,
+        site_id = None,
+        organization_id = None,
+        host = "127.0.0.1",
+        port = 0,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        seed: u64,
+        responses_per_survey: Vec<usize>,
+        token_ttl: f64,
+        latency: f64,
+        rate_limit: Option<u32>,
+        rate_limit_scope: &str,
+        retry_after: bool,
+        plan: &str,
+        clamp_limit: bool,
+        numeric_ids: bool,
+        extra_fields: bool,
+        site_id: Option<&Bound<'_, PyAny>>,
+        organization_id: Option<&Bound<'_, PyAny>>,
+        host: &str,
+        port: u16,
+    ) -> PyResult<Self> {
+        let mut config = FakeConfig {
+            seed,
+            responses_per_survey,
+            token_ttl: args::seconds(token_ttl, "token_ttl", 1e7)?,
+            latency: if latency == 0.0 {
+                Duration::ZERO
+            } else {
+                args::seconds(latency, "latency", 3600.0)?
+            },
+            rate_limit: rate_limit.filter(|n| *n > 0),
+            rate_limit_scope: match rate_limit_scope {
+                "ip" => RateLimitScope::Ip,
+                "key" => RateLimitScope::Key,
+                other => {
+                    return Err(errors::configuration(format!(
+                        "rate_limit_scope must be 'ip' or 'key', got {other:?}."
+                    )))
+                }
+            },
+            retry_after,
+            plan: parse_plan(plan)?,
+            clamp_limit,
+            numeric_ids,
+            extra_fields,
+            ..FakeConfig::default()
+        };
+        if let Some(site) = site_id.filter(|v| !v.is_none()) {
+            config.site_id = args::id(site, IdKind::Site)?.to_string();
+        }
+        if let Some(org) = organization_id.filter(|v| !v.is_none()) {
+            config.organization_id = args::id(org, IdKind::Organization)?.to_string();
+        }
+        let host: IpAddr = host.parse().map_err(|_| {
+            errors::configuration(format!("host must be an IP address, got {host:?}."))
+        })?;
+        if !host.is_loopback() {
+            return Err(errors::configuration(
+                "The fake only listens on loopback (127.0.0.1 or ::1): it has no TLS and \
+                 serves fixed credentials.",
+            ));
+        }
+        let runtime = runtime()?;
+        let server = py
+            .detach(|| runtime.block_on(FakeServer::start(config, host, port)))
+            .map_err(|e| {
+                errors::hotjar_error(format!("The fake could not listen on {host}:{port}: {e}"))
+            })?;
+        Ok(Self {
+            url: server.url(),
+            client_id: server.client_id().to_string(),
+            client_secret: server.client_secret().to_string(),
+            site_id: server.site_id().to_string(),
+            organization_id: server.organization_id().to_string(),
+            server: Mutex::new(Some(server)),
+        })
+    }
+
+    /// The base URL to give a client, e.g. ``http://127.0.0.1:54321``.
+    #[getter]
+    fn url(&self) -> &str {
+        &self.url
+    }
+
+    #[getter]
+    fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The fake's secret. Fake credentials, safe to print.
+    #[getter]
+    fn client_secret(&self) -> &str {
+        &self.client_secret
+    }
+
+    #[getter]
+    fn site_id(&self) -> &str {
+        &self.site_id
+    }
+
+    #[getter]
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+
+    /// The survey ids, in the order the API lists them.
+    #[getter]
+    fn survey_ids(&self) -> PyResult<Vec<String>> {
+        self.with_server(|s| s.dataset().survey_ids())
+    }
+
+    /// A ``Client`` for this fake (its URL, credentials, site and organization); keyword
+    /// arguments are passed on, e.g. ``fake.client(max_retries=0)``.
+    #[pyo3(signature = (**kwargs))]
+    fn client(&self, py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyClient>> {
+        let options = PyDict::new(py);
+        options.set_item("base_url", &self.url)?;
+        options.set_item("site_id", &self.site_id)?;
+        options.set_item("organization_id", &self.organization_id)?;
+        if let Some(kwargs) = kwargs {
+            options.update(kwargs.as_mapping())?;
+        }
+        let client = py
+            .get_type::<PyClient>()
+            .call((&self.client_id, &self.client_secret), Some(&options))?;
+        Ok(client.cast_into::<PyClient>()?.unbind())
+    }
+
+    /// The ground truth: every survey as a client should return it.
+    #[pyo3(signature = (*, with_questions = true))]
+    fn surveys<'py>(&self, py: Python<'py>, with_questions: bool) -> PyResult<Bound<'py, PyList>> {
+        let values = self.with_server(|s| s.dataset().surveys_truth(with_questions))?;
+        convert::values_to_list(py, values)
+    }
+
+    /// The ground truth: every response of a survey, newest first, as a client should
+    /// return them.
+    fn responses<'py>(
+        &self,
+        py: Python<'py>,
+        survey_id: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let survey = args::id(survey_id, IdKind::Survey)?;
+        let values = self
+            .with_server(|s| s.responses_truth(survey.as_str()))?
+            .ok_or_else(|| errors::configuration(format!("The fake has no survey {survey}.")))?;
+        convert::values_to_list(py, values)
+    }
+
+    /// The next ``count`` requests get this answer instead of the real one.
+    ///
+    /// ``endpoint`` is ``"api"`` (survey and lookup calls), ``"token"`` or ``"any"``. ``body``
+    /// replaces the JSON error body (``status=200, body="{"`` sends broken JSON).
+    #[pyo3(signature = (count = 1, *, status = 503, body = None, retry_after = None, endpoint = "api"))]
+    fn fail_next(
+        &self,
+        count: usize,
+        status: u16,
+        body: Option<String>,
+        retry_after: Option<u64>,
+        endpoint: &str,
+    ) -> PyResult<()> {
+        if !(200..=599).contains(&status) {
+            return Err(errors::configuration(format!(
+                "status must be an HTTP status between 200 and 599, got {status}."
+            )));
+        }
+        let target = match endpoint {
+            "api" => FailureTarget::Api,
+            "token" => FailureTarget::Token,
+            "any" => FailureTarget::Any,
+            other => {
+                return Err(errors::configuration(format!(
+                    "endpoint must be 'api', 'token' or 'any', got {other:?}."
+                )))
+            }
+        };
+        self.with_server(|s| {
+            s.fail_next(
+                count,
+                InjectedFailure {
+                    status,
+                    body,
+                    retry_after,
+                    target,
+                },
+            )
+        })
+    }
+
+    /// The key stops working, as when an Admin deletes it: new tokens are refused with
+    /// ``invalid_client`` and issued tokens get 401.
+    fn revoke_credentials(&self) -> PyResult<()> {
+        self.with_server(|s| s.set_revoked(true))
+    }
+
+    /// Undoes ``revoke_credentials()``.
+    fn restore_credentials(&self) -> PyResult<()> {
+        self.with_server(|s| s.set_revoked(false))
+    }
+
+    /// Every issued access token expires now.
+    fn expire_tokens(&self) -> PyResult<()> {
+        self.with_server(FakeServer::expire_tokens)
+    }
+
+    /// Seconds added before every answer.
+    #[getter]
+    fn get_latency(&self) -> PyResult<f64> {
+        self.with_server(|s| s.latency().as_secs_f64())
+    }
+
+    #[setter]
+    fn set_latency(&self, seconds: f64) -> PyResult<()> {
+        let latency = if seconds == 0.0 {
+            Duration::ZERO
+        } else {
+            args::seconds(seconds, "latency", 3600.0)?
+        };
+        self.with_server(|s| s.set_latency(latency))
+    }
+
+    /// The organization's plan: ``"ask_scale"``, ``"observe_scale"`` or ``"none"``.
+    #[getter]
+    fn get_plan(&self) -> PyResult<&'static str> {
+        self.with_server(|s| s.plan().name())
+    }
+
+    #[setter]
+    fn set_plan(&self, plan: &str) -> PyResult<()> {
+        let plan = parse_plan(plan)?;
+        self.with_server(|s| s.set_plan(plan))
+    }
+
+    /// Lifetime, in seconds, of tokens issued from now on.
+    #[getter]
+    fn get_token_ttl(&self) -> PyResult<f64> {
+        self.with_server(|s| s.token_ttl().as_secs_f64())
+    }
+
+    #[setter]
+    fn set_token_ttl(&self, seconds: f64) -> PyResult<()> {
+        let ttl = args::seconds(seconds, "token_ttl", 1e7)?;
+        self.with_server(|s| s.set_token_ttl(ttl))
+    }
+
+    /// Changes the rate limit (requests per minute, or None) and whether 429s carry
+    /// ``Retry-After``. Resets the window.
+    #[pyo3(signature = (per_minute, *, retry_after = true))]
+    fn set_rate_limit(&self, per_minute: Option<u32>, retry_after: bool) -> PyResult<()> {
+        self.with_server(|s| s.set_rate_limit(per_minute.filter(|n| *n > 0), retry_after))
+    }
+
+    /// Every request so far: method, path, query, status and ``at`` (seconds since start).
+    /// Headers and bodies are not recorded, so the log holds no secret.
+    fn request_log<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let records = self.with_server(FakeServer::request_log)?;
+        let list = PyList::empty(py);
+        for record in records {
+            let row = PyDict::new(py);
+            row.set_item("method", record.method)?;
+            row.set_item("path", record.path)?;
+            row.set_item("query", record.query)?;
+            row.set_item("status", record.status)?;
+            row.set_item("at", record.at)?;
+            list.append(row)?;
+        }
+        Ok(list)
+    }
+
+    fn clear_request_log(&self) -> PyResult<()> {
+        self.with_server(FakeServer::clear_request_log)
+    }
+
+    /// Counters: ``requests``, ``rate_limited`` (429s sent), ``tokens_issued`` and
+    /// ``busiest_minute`` (most requests accepted in any 60 s window).
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let stats = self.with_server(FakeServer::stats)?;
+        let result = PyDict::new(py);
+        result.set_item("requests", stats.requests)?;
+        result.set_item("rate_limited", stats.rate_limited)?;
+        result.set_item("tokens_issued", stats.tokens_issued)?;
+        result.set_item("busiest_minute", stats.busiest_minute)?;
+        Ok(result)
+    }
+
+    /// Stops serving. Safe to call twice.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let server = self.server.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(mut server) = server {
+            block_on(py, async move { server.stop().await })?;
+        }
+        Ok(())
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: Option<&Bound<'_, PyAny>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
+    }
+
+    fn __repr__(&self) -> String {
+        let running = self.server.lock().map(|s| s.is_some()).unwrap_or(false);
+        format!(
+            "<hotjar_client.testing.FakeHotjar url='{}' site_id='{}'{}>",
+            self.url,
+            self.site_id,
+            if running { "" } else { " closed" }
+        )
+    }
+}
