@@ -53,7 +53,7 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     if let Ok(seconds) = value.parse::<f64>() {
-        if seconds.is_finite() && seconds >= 0.0 && seconds < 86_400.0 {
+        if (0.0..86_400.0).contains(&seconds) {
             return Some(Duration::from_secs_f64(seconds));
         }
         return None;

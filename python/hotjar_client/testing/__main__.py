@@ -13,7 +13,8 @@ def _parse_counts(text: str) -> list[int]:
     try:
         counts = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}")
+        message = f"expected numbers separated by commas, got {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
     if any(count < 0 for count in counts):
         raise argparse.ArgumentTypeError("response counts cannot be negative")
     return counts

@@ -1,0 +1,44 @@
+# The two commands of the README:
+#   make demo   set up (venv, build) and export every survey of the bundled fake
+#   make test   set up, then lint and run every test (cargo test + pytest)
+# Needs only python3 (>= 3.10) and a Rust toolchain; everything else installs itself.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# One interpreter for every cargo call, so pyo3's build script never sees a different one
+# (a switch rebuilds the pyo3 chain).
+export PYO3_PYTHON := $(abspath $(PY))
+
+.PHONY: demo test build venv lint cargo-test pytest clean
+
+demo: build
+	$(PY) -m hotjar_client.demo
+
+test: build lint cargo-test pytest
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet 'maturin>=1.9.4,<2'
+	touch $@
+
+venv: $(VENV)/.created
+
+# Release build of the extension, installed in editable mode with the test extras.
+build: venv
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --extras test
+
+lint: venv
+	cargo fmt --all -- --check
+	cargo clippy --all-targets --all-features -- -D warnings
+	$(VENV)/bin/ruff check python tests
+
+cargo-test:
+	cargo test
+
+pytest: build
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) target demo-export

@@ -1,0 +1,179 @@
+"""Type stubs of the native module ``hotjar_client._native`` (kept by hand, see src/python/)."""
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Literal, TypeAlias
+
+__version__: str
+
+Id: TypeAlias = int | str
+"""A numeric id, as an int or a string of digits."""
+
+Since: TypeAlias = datetime | date | str
+"""An aware datetime, a date (midnight UTC), or an ISO 8601 string with an offset."""
+
+Survey: TypeAlias = dict[str, Any]
+Response: TypeAlias = dict[str, Any]
+
+class HotjarError(Exception):
+    status: int | None
+    retry_after: float | None
+    partial: list[Response] | None
+    resume_cursor: str | None
+
+class ConfigurationError(HotjarError, ValueError): ...
+class AuthenticationError(HotjarError): ...
+class PermissionDeniedError(HotjarError): ...
+class NotFoundError(HotjarError): ...
+class RateLimitError(HotjarError): ...
+class ServerError(HotjarError): ...
+class BadRequestError(HotjarError): ...
+class TransportError(HotjarError): ...
+class InvalidResponseError(HotjarError): ...
+class ClientClosedError(HotjarError, RuntimeError): ...
+
+class ResponseIterator(Iterator[Response]):
+    """A lazy iterator over a survey's responses; fetches a page when its buffer runs dry."""
+
+    @property
+    def resume_cursor(self) -> str | None: ...
+    @property
+    def pages_fetched(self) -> int: ...
+    def __iter__(self) -> ResponseIterator: ...
+    def __next__(self) -> Response: ...
+
+class Client:
+    """A client for the Hotjar API: one per API key, reused across calls."""
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        site_id: Id | None = None,
+        organization_id: Id | None = None,
+        base_url: str = "https://api.hotjar.io",
+        timeout: float = 30.0,
+        max_retries: int = 5,
+        requests_per_minute: int | None = 3000,
+        retry_backoff: float = 1.0,
+    ) -> None: ...
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        site_id: Id | None = None,
+        organization_id: Id | None = None,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 5,
+        requests_per_minute: int | None = 3000,
+        retry_backoff: float = 1.0,
+    ) -> Client: ...
+    def test_connection(self) -> dict[str, float]: ...
+    def list_surveys(
+        self, site_id: Id | None = None, *, with_questions: bool = False
+    ) -> list[Survey]: ...
+    def get_survey(self, survey_id: Id, *, site_id: Id | None = None) -> Survey: ...
+    def iter_responses(
+        self,
+        survey_id: Id,
+        *,
+        site_id: Id | None = None,
+        since: Since | None = None,
+        resume_cursor: str | None = None,
+    ) -> ResponseIterator: ...
+    def responses(
+        self,
+        survey_id: Id,
+        *,
+        site_id: Id | None = None,
+        since: Since | None = None,
+        resume_cursor: str | None = None,
+    ) -> list[Response]: ...
+    def stats(self) -> dict[str, int]: ...
+    def close(self) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def site_id(self) -> str | None: ...
+    @property
+    def organization_id(self) -> str | None: ...
+    @property
+    def base_url(self) -> str: ...
+    def __enter__(self) -> Client: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool: ...
+
+Plan: TypeAlias = Literal["ask_scale", "observe_scale", "none"]
+
+class FakeHotjar:
+    """An offline fake of the Hotjar API on loopback, with deterministic data from ``seed``."""
+
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        responses_per_survey: Sequence[int] = (1234, 250, 0, 100, 37),
+        token_ttl: float = 3600.0,
+        latency: float = 0.0,
+        rate_limit: int | None = 3000,
+        rate_limit_scope: Literal["ip", "key"] = "ip",
+        retry_after: bool = True,
+        plan: Plan = "ask_scale",
+        clamp_limit: bool = False,
+        numeric_ids: bool = False,
+        extra_fields: bool = False,
+        site_id: Id | None = None,
+        organization_id: Id | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def client_secret(self) -> str: ...
+    @property
+    def site_id(self) -> str: ...
+    @property
+    def organization_id(self) -> str: ...
+    @property
+    def survey_ids(self) -> list[str]: ...
+    def client(self, **kwargs: Any) -> Client: ...
+    def surveys(self, *, with_questions: bool = True) -> list[Survey]: ...
+    def responses(self, survey_id: Id) -> list[Response]: ...
+    def fail_next(
+        self,
+        count: int = 1,
+        *,
+        status: int = 503,
+        body: str | None = None,
+        retry_after: int | None = None,
+        endpoint: Literal["api", "token", "any"] = "api",
+    ) -> None: ...
+    def revoke_credentials(self) -> None: ...
+    def restore_credentials(self) -> None: ...
+    def expire_tokens(self) -> None: ...
+    latency: float
+    plan: Plan
+    token_ttl: float
+    def set_rate_limit(self, per_minute: int | None, *, retry_after: bool = True) -> None: ...
+    def request_log(self) -> list[dict[str, Any]]: ...
+    def clear_request_log(self) -> None: ...
+    def stats(self) -> dict[str, int]: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> FakeHotjar: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool: ...
+
