@@ -225,3 +225,62 @@ impl ResponseStream {
         self.done
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{Id, IdKind};
+    use serde_json::json;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::Responses {
+            site: Id::parse(IdKind::Site, "1").unwrap(),
+            survey: Id::parse(IdKind::Survey, "2").unwrap(),
+        }
+    }
+
+    #[test]
+    fn page_reads_the_documented_envelope_and_normalises_ids() {
+        let page = Page::from_value(
+            json!({"results": [{"id": 7, "answers": [{"question_id": 8}]}], "next_cursor": "abc"}),
+            &endpoint(),
+        )
+        .unwrap();
+        assert_eq!(
+            page.results,
+            vec![json!({"id": "7", "answers": [{"question_id": "8"}]})]
+        );
+        assert_eq!(page.next_cursor.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn page_is_lenient_where_the_api_is_unknown() {
+        let last = |body| Page::from_value(body, &endpoint()).unwrap().next_cursor;
+        assert_eq!(last(json!({"results": []})), None);
+        assert_eq!(last(json!({"results": [], "next_cursor": null})), None);
+        assert_eq!(last(json!({"results": [], "next_cursor": ""})), None);
+        assert_eq!(
+            last(json!({"results": [], "next_cursor": 42})),
+            Some("42".into())
+        );
+        let empty = Page::from_value(json!({"results": null, "extra": 1}), &endpoint()).unwrap();
+        assert!(empty.results.is_empty());
+    }
+
+    #[test]
+    fn page_is_strict_where_the_api_promises() {
+        for body in [
+            json!([1, 2]),
+            json!({"data": []}),
+            json!({"results": {"id": 1}}),
+            json!({"results": [1]}),
+            json!({"results": [], "next_cursor": {"a": 1}}),
+        ] {
+            let error = Page::from_value(body.clone(), &endpoint()).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidResponse, "{body}");
+            assert!(error
+                .message()
+                .starts_with("Fetching the responses of survey 2"));
+        }
+    }
+}

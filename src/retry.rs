@@ -4,10 +4,13 @@
 //! specific to Hotjar: which failures are worth another try, and the server's `Retry-After`,
 //! which wins over the schedule when it is present.
 
+use std::future::Future;
 use std::time::{Duration, SystemTime};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+use crate::error::Result;
 
 /// The backoff settings of one client.
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +45,42 @@ impl RetryPolicy {
             Some(wait) if wait > self.max_retry_after => None,
             Some(wait) => Some(wait),
             None => Some(scheduled),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Runs `attempt` until it succeeds, fails with an error that is not worth retrying, or
+    /// the retries are used up. `on_retry` is called before each wait.
+    pub async fn run<T, F, Fut>(&self, mut attempt: F, mut on_retry: impl FnMut()) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let mut schedule = self.backoff();
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            let error = match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(error) if error.retryable => error,
+                Err(error) => return Err(error),
+            };
+            let Some(delay) = self.next_delay(schedule.next(), error.retry_after()) else {
+                return Err(if attempts > 1 {
+                    error.append(&format!(" (gave up after {attempts} attempts)"))
+                } else {
+                    error
+                });
+            };
+            on_retry();
+            log::warn!(
+                "{} Retry {attempts} of {} in {:.1} s.",
+                error.message(),
+                self.max_retries,
+                delay.as_secs_f64()
+            );
+            tokio::time::sleep(delay).await;
         }
     }
 }
@@ -106,6 +145,141 @@ mod tests {
         assert!(delays[0] >= Duration::from_secs(1) && delays[0] <= Duration::from_secs(2));
         assert!(delays.iter().all(|d| *d <= Duration::from_secs(10)));
         assert!(delays[5] >= Duration::from_secs(5));
+    }
+
+    use crate::error::{Error, ErrorKind};
+    use std::cell::Cell;
+    use tokio::time::Instant;
+
+    fn policy(max_retries: u32) -> RetryPolicy {
+        RetryPolicy {
+            max_retries,
+            initial: Duration::from_secs(1),
+            max: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(120),
+        }
+    }
+
+    fn unavailable() -> Error {
+        Error::new(ErrorKind::Server, "HTTP 503")
+            .with_status(503)
+            .retryable(true)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn transient_failures_are_retried_with_growing_waits() {
+        let calls = Cell::new(0);
+        let retries = Cell::new(0);
+        let started = Instant::now();
+        let result = policy(5)
+            .run(
+                || {
+                    calls.set(calls.get() + 1);
+                    let n = calls.get();
+                    async move {
+                        if n <= 3 {
+                            Err(unavailable())
+                        } else {
+                            Ok(n)
+                        }
+                    }
+                },
+                || retries.set(retries.get() + 1),
+            )
+            .await;
+        assert_eq!(result.unwrap(), 4);
+        assert_eq!(retries.get(), 3);
+        // 1 s, 2 s and 4 s of backoff, each with at most as much again of jitter.
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_secs(7) && waited <= Duration::from_secs(14),
+            "{waited:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_replaces_the_backoff() {
+        let calls = Cell::new(0);
+        let started = Instant::now();
+        policy(5)
+            .run(
+                || {
+                    calls.set(calls.get() + 1);
+                    let first = calls.get() == 1;
+                    async move {
+                        if first {
+                            Err(Error::new(ErrorKind::RateLimited, "429")
+                                .with_status(429)
+                                .with_retry_after(Some(Duration::from_secs(17)))
+                                .retryable(true))
+                        } else {
+                            Ok(())
+                        }
+                    }
+                },
+                || {},
+            )
+            .await
+            .unwrap();
+        assert_eq!(started.elapsed(), Duration::from_secs(17));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_end_and_say_how_many_attempts_were_made() {
+        let calls = Cell::new(0);
+        let error = policy(2)
+            .run(
+                || {
+                    calls.set(calls.get() + 1);
+                    async { Err::<(), _>(unavailable()) }
+                },
+                || {},
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(calls.get(), 3);
+        assert_eq!(error.status(), Some(503));
+        assert!(
+            error.message().ends_with("(gave up after 3 attempts)"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn final_errors_are_not_retried() {
+        let calls = Cell::new(0);
+        let started = Instant::now();
+        let error = policy(5)
+            .run(
+                || {
+                    calls.set(calls.get() + 1);
+                    async { Err::<(), _>(Error::new(ErrorKind::NotFound, "404").with_status(404)) }
+                },
+                || {},
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(calls.get(), 1);
+        assert_eq!(error.message(), "404");
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_after_beyond_the_cap_is_returned_at_once() {
+        let error = policy(5)
+            .run(
+                || async {
+                    Err::<(), _>(
+                        Error::new(ErrorKind::RateLimited, "429")
+                            .with_retry_after(Some(Duration::from_secs(600)))
+                            .retryable(true),
+                    )
+                },
+                || {},
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(error.retry_after(), Some(Duration::from_secs(600)));
     }
 
     #[test]

@@ -303,37 +303,17 @@ impl Transport {
         .with_status(status)
     }
 
-    /// Runs `attempt` until it succeeds, fails for good, or the retries are used up.
-    async fn with_retries<T, F, Fut>(&self, mut attempt: F) -> Result<T>
+    /// Runs `attempt` under the client's retry policy, counting the retries.
+    async fn with_retries<T, F, Fut>(&self, attempt: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        let mut schedule = self.policy.backoff();
-        let mut attempts = 0u32;
-        loop {
-            attempts += 1;
-            let error = match attempt().await {
-                Ok(value) => return Ok(value),
-                Err(error) if error.retryable => error,
-                Err(error) => return Err(error),
-            };
-            let Some(delay) = self.policy.next_delay(schedule.next(), error.retry_after()) else {
-                return Err(if attempts > 1 {
-                    error.append(&format!(" (gave up after {attempts} attempts)"))
-                } else {
-                    error
-                });
-            };
-            self.stats.retries.fetch_add(1, Ordering::Relaxed);
-            log::warn!(
-                "{} Retry {attempts} of {} in {:.1} s.",
-                error.message(),
-                self.policy.max_retries,
-                delay.as_secs_f64()
-            );
-            tokio::time::sleep(delay).await;
-        }
+        self.policy
+            .run(attempt, || {
+                self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            })
+            .await
     }
 
     async fn wait_for_slot(&self) {

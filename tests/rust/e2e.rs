@@ -238,3 +238,34 @@ async fn the_fake_counts_no_429_for_a_paced_client() {
     assert_eq!(stats.rate_limited, 0);
     assert!(stats.busiest_minute <= 600);
 }
+
+#[tokio::test]
+async fn a_repeated_cursor_ends_the_walk_without_losing_the_page() {
+    let fake = fake(FakeConfig::default()).await;
+    let client = client_for(&fake, |_| {});
+    let id = &fake.dataset().survey_ids()[0];
+    let mut stream = client.response_stream(&site(&fake), &survey(id), None, None);
+    let first = stream.next_batch().await.unwrap().unwrap();
+    assert_eq!(first.len(), 100);
+    let cursor = stream.resume_cursor().unwrap().to_string();
+    fake.fail_next(
+        1,
+        InjectedFailure {
+            status: 200,
+            body: Some(format!(
+                r#"{{"results": [{{"id": "1"}}], "next_cursor": "{cursor}"}}"#
+            )),
+            retry_after: None,
+            target: FailureTarget::Api,
+        },
+    );
+    let looped = stream.next_batch().await.unwrap().unwrap();
+    assert_eq!(looped, vec![serde_json::json!({"id": "1"})]);
+    let error = stream.next_batch().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidResponse);
+    assert!(error.message().contains("already sent"), "{error}");
+    // It stays stopped: no request goes out for the looping cursor.
+    let sent = fake.request_log().len();
+    assert!(stream.next_batch().await.is_err());
+    assert_eq!(fake.request_log().len(), sent);
+}
