@@ -110,7 +110,9 @@ impl Transport {
     ) -> Result<Value> {
         let mut refreshed = false;
         loop {
-            let token = self.token().await?;
+            // The token request has its own retries; retrying it again out here would
+            // multiply them.
+            let token = self.token().await.map_err(|e| e.retryable(false))?;
             self.wait_for_slot().await;
             log::debug!("GET {}", url.path());
             self.stats.requests.fetch_add(1, Ordering::Relaxed);

@@ -13,7 +13,7 @@ use crate::config::{ClientConfig, DEFAULT_BASE_URL};
 use crate::ids::{Id, IdKind};
 use crate::pagination::ResponseStream;
 
-use super::runtime::block_on;
+use super::runtime::{block_on, ensure_same_process};
 use super::{args, convert, errors};
 
 /// A client for the Hotjar API.
@@ -32,6 +32,8 @@ pub struct PyClient {
     organization_id: Option<Id>,
     base_url: String,
     masked_client_id: String,
+    /// The process that created the client (see `runtime::ensure_same_process`).
+    pid: u32,
 }
 
 /// Shows enough of a client id to tell keys apart, never the whole of it.
@@ -103,10 +105,12 @@ impl PyClient {
             core: Mutex::new(Some(core)),
             site_id,
             organization_id,
+            pid: std::process::id(),
         })
     }
 
     fn core(&self) -> PyResult<HotjarClient> {
+        ensure_same_process(self.pid, "Client")?;
         self.core
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -314,6 +318,7 @@ impl PyClient {
                 buffer: VecDeque::new(),
             })),
             survey_id: survey.to_string(),
+            pid: std::process::id(),
         })
     }
 
@@ -427,6 +432,7 @@ struct IterState {
 pub struct ResponseIterator {
     state: Arc<tokio::sync::Mutex<IterState>>,
     survey_id: String,
+    pid: u32,
 }
 
 #[pymethods]
@@ -436,6 +442,7 @@ impl ResponseIterator {
     }
 
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        ensure_same_process(self.pid, "ResponseIterator")?;
         loop {
             // Fast path: the page is already here, no need to release the interpreter.
             if let Ok(mut state) = self.state.try_lock() {

@@ -13,7 +13,7 @@ use crate::fake::{FailureTarget, FakeConfig, FakeServer, InjectedFailure, Plan, 
 use crate::ids::IdKind;
 
 use super::client::PyClient;
-use super::runtime::{block_on, runtime};
+use super::runtime::{block_on, ensure_same_process, runtime};
 use super::{args, convert, errors};
 
 /// A fake Hotjar API on loopback, with deterministic data from ``seed``.
@@ -30,10 +30,12 @@ pub struct FakeHotjar {
     client_secret: String,
     site_id: String,
     organization_id: String,
+    pid: u32,
 }
 
 impl FakeHotjar {
     fn with_server<T>(&self, f: impl FnOnce(&FakeServer) -> T) -> PyResult<T> {
+        ensure_same_process(self.pid, "FakeHotjar")?;
         let guard = self.server.lock().unwrap_or_else(|p| p.into_inner());
         match guard.as_ref() {
             Some(server) => Ok(f(server)),
@@ -144,6 +146,7 @@ impl FakeHotjar {
             site_id: server.site_id().to_string(),
             organization_id: server.organization_id().to_string(),
             server: Mutex::new(Some(server)),
+            pid: std::process::id(),
         })
     }
 
@@ -357,6 +360,10 @@ impl FakeHotjar {
 
     /// Stops serving. Safe to call twice.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
+        if self.pid != std::process::id() {
+            // The server task lives in the parent; the child has nothing to stop.
+            return Ok(());
+        }
         let server = self.server.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(mut server) = server {
             block_on(py, async move { server.stop().await })?;

@@ -1,8 +1,8 @@
-//! The one tokio runtime of the process, and the bridge from a blocking Python call to it:
-//! the interpreter is released while Rust waits, and Ctrl-C still interrupts.
+//! The tokio runtime of the process, and the bridge from a blocking Python call to it: the
+//! interpreter is released while Rust waits, and Ctrl-C still interrupts.
 
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -13,47 +13,41 @@ use super::errors;
 /// How often a blocked call looks for a pending signal (Ctrl-C, "Interrupt kernel").
 const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
-struct Shared {
-    runtime: Runtime,
-    /// The process that built the runtime: its worker threads do not survive a fork.
-    pid: u32,
-}
+/// The runtime and the process that built it. After a fork() the child gets a runtime of its
+/// own: the parent's worker threads do not exist there. The parent's runtime is leaked, never
+/// dropped, because dropping it in the child would wait for threads that are not there.
+static RUNTIME: Mutex<Option<(&'static Runtime, u32)>> = Mutex::new(None);
 
-static RUNTIME: OnceLock<Shared> = OnceLock::new();
-
-fn build() -> std::io::Result<Shared> {
+/// The runtime of this process, built on first use.
+pub fn runtime() -> PyResult<&'static Runtime> {
+    let pid = std::process::id();
+    let mut slot = RUNTIME.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((runtime, owner)) = *slot {
+        if owner == pid {
+            return Ok(runtime);
+        }
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("hotjar-client")
-        .build()?;
-    Ok(Shared {
-        runtime,
-        pid: std::process::id(),
-    })
+        .build()
+        .map_err(|e| errors::hotjar_error(format!("Could not start the async runtime: {e}")))?;
+    let runtime: &'static Runtime = Box::leak(Box::new(runtime));
+    *slot = Some((runtime, pid));
+    Ok(runtime)
 }
 
-/// The runtime, built on first use. In a forked child it refuses with a clear error: the
-/// parent's worker threads do not exist there, and anything spawned would wait forever.
-pub fn runtime() -> PyResult<&'static Runtime> {
-    let shared = match RUNTIME.get() {
-        Some(shared) => shared,
-        None => {
-            let built = build().map_err(|e| {
-                errors::hotjar_error(format!("Could not start the async runtime: {e}"))
-            })?;
-            RUNTIME.get_or_init(|| built)
-        }
-    };
-    if shared.pid != std::process::id() {
-        return Err(errors::hotjar_error(
-            "hotjar_client was used in this process's parent before a fork(), and its \
-             background threads do not survive forking. Create the client (and any \
-             FakeHotjar) in the child process, or use multiprocessing's 'spawn' or \
-             'forkserver' start method."
-                .to_string(),
-        ));
+/// Refuses objects made before a fork(): their connections and tasks live on the parent's
+/// threads, and using them in the child would hang.
+pub fn ensure_same_process(created_in: u32, what: &str) -> PyResult<()> {
+    if created_in == std::process::id() {
+        return Ok(());
     }
-    Ok(&shared.runtime)
+    Err(errors::hotjar_error(format!(
+        "This {what} was created before the process forked, and its background threads do \
+         not exist in the child. Create the {what} in the child process (after the fork), or \
+         use multiprocessing's 'spawn' or 'forkserver' start method."
+    )))
 }
 
 /// Runs `future` to completion with the interpreter released. Every 50 ms it checks for
