@@ -1,0 +1,62 @@
+"""Fixtures: a fake Hotjar API on loopback and clients for it. Nothing leaves the machine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from helpers import FAST_BACKOFF, page_requests, statuses
+from hotjar_client.testing import FakeHotjar
+
+
+@pytest.fixture
+def fake():
+    """The default fake: five surveys with 1234, 250, 0, 100 and 37 responses."""
+    with FakeHotjar() as server:
+        yield server
+
+
+@pytest.fixture
+def client(fake):
+    """A client for ``fake`` with the default settings."""
+    with fake.client() as c:
+        yield c
+
+
+@pytest.fixture
+def fast_client(fake):
+    """A client for ``fake`` whose retries start at 10 ms instead of 1 s (3 retries)."""
+    with fake.client(retry_backoff=FAST_BACKOFF, max_retries=3) as c:
+        yield c
+
+
+@pytest.fixture
+def survey_id(fake):
+    """The first survey of the default fake: 1234 responses, every question type."""
+    return fake.survey_ids[0]
+
+
+@dataclass
+class Export:
+    survey_id: str
+    rows: list[dict]
+    truth: list[dict]
+    fake_stats: dict
+    client_stats: dict
+    page_statuses: list[int]
+
+
+@pytest.fixture(scope="session")
+def big_export() -> Export:
+    """A default client exports a 12,345-response survey from a default fake (3000/min)."""
+    with FakeHotjar(responses_per_survey=[12345]) as server, server.client() as c:
+        sid = server.survey_ids[0]
+        rows = c.responses(sid)
+        return Export(
+            survey_id=sid,
+            rows=rows,
+            truth=server.responses(sid),
+            fake_stats=server.stats(),
+            client_stats=c.stats(),
+            page_statuses=statuses(page_requests(server, sid)),
+        )
