@@ -80,11 +80,7 @@ impl HotjarClient {
             vec![("with_questions", with_questions.to_string())],
             None,
         );
-        let mut surveys = Vec::new();
-        while let Some(page) = pages.next_page().await? {
-            surveys.extend(page);
-        }
-        Ok(surveys)
+        pages.collect_values().await
     }
 
     /// One survey, with its questions.

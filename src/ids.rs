@@ -135,16 +135,16 @@ fn number_to_id(n: &serde_json::Number) -> String {
     if let Some(u) = n.as_u64() {
         return u.to_string();
     }
-    match n.as_f64() {
-        // A float id with no fraction (`123.0`) is still the integer id 123.
-        Some(f) if f.fract() == 0.0 && f.abs() < 1e18 => format!("{}", f as i64),
-        _ => n.to_string(),
-    }
+    n.as_f64().map_or_else(|| n.to_string(), float_id)
 }
 
-/// The id of an object in a result list, as a string, when it has one.
-pub fn object_id(value: &Value) -> Option<&str> {
-    value.get("id").and_then(Value::as_str)
+/// A float id as text: `123.0` is still the integer id 123.
+pub fn float_id(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e18 {
+        format!("{}", f as i64)
+    } else {
+        f.to_string()
+    }
 }
 
 #[cfg(test)]

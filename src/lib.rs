@@ -22,6 +22,7 @@ pub mod endpoint;
 pub mod error;
 pub mod fake;
 pub mod ids;
+pub mod page;
 pub mod pagination;
 pub mod rate_limit;
 pub mod retry;

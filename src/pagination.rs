@@ -1,71 +1,22 @@
-//! Cursor pagination: the list envelope, a walker that follows `next_cursor` and refuses to
-//! loop, and the response stream on top of it that applies `since` and drops duplicates.
+//! Cursor pagination: a walker that follows `next_cursor` and refuses to loop, and the
+//! response stream on top of it that applies `since` and drops duplicates, deciding from each
+//! page's index (`page::RawPage`) which items to keep, without decoding them.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use jiff::Timestamp;
 use serde_json::Value;
 
 use crate::endpoint::Endpoint;
 use crate::error::{Error, ErrorKind, Result};
-use crate::ids::{normalize_ids, object_id};
+use crate::page::RawPage;
 use crate::timestamps::parse_api_timestamp;
 use crate::transport::Transport;
 
 /// The API's maximum page size; we always ask for it (the default is undocumented).
 pub const PAGE_LIMIT: &str = "100";
-
-/// One page of a list endpoint: `{"results": [...], "next_cursor": "..." | null}`.
-#[derive(Debug)]
-pub struct Page {
-    pub results: Vec<Value>,
-    pub next_cursor: Option<String>,
-}
-
-impl Page {
-    /// Reads a page leniently where the API is unknown (an absent or empty `next_cursor`
-    /// means the last page, `results: null` means none) and strictly where it promises (an
-    /// object with a `results` list of objects).
-    pub fn from_value(body: Value, endpoint: &Endpoint) -> Result<Self> {
-        let invalid = |detail: &str| {
-            Error::new(
-                ErrorKind::InvalidResponse,
-                format!(
-                    "{}: the server's page is not what the Hotjar API promises ({detail}).",
-                    endpoint.describe()
-                ),
-            )
-        };
-        let Value::Object(mut map) = body else {
-            return Err(invalid("expected a JSON object with `results`"));
-        };
-        let results = match map.remove("results") {
-            Some(Value::Array(items)) => items,
-            Some(Value::Null) => Vec::new(),
-            Some(_) => return Err(invalid("`results` is not a list")),
-            None => return Err(invalid("`results` is missing")),
-        };
-        let mut results = results;
-        for item in &mut results {
-            if !item.is_object() {
-                return Err(invalid("an item of `results` is not an object"));
-            }
-            normalize_ids(item);
-        }
-        let next_cursor = match map.remove("next_cursor") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if s.is_empty() => None,
-            Some(Value::String(s)) => Some(s),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            Some(_) => return Err(invalid("`next_cursor` is neither a string nor null")),
-        };
-        Ok(Self {
-            results,
-            next_cursor,
-        })
-    }
-}
 
 /// Walks the pages of one list endpoint.
 #[derive(Debug)]
@@ -102,9 +53,9 @@ impl Pages {
         }
     }
 
-    /// The next page's items, or `None` after the last page. On error nothing moves: calling
-    /// again fetches the same page.
-    pub async fn next_page(&mut self) -> Result<Option<Vec<Value>>> {
+    /// The next page, or `None` after the last one. On error nothing moves: calling again
+    /// fetches the same page.
+    pub async fn next_page(&mut self) -> Result<Option<RawPage>> {
         if let Some(error) = &self.pending {
             return Err(error.clone());
         }
@@ -116,16 +67,19 @@ impl Pages {
         if let Some(cursor) = &self.cursor {
             query.push(("cursor", cursor));
         }
-        let body = self.transport.get_json(&self.endpoint, &query).await?;
-        let page = Page::from_value(body, &self.endpoint)?;
+        let endpoint = &self.endpoint;
+        let page = self
+            .transport
+            .get(endpoint, &query, |body| RawPage::parse(body, endpoint))
+            .await?;
         self.pages_fetched += 1;
-        match page.next_cursor {
+        match &page.next_cursor {
             None => self.finished = true,
             Some(next) => {
                 if let Some(current) = self.cursor.take() {
                     self.seen_cursors.insert(current);
                 }
-                if self.seen_cursors.contains(&next) {
+                if self.seen_cursors.contains(next) {
                     self.pending = Some(Error::new(
                         ErrorKind::InvalidResponse,
                         format!(
@@ -136,10 +90,19 @@ impl Pages {
                         ),
                     ));
                 }
-                self.cursor = Some(next);
+                self.cursor = Some(next.clone());
             }
         }
-        Ok(Some(page.results))
+        Ok(Some(page))
+    }
+
+    /// Every item of every remaining page, as JSON values.
+    pub async fn collect_values(&mut self) -> Result<Vec<Value>> {
+        let mut values = Vec::new();
+        while let Some(page) = self.next_page().await? {
+            values.extend(page.to_values(None)?);
+        }
+        Ok(values)
     }
 
     /// Where a new walk should start to continue this one.
@@ -149,6 +112,33 @@ impl Pages {
 
     pub fn pages_fetched(&self) -> u64 {
         self.pages_fetched
+    }
+}
+
+/// A page of responses and which of its items to keep (`since` and duplicates removed).
+#[derive(Debug, Clone)]
+pub struct RawBatch {
+    pub page: RawPage,
+    pub keep: Vec<bool>,
+}
+
+impl RawBatch {
+    /// The kept responses as JSON values.
+    pub fn to_values(&self) -> Result<Vec<Value>> {
+        self.page.to_values(Some(&self.keep))
+    }
+
+    pub fn body(&self) -> &Bytes {
+        &self.page.body
+    }
+
+    /// How many responses are kept.
+    pub fn len(&self) -> usize {
+        self.keep.iter().filter(|k| **k).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -173,40 +163,46 @@ impl ResponseStream {
         }
     }
 
-    /// The next batch of responses (possibly empty), or `None` when there are no more. With
-    /// `since`, the stream ends at the first response older than it: responses come newest
-    /// first. A response whose `created_time` cannot be read is kept, never dropped.
-    pub async fn next_batch(&mut self) -> Result<Option<Vec<Value>>> {
+    /// The next page with the responses to keep marked, or `None` when there are no more.
+    /// With `since`, the stream ends at the first response older than it: responses come
+    /// newest first. A response whose `created_time` cannot be read is kept, never dropped.
+    pub async fn next_raw(&mut self) -> Result<Option<RawBatch>> {
         if self.done {
             return Ok(None);
         }
-        let Some(items) = self.pages.next_page().await? else {
+        let Some(page) = self.pages.next_page().await? else {
             self.done = true;
             return Ok(None);
         };
-        let mut batch = Vec::with_capacity(items.len());
-        for item in items {
+        let mut keep = vec![false; page.items.len()];
+        for (flag, item) in keep.iter_mut().zip(&page.items) {
             if let Some(since) = self.since {
-                let created = item
-                    .get("created_time")
-                    .and_then(Value::as_str)
-                    .and_then(parse_api_timestamp);
+                let created = item.created_time.as_deref().and_then(parse_api_timestamp);
                 if created.is_some_and(|t| t < since) {
                     self.done = true;
                     break;
                 }
             }
-            if let Some(id) = object_id(&item) {
-                if !self.seen_ids.insert(id.to_string()) {
+            if let Some(id) = &item.id {
+                if !self.seen_ids.insert(id.clone()) {
                     // Pages shifted under us (or the server repeated itself): one copy is enough.
                     self.duplicates += 1;
                     log::debug!("pagination: dropped a repeated response {id}");
                     continue;
                 }
             }
-            batch.push(item);
+            *flag = true;
         }
-        Ok(Some(batch))
+        Ok(Some(RawBatch { page, keep }))
+    }
+
+    /// The next batch of responses as JSON values (possibly empty), or `None` when there are
+    /// no more.
+    pub async fn next_batch(&mut self) -> Result<Option<Vec<Value>>> {
+        match self.next_raw().await? {
+            Some(batch) => batch.to_values().map(Some),
+            None => Ok(None),
+        }
     }
 
     pub fn resume_cursor(&self) -> Option<&str> {
@@ -223,64 +219,5 @@ impl ResponseStream {
 
     pub fn is_done(&self) -> bool {
         self.done
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ids::{Id, IdKind};
-    use serde_json::json;
-
-    fn endpoint() -> Endpoint {
-        Endpoint::Responses {
-            site: Id::parse(IdKind::Site, "1").unwrap(),
-            survey: Id::parse(IdKind::Survey, "2").unwrap(),
-        }
-    }
-
-    #[test]
-    fn page_reads_the_documented_envelope_and_normalises_ids() {
-        let page = Page::from_value(
-            json!({"results": [{"id": 7, "answers": [{"question_id": 8}]}], "next_cursor": "abc"}),
-            &endpoint(),
-        )
-        .unwrap();
-        assert_eq!(
-            page.results,
-            vec![json!({"id": "7", "answers": [{"question_id": "8"}]})]
-        );
-        assert_eq!(page.next_cursor.as_deref(), Some("abc"));
-    }
-
-    #[test]
-    fn page_is_lenient_where_the_api_is_unknown() {
-        let last = |body| Page::from_value(body, &endpoint()).unwrap().next_cursor;
-        assert_eq!(last(json!({"results": []})), None);
-        assert_eq!(last(json!({"results": [], "next_cursor": null})), None);
-        assert_eq!(last(json!({"results": [], "next_cursor": ""})), None);
-        assert_eq!(
-            last(json!({"results": [], "next_cursor": 42})),
-            Some("42".into())
-        );
-        let empty = Page::from_value(json!({"results": null, "extra": 1}), &endpoint()).unwrap();
-        assert!(empty.results.is_empty());
-    }
-
-    #[test]
-    fn page_is_strict_where_the_api_promises() {
-        for body in [
-            json!([1, 2]),
-            json!({"data": []}),
-            json!({"results": {"id": 1}}),
-            json!({"results": [1]}),
-            json!({"results": [], "next_cursor": {"a": 1}}),
-        ] {
-            let error = Page::from_value(body.clone(), &endpoint()).unwrap_err();
-            assert_eq!(error.kind(), ErrorKind::InvalidResponse, "{body}");
-            assert!(error
-                .message()
-                .starts_with("Fetching the responses of survey 2"));
-        }
     }
 }

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use bytes::Bytes;
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 use url::Url;
@@ -97,9 +98,24 @@ impl Transport {
 
     /// GET a JSON body, retrying what is worth retrying.
     pub async fn get_json(&self, endpoint: &Endpoint, query: &[(&str, &str)]) -> Result<Value> {
-        let url = self.url(endpoint);
-        self.with_retries(|| self.get_once(endpoint, &url, query))
+        self.get(endpoint, query, |body| parse_json(&body, endpoint))
             .await
+    }
+
+    /// GET a body and decode it with `decode`, retrying what is worth retrying (a decode error
+    /// marked retryable, such as JSON cut short, fetches again).
+    pub async fn get<T>(
+        &self,
+        endpoint: &Endpoint,
+        query: &[(&str, &str)],
+        decode: impl Fn(Bytes) -> Result<T>,
+    ) -> Result<T> {
+        let url = self.url(endpoint);
+        self.with_retries(|| async {
+            let body = self.get_once(endpoint, &url, query).await?;
+            decode(body)
+        })
+        .await
     }
 
     async fn get_once(
@@ -107,7 +123,7 @@ impl Transport {
         endpoint: &Endpoint,
         url: &Url,
         query: &[(&str, &str)],
-    ) -> Result<Value> {
+    ) -> Result<Bytes> {
         let mut refreshed = false;
         loop {
             // The token request has its own retries; retrying it again out here would
@@ -131,16 +147,17 @@ impl Transport {
                 refreshed = true;
                 continue;
             }
-            return self.read_json(response, endpoint, Some(&token)).await;
+            return self.read_body(response, endpoint, Some(&token)).await;
         }
     }
 
-    async fn read_json(
+    /// The body of a 2xx answer, or the error for any other.
+    async fn read_body(
         &self,
         response: Response,
         endpoint: &Endpoint,
         token: Option<&Token>,
-    ) -> Result<Value> {
+    ) -> Result<Bytes> {
         let status = response.status();
         let retry_after = retry::retry_after(response.headers());
         let location = response
@@ -153,19 +170,7 @@ impl Transport {
             .await
             .map_err(|e| self.network_error(&e, endpoint))?;
         if status.is_success() {
-            return serde_json::from_slice(&body).map_err(|e| {
-                // A body cut short or garbled in transit is worth fetching again.
-                Error::new(
-                    ErrorKind::InvalidResponse,
-                    format!(
-                        "{}: the server answered {} but the body is not valid JSON ({e}).",
-                        endpoint.describe(),
-                        status.as_u16()
-                    ),
-                )
-                .with_status(status.as_u16())
-                .retryable(true)
-            });
+            return Ok(body);
         }
         Err(self.status_error(endpoint, status, retry_after, location, &body, token))
     }
@@ -283,8 +288,8 @@ impl Transport {
                 let body = response.bytes().await.unwrap_or_default();
                 return Err(self.credentials_refused(status.as_u16(), &body));
             }
-            let body = self.read_json(response, &endpoint, None).await?;
-            TokenResponse::from_value(body)
+            let body = self.read_body(response, &endpoint, None).await?;
+            TokenResponse::from_value(parse_json(&body, &endpoint)?)
         })
         .await
     }
@@ -356,6 +361,21 @@ impl Transport {
         }
         text
     }
+}
+
+/// Parses a JSON body; a body that is not JSON (cut short or garbled in transit) is worth
+/// fetching again.
+fn parse_json(body: &[u8], endpoint: &Endpoint) -> Result<Value> {
+    serde_json::from_slice(body).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidResponse,
+            format!(
+                "{}: the server's answer is not valid JSON ({e}).",
+                endpoint.describe()
+            ),
+        )
+        .retryable(!e.is_data())
+    })
 }
 
 /// reqwest's own message hides the cause (TLS, DNS, refused); walk the chain for it.

@@ -2,18 +2,22 @@
 //! runtime with the interpreter released (see `runtime::block_on`).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyType};
-use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use crate::client::HotjarClient;
 use crate::config::{ClientConfig, DEFAULT_BASE_URL};
+use crate::error::Error;
 use crate::ids::{Id, IdKind};
-use crate::pagination::ResponseStream;
+use crate::pagination::{RawBatch, ResponseStream};
 
-use super::runtime::{block_on, ensure_same_process};
+use super::decode::{self, KeyCache};
+use super::runtime::{block_on, ensure_same_process, runtime};
 use super::{args, convert, errors};
 
 /// A client for the Hotjar API.
@@ -32,6 +36,8 @@ pub struct PyClient {
     organization_id: Option<Id>,
     base_url: String,
     masked_client_id: String,
+    /// Set by `close()`; iterators made by this client look at it before fetching.
+    closed_flag: Arc<AtomicBool>,
     /// The process that created the client (see `runtime::ensure_same_process`).
     pid: u32,
 }
@@ -105,6 +111,7 @@ impl PyClient {
             core: Mutex::new(Some(core)),
             site_id,
             organization_id,
+            closed_flag: Arc::new(AtomicBool::new(false)),
             pid: std::process::id(),
         })
     }
@@ -313,10 +320,10 @@ impl PyClient {
         let cursor = args::cursor(resume_cursor)?;
         let stream = self.core()?.response_stream(&site, &survey, since, cursor);
         Ok(ResponseIterator {
-            state: Arc::new(tokio::sync::Mutex::new(IterState {
-                stream,
-                buffer: VecDeque::new(),
-            })),
+            stream: Arc::new(tokio::sync::Mutex::new(stream)),
+            buffer: Mutex::new(VecDeque::new()),
+            exhausted: AtomicBool::new(false),
+            client_closed: self.closed_flag.clone(),
             survey_id: survey.to_string(),
             pid: std::process::id(),
         })
@@ -342,14 +349,40 @@ impl PyClient {
         let site = self.site(site_id)?;
         let since = args::since(since)?;
         let cursor = args::cursor(resume_cursor)?;
-        let core = self.core()?;
-        let result = block_on(py, async move {
-            core.responses(&site, &survey, since, cursor).await
-        })?;
-        match result {
-            Ok(values) => convert::values_to_list(py, values),
-            Err(failure) => Err(errors::export_to_pyerr(py, failure)),
+        let mut stream = self.core()?.response_stream(&site, &survey, since, cursor);
+        // Fetch ahead while this thread decodes: page N+1 is on the wire while page N becomes
+        // dicts, so decoding costs no time when the network is the slow part.
+        let (pages, mut received) = mpsc::channel::<PageResult>(2);
+        let fetcher = AbortOnDrop(runtime()?.spawn(async move {
+            loop {
+                let next = match stream.next_raw().await {
+                    Ok(Some(batch)) => Ok(batch),
+                    Ok(None) => break,
+                    Err(error) => Err((error, stream.resume_cursor().map(str::to_string))),
+                };
+                let failed = next.is_err();
+                if pages.send(next).await.is_err() || failed {
+                    break;
+                }
+            }
+        }));
+        let rows = PyList::empty(py);
+        let mut keys = KeyCache::new();
+        loop {
+            // On Ctrl-C this returns early and dropping `fetcher` cancels the request in flight.
+            match block_on(py, received.recv())? {
+                None => break,
+                Some(Ok(batch)) => {
+                    decode::append_results(py, batch.body(), Some(&batch.keep), &mut keys, &rows)?;
+                }
+                Some(Err((error, cursor))) => {
+                    let err = errors::to_pyerr(py, &error);
+                    return Err(errors::with_partial(py, err, Some(&rows), cursor));
+                }
+            }
         }
+        drop(fetcher);
+        Ok(rows)
     }
 
     /// Counts of what this client has sent: ``requests`` (all HTTP requests, token and
@@ -366,6 +399,7 @@ impl PyClient {
     /// Closes the connection pool. Later calls raise ``ClientClosedError``. Calling it twice
     /// is fine.
     fn close(&self) {
+        self.closed_flag.store(true, Ordering::Release);
         self.core.lock().unwrap_or_else(|p| p.into_inner()).take();
     }
 
@@ -422,17 +456,35 @@ impl PyClient {
     }
 }
 
-struct IterState {
-    stream: ResponseStream,
-    buffer: VecDeque<Value>,
+type PageResult = Result<RawBatch, (Error, Option<String>)>;
+
+/// Aborts a spawned task when dropped.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A lazy iterator over a survey's responses; fetches a page when its buffer runs dry.
 #[pyclass(module = "hotjar_client", frozen)]
 pub struct ResponseIterator {
-    state: Arc<tokio::sync::Mutex<IterState>>,
+    stream: Arc<tokio::sync::Mutex<ResponseStream>>,
+    buffer: Mutex<VecDeque<Py<PyAny>>>,
+    exhausted: AtomicBool,
+    client_closed: Arc<AtomicBool>,
     survey_id: String,
     pid: u32,
+}
+
+impl ResponseIterator {
+    fn pop(&self) -> Option<Py<PyAny>> {
+        self.buffer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front()
+    }
 }
 
 #[pymethods]
@@ -442,39 +494,42 @@ impl ResponseIterator {
     }
 
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        ensure_same_process(self.pid, "ResponseIterator")?;
         loop {
-            // Fast path: the page is already here, no need to release the interpreter.
-            if let Ok(mut state) = self.state.try_lock() {
-                if let Some(value) = state.buffer.pop_front() {
-                    return convert::value_to_py(py, value).map(Some);
-                }
-                if state.stream.is_done() {
-                    return Ok(None);
-                }
+            if let Some(item) = self.pop() {
+                return Ok(Some(item.into_bound(py)));
             }
-            let state = self.state.clone();
+            if self.exhausted.load(Ordering::Acquire) {
+                return Ok(None);
+            }
+            ensure_same_process(self.pid, "ResponseIterator")?;
+            if self.client_closed.load(Ordering::Acquire) {
+                return Err(errors::closed());
+            }
+            let stream = self.stream.clone();
             let fetched = block_on(py, async move {
-                let mut state = state.lock().await;
-                if !state.buffer.is_empty() {
-                    return Ok(true);
-                }
-                match state.stream.next_batch().await {
-                    Ok(Some(batch)) => {
-                        state.buffer.extend(batch);
-                        Ok(true)
-                    }
-                    Ok(None) => Ok(false),
-                    Err(error) => Err((error, state.stream.resume_cursor().map(str::to_string))),
+                let mut stream = stream.lock().await;
+                match stream.next_raw().await {
+                    Ok(batch) => Ok(batch),
+                    Err(error) => Err((error, stream.resume_cursor().map(str::to_string))),
                 }
             })?;
             match fetched {
-                Ok(true) => continue,
-                Ok(false) => return Ok(None),
+                Ok(Some(batch)) => {
+                    let rows = PyList::empty(py);
+                    decode::append_results(
+                        py,
+                        batch.body(),
+                        Some(&batch.keep),
+                        &mut KeyCache::new(),
+                        &rows,
+                    )?;
+                    let mut buffer = self.buffer.lock().unwrap_or_else(|p| p.into_inner());
+                    buffer.extend(rows.iter().map(Bound::unbind));
+                }
+                Ok(None) => self.exhausted.store(true, Ordering::Release),
                 Err((error, cursor)) => {
                     let err = errors::to_pyerr(py, &error);
-                    err.value(py).setattr("resume_cursor", cursor)?;
-                    return Err(err);
+                    return Err(errors::with_partial(py, err, None, cursor));
                 }
             }
         }
@@ -483,18 +538,18 @@ impl ResponseIterator {
     /// Where to resume if the iteration stopped on an error (None before the first page).
     #[getter]
     fn resume_cursor(&self) -> Option<String> {
-        self.state
+        self.stream
             .try_lock()
             .ok()
-            .and_then(|s| s.stream.resume_cursor().map(str::to_string))
+            .and_then(|s| s.resume_cursor().map(str::to_string))
     }
 
     /// Pages fetched so far.
     #[getter]
     fn pages_fetched(&self) -> u64 {
-        self.state
+        self.stream
             .try_lock()
-            .map(|s| s.stream.pages_fetched())
+            .map(|s| s.pages_fetched())
             .unwrap_or(0)
     }
 

@@ -1,16 +1,21 @@
 //! JSON values into Python objects: dicts keep the API's key order (serde_json's
 //! `preserve_order`), and keys repeated across thousands of objects share one str each.
+//! Used for small bodies (surveys) and the fake's ground truth; pages of responses go through
+//! `decode`, which skips the intermediate values.
 
 use std::collections::HashMap;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
+
+use super::decode::GcPause;
 use serde_json::Value;
 
-/// Converts many values with one cache of dict keys.
+/// Converts many values with one cache of dict keys, with the collector paused.
 pub struct Converter<'py> {
     py: Python<'py>,
     keys: HashMap<String, Bound<'py, PyString>>,
+    _gc: GcPause<'py>,
 }
 
 impl<'py> Converter<'py> {
@@ -18,6 +23,7 @@ impl<'py> Converter<'py> {
         Self {
             py,
             keys: HashMap::new(),
+            _gc: GcPause::new(py),
         }
     }
 

@@ -18,11 +18,9 @@
 use pyo3::exceptions::{PyException, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyTuple, PyType};
+use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 
-use crate::error::{Error, ErrorKind, ExportError};
-
-use super::convert;
+use crate::error::{Error, ErrorKind};
 
 struct Types {
     base: Py<PyType>,
@@ -187,16 +185,18 @@ pub fn to_pyerr(py: Python<'_>, error: &Error) -> PyErr {
     build().unwrap_or_else(|e| e)
 }
 
-/// The Python exception for a failed export, carrying the partial results and the cursor.
-pub fn export_to_pyerr(py: Python<'_>, error: ExportError) -> PyErr {
-    let err = to_pyerr(py, &error.error);
-    let attach = || -> PyResult<()> {
-        let value = err.value(py);
-        value.setattr("partial", convert::values_to_list(py, error.partial)?)?;
-        value.setattr("resume_cursor", error.resume_cursor)?;
-        Ok(())
-    };
-    match attach() {
+/// Adds what a failed export had fetched, and where to resume it, to its exception.
+pub fn with_partial(
+    py: Python<'_>,
+    err: PyErr,
+    partial: Option<&Bound<'_, PyList>>,
+    resume_cursor: Option<String>,
+) -> PyErr {
+    let value = err.value(py);
+    let attached = partial
+        .map_or(Ok(()), |p| value.setattr("partial", p))
+        .and_then(|()| value.setattr("resume_cursor", resume_cursor));
+    match attached {
         Ok(()) => err,
         Err(e) => e,
     }

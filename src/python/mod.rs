@@ -4,6 +4,7 @@
 mod args;
 mod client;
 mod convert;
+mod decode;
 mod errors;
 mod fake;
 mod runtime;

@@ -1,0 +1,343 @@
+//! Page bodies straight into Python dicts: one pass over the JSON bytes that builds each
+//! Python object as the parser meets it, with no `serde_json::Value` in between. Ids sent as
+//! numbers become str on the way (as `ids::normalize_ids` does for values), dict keys keep the
+//! API's order, and a key seen before reuses its str.
+//!
+//! Python's cyclic garbage collector is paused while a page is built: every new dict and list
+//! counts towards its next pass, and each pass walks every container of the young generation,
+//! so a page of 100 responses (about 6,000 containers) would trigger eight passes that cannot
+//! find anything (JSON has no cycles).
+
+use std::fmt;
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList, PyModule, PyString};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::ids::float_id;
+
+static GC: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+/// Pauses the cyclic garbage collector until dropped, if it was running.
+pub struct GcPause<'py> {
+    gc: Option<Bound<'py, PyModule>>,
+}
+
+impl<'py> GcPause<'py> {
+    pub fn new(py: Python<'py>) -> Self {
+        let pause = || -> PyResult<Option<Bound<'py, PyModule>>> {
+            let gc = GC
+                .get_or_try_init(py, || py.import("gc").map(Bound::unbind))?
+                .bind(py)
+                .clone();
+            if gc.call_method0("isenabled")?.is_truthy()? {
+                gc.call_method0("disable")?;
+                return Ok(Some(gc));
+            }
+            Ok(None)
+        };
+        // If the gc module misbehaves, decode with the collector running: slower, not wrong.
+        Self {
+            gc: pause().ok().flatten(),
+        }
+    }
+}
+
+impl Drop for GcPause<'_> {
+    fn drop(&mut self) {
+        if let Some(gc) = &self.gc {
+            let _ = gc.call_method0("enable");
+        }
+    }
+}
+
+/// The strs of dict keys already made. Field names are a small set, so a short list searched
+/// in order beats hashing; past its size, keys are simply made anew.
+pub struct KeyCache<'py> {
+    keys: Vec<(Box<str>, Bound<'py, PyString>)>,
+}
+
+impl<'py> KeyCache<'py> {
+    pub fn new() -> Self {
+        Self {
+            keys: Vec::with_capacity(64),
+        }
+    }
+
+    fn get(&mut self, py: Python<'py>, key: &str) -> Bound<'py, PyString> {
+        if let Some((_, cached)) = self.keys.iter().find(|(k, _)| &**k == key) {
+            return cached.clone();
+        }
+        let created = PyString::new(py, key);
+        if self.keys.len() < 256 {
+            self.keys.push((key.into(), created.clone()));
+        }
+        created
+    }
+}
+
+/// Decodes the kept items of a page's `results` (`keep[i]` for item `i`) and appends them to
+/// `out`. Returns how many were appended.
+pub fn append_results<'py>(
+    py: Python<'py>,
+    body: &[u8],
+    keep: Option<&[bool]>,
+    keys: &mut KeyCache<'py>,
+    out: &Bound<'py, PyList>,
+) -> PyResult<usize> {
+    let _pause = GcPause::new(py);
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let seed = Envelope {
+        py,
+        keys,
+        keep,
+        out,
+    };
+    seed.deserialize(&mut deserializer).map_err(|e| {
+        // The page was read once already (page::RawPage), so this is rare: out of memory, or a
+        // Python error while building an object.
+        pyo3::exceptions::PyValueError::new_err(format!("Could not decode a page: {e}"))
+    })
+}
+
+struct Envelope<'a, 'py> {
+    py: Python<'py>,
+    keys: &'a mut KeyCache<'py>,
+    keep: Option<&'a [bool]>,
+    out: &'a Bound<'py, PyList>,
+}
+
+impl<'de> DeserializeSeed<'de> for Envelope<'_, '_> {
+    type Value = usize;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Envelope<'_, '_> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a page object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
+        let mut appended = 0;
+        while let Some(key) = map.next_key::<IsResults>()? {
+            if key.0 {
+                appended = map.next_value_seed(Results {
+                    py: self.py,
+                    keys: &mut *self.keys,
+                    keep: self.keep,
+                    out: self.out,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(appended)
+    }
+}
+
+/// Whether a key is `results`, read without allocating.
+struct IsResults(bool);
+
+impl<'de> de::Deserialize<'de> for IsResults {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = IsResults;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<IsResults, E> {
+                Ok(IsResults(key == "results"))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+struct Results<'a, 'py> {
+    py: Python<'py>,
+    keys: &'a mut KeyCache<'py>,
+    keep: Option<&'a [bool]>,
+    out: &'a Bound<'py, PyList>,
+}
+
+impl<'de> DeserializeSeed<'de> for Results<'_, '_> {
+    type Value = usize;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Results<'_, '_> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of results")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<usize, E> {
+        Ok(0)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut index = 0;
+        let mut appended = 0;
+        loop {
+            let wanted = self
+                .keep
+                .is_none_or(|k| k.get(index).copied().unwrap_or(false));
+            index += 1;
+            if wanted {
+                let seed = AnyValue {
+                    py: self.py,
+                    keys: &mut *self.keys,
+                    id_field: false,
+                };
+                match seq.next_element_seed(seed)? {
+                    Some(item) => {
+                        self.out.append(item).map_err(de::Error::custom)?;
+                        appended += 1;
+                    }
+                    None => break,
+                }
+            } else if seq.next_element::<IgnoredAny>()?.is_none() {
+                break;
+            }
+        }
+        Ok(appended)
+    }
+}
+
+/// Any JSON value as a Python object. `id_field` is set for the value of an `id` or `*_id`
+/// key, where a number becomes a str.
+struct AnyValue<'a, 'py> {
+    py: Python<'py>,
+    keys: &'a mut KeyCache<'py>,
+    id_field: bool,
+}
+
+impl<'de, 'py> DeserializeSeed<'de> for AnyValue<'_, 'py> {
+    type Value = Bound<'py, PyAny>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+fn py_err<E: de::Error>(e: PyErr) -> E {
+    E::custom(e)
+}
+
+fn infallible<T>(result: Result<T, std::convert::Infallible>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(never) => match never {},
+    }
+}
+
+impl<'de, 'py> Visitor<'de> for AnyValue<'_, 'py> {
+    type Value = Bound<'py, PyAny>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(self.py.None().into_bound(self.py))
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Self::Value, E> {
+        Ok(pyo3::types::PyBool::new(self.py, b).to_owned().into_any())
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+        if self.id_field {
+            return Ok(PyString::new(self.py, &n.to_string()).into_any());
+        }
+        Ok(infallible(n.into_pyobject(self.py)).into_any())
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+        if self.id_field {
+            return Ok(PyString::new(self.py, &n.to_string()).into_any());
+        }
+        Ok(infallible(n.into_pyobject(self.py)).into_any())
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
+        if self.id_field {
+            return Ok(PyString::new(self.py, &float_id(n)).into_any());
+        }
+        Ok(infallible(n.into_pyobject(self.py)).into_any())
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(PyString::new(self.py, s).into_any())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let list = PyList::empty(self.py);
+        loop {
+            let seed = AnyValue {
+                py: self.py,
+                keys: &mut *self.keys,
+                id_field: false,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(item) => list.append(item).map_err(py_err::<A::Error>)?,
+                None => break,
+            }
+        }
+        Ok(list.into_any())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let dict = PyDict::new(self.py);
+        loop {
+            let key_seed = Key {
+                py: self.py,
+                keys: &mut *self.keys,
+            };
+            let Some((key, is_id)) = map.next_key_seed(key_seed)? else {
+                break;
+            };
+            let value = map.next_value_seed(AnyValue {
+                py: self.py,
+                keys: &mut *self.keys,
+                id_field: is_id,
+            })?;
+            dict.set_item(key, value).map_err(py_err::<A::Error>)?;
+        }
+        Ok(dict.into_any())
+    }
+}
+
+/// A dict key as a (cached) str, and whether it names an id.
+struct Key<'a, 'py> {
+    py: Python<'py>,
+    keys: &'a mut KeyCache<'py>,
+}
+
+impl<'de, 'py> DeserializeSeed<'de> for Key<'_, 'py> {
+    type Value = (Bound<'py, PyString>, bool);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'py> Visitor<'_> for Key<'_, 'py> {
+    type Value = (Bound<'py, PyString>, bool);
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        let is_id = key == "id" || key.ends_with("_id");
+        Ok((self.keys.get(self.py, key), is_id))
+    }
+}
