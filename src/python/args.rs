@@ -121,3 +121,22 @@ pub fn cursor(value: Option<String>) -> PyResult<Option<String>> {
         other => Ok(other),
     }
 }
+
+/// An int argument that refuses `True` and `False` (bool is an int subclass in Python, and
+/// `max_retries=True` is a mistake, not a request for one retry).
+#[derive(Debug, Clone, Copy)]
+pub struct Int(pub i64);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Int {
+    type Error = PyErr;
+
+    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if obj.is_instance_of::<pyo3::types::PyBool>() || !obj.is_instance_of::<PyInt>() {
+            return Err(PyTypeError::new_err(format!(
+                "expected an int, not {}",
+                obj.get_type().name()?
+            )));
+        }
+        Ok(Int(obj.extract::<i64>()?))
+    }
+}

@@ -61,8 +61,8 @@ impl PyClient {
         organization_id: Option<&Bound<'_, PyAny>>,
         base_url: &str,
         timeout: f64,
-        max_retries: i64,
-        requests_per_minute: Option<i64>,
+        max_retries: args::Int,
+        requests_per_minute: Option<args::Int>,
         retry_backoff: f64,
     ) -> PyResult<Self> {
         let py_id = |value: Option<&Bound<'_, PyAny>>, kind| -> PyResult<Option<Id>> {
@@ -76,6 +76,7 @@ impl PyClient {
         let mut config = ClientConfig::new(client_id, client_secret);
         config.base_url = base_url.to_string();
         config.timeout = args::seconds(timeout, "timeout", 3600.0)?;
+        let max_retries = max_retries.0;
         config.max_retries = u32::try_from(max_retries)
             .ok()
             .filter(|n| *n <= 20)
@@ -84,7 +85,7 @@ impl PyClient {
                     "max_retries must be between 0 and 20, got {max_retries}."
                 ))
             })?;
-        config.requests_per_minute = match requests_per_minute {
+        config.requests_per_minute = match requests_per_minute.map(|n| n.0) {
             None => None,
             Some(n) => Some(u32::try_from(n).ok().filter(|n| *n >= 1).ok_or_else(|| {
                 errors::configuration(format!(
@@ -151,10 +152,15 @@ impl PyClient {
         organization_id = None,
         base_url = DEFAULT_BASE_URL.to_string(),
         timeout = 30.0,
-        max_retries = 5,
-        requests_per_minute = Some(3000),
+        max_retries = args::Int(5),
+        requests_per_minute = Some(args::Int(3000)),
         retry_backoff = 1.0,
     ))]
+    #[pyo3(
+        text_signature = "(client_id, client_secret, *, site_id=None, organization_id=None, \
+        base_url='https://api.hotjar.io', timeout=30.0, max_retries=5, requests_per_minute=3000, \
+        retry_backoff=1.0)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn new(
         client_id: &str,
@@ -163,8 +169,8 @@ impl PyClient {
         organization_id: Option<&Bound<'_, PyAny>>,
         base_url: String,
         timeout: f64,
-        max_retries: i64,
-        requests_per_minute: Option<i64>,
+        max_retries: args::Int,
+        requests_per_minute: Option<args::Int>,
         retry_backoff: f64,
     ) -> PyResult<Self> {
         Self::build(
@@ -192,10 +198,14 @@ impl PyClient {
         organization_id = None,
         base_url = None,
         timeout = 30.0,
-        max_retries = 5,
-        requests_per_minute = Some(3000),
+        max_retries = args::Int(5),
+        requests_per_minute = Some(args::Int(3000)),
         retry_backoff = 1.0,
     ))]
+    #[pyo3(
+        text_signature = "(*, site_id=None, organization_id=None, base_url=None, \
+        timeout=30.0, max_retries=5, requests_per_minute=3000, retry_backoff=1.0)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn from_env(
         _cls: &Bound<'_, PyType>,
@@ -204,8 +214,8 @@ impl PyClient {
         organization_id: Option<&Bound<'_, PyAny>>,
         base_url: Option<String>,
         timeout: f64,
-        max_retries: i64,
-        requests_per_minute: Option<i64>,
+        max_retries: args::Int,
+        requests_per_minute: Option<args::Int>,
         retry_backoff: f64,
     ) -> PyResult<Self> {
         let required = |name: &str, what: &str| -> PyResult<String> {

@@ -73,6 +73,12 @@ impl FakeHotjar {
         host = "127.0.0.1",
         port = 0,
     ))]
+    #[pyo3(
+        text_signature = "(seed=0, *, responses_per_survey=(1234, 250, 0, 100, 37), \
+        token_ttl=3600.0, latency=0.0, rate_limit=3000, rate_limit_scope='ip', retry_after=True, \
+        plan='ask_scale', clamp_limit=False, numeric_ids=False, extra_fields=False, site_id=None, \
+        organization_id=None, host='127.0.0.1', port=0)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
