@@ -10,7 +10,7 @@ PY     := $(VENV)/bin/python
 # (a switch rebuilds the pyo3 chain).
 export PYO3_PYTHON := $(abspath $(PY))
 
-.PHONY: demo test build venv lint cargo-test pytest clean
+.PHONY: demo test bench build venv lint cargo-test pytest clean
 
 demo: build
 	$(PY) -m hotjar_client.demo
@@ -39,6 +39,11 @@ cargo-test:
 
 pytest: build
 	$(PY) -m pytest
+
+# Benchmarks against the code users would otherwise write; figures in benches/README.md.
+bench: venv
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --extras test,bench
+	$(PY) benches/bench_dicts.py
 
 clean:
 	rm -rf $(VENV) target demo-export
