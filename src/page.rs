@@ -130,6 +130,10 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
         while let Some(key) = map.next_key::<KeyName>()? {
             match key.0 {
                 Key::Results => {
+                    if envelope.results.is_some() {
+                        // Decoders would disagree on which one counts.
+                        return Err(de::Error::custom("`results` appears twice"));
+                    }
                     envelope.results = Some(map.next_value::<Results>()?.0);
                 }
                 Key::NextCursor => {
@@ -384,6 +388,13 @@ mod tests {
                 .message()
                 .starts_with("Fetching the responses of survey 2"));
         }
+    }
+
+    #[test]
+    fn a_page_with_two_results_keys_is_refused() {
+        let body = Bytes::from_static(br#"{"results": [{"id": 1}], "results": []}"#);
+        let error = RawPage::parse(body, &endpoint()).unwrap_err();
+        assert!(error.message().contains("appears twice"), "{error}");
     }
 
     #[test]

@@ -88,12 +88,12 @@ pub fn append_results<'py>(
 ) -> PyResult<usize> {
     let _pause = GcPause::new(py);
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let seed = Envelope {
+    let seed = Envelope(Results {
         py,
         keys,
         keep,
         out,
-    };
+    });
     seed.deserialize(&mut deserializer).map_err(|e| {
         // The page was read once already (page::RawPage), so this is rare: out of memory, or a
         // Python error while building an object.
@@ -101,12 +101,8 @@ pub fn append_results<'py>(
     })
 }
 
-struct Envelope<'a, 'py> {
-    py: Python<'py>,
-    keys: &'a mut KeyCache<'py>,
-    keep: Option<&'a [bool]>,
-    out: &'a Bound<'py, PyList>,
-}
+/// The page object: its `results` go to the inner seed, everything else is skipped.
+struct Envelope<'a, 'py>(Results<'a, 'py>);
 
 impl<'de> DeserializeSeed<'de> for Envelope<'_, '_> {
     type Value = usize;
@@ -123,15 +119,12 @@ impl<'de> Visitor<'de> for Envelope<'_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
+        let mut results = Some(self.0);
         let mut appended = 0;
         while let Some(key) = map.next_key::<IsResults>()? {
-            if key.0 {
-                appended = map.next_value_seed(Results {
-                    py: self.py,
-                    keys: &mut *self.keys,
-                    keep: self.keep,
-                    out: self.out,
-                })?;
+            // page::RawPage refuses a page with two `results`; this never sees one.
+            if let (true, Some(seed)) = (key.0, results.take()) {
+                appended = map.next_value_seed(seed)?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
