@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::ids::{Id, IdKind};
 use crate::pagination::{RawBatch, ResponseStream};
 
-use super::decode::{self, KeyCache};
+use super::decode::{self, StringCache};
 use super::runtime::{block_on, ensure_same_process, runtime};
 use super::{args, convert, errors};
 
@@ -377,7 +377,7 @@ impl PyClient {
             }
         }));
         let rows = PyList::empty(py);
-        let mut keys = KeyCache::new();
+        let mut keys = StringCache::new();
         loop {
             // On Ctrl-C this returns early and dropping `fetcher` cancels the request in flight.
             match block_on(py, received.recv())? {
@@ -530,7 +530,7 @@ impl ResponseIterator {
                         py,
                         batch.body(),
                         Some(&batch.keep),
-                        &mut KeyCache::new(),
+                        &mut StringCache::new(),
                         &rows,
                     )?;
                     let mut buffer = self.buffer.lock().unwrap_or_else(|p| p.into_inner());
