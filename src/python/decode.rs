@@ -185,7 +185,8 @@ impl<'de> Visitor<'de> for Envelope<'_, '_> {
         let mut appended = 0;
         while let Some(key) = map.next_key::<IsResults>()? {
             // page::RawPage refuses a page with two `results`; this never sees one.
-            if let (true, Some(seed)) = (key.0, results.take()) {
+            let seed = if key.0 { results.take() } else { None };
+            if let Some(seed) = seed {
                 appended = map.next_value_seed(seed)?;
             } else {
                 map.next_value::<IgnoredAny>()?;
