@@ -103,16 +103,16 @@ impl fmt::Display for Id {
     }
 }
 
-/// Rewrites, in place and at any depth, every `id` and `*_id` field sent as a number into a
-/// string, so that callers see one type whatever the server chose (the API reference's open
-/// question 1).
+/// Rewrites, in place and at any depth, every `id` and `*_id` field sent as a whole number into
+/// a string, so that callers see one type whatever the server chose (the API reference's open
+/// question 1). A number with a fraction is no id and stays as it came.
 pub fn normalize_ids(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, field) in map.iter_mut() {
                 if is_id_key(key) {
-                    if let Value::Number(n) = field {
-                        *field = Value::String(number_to_id(n));
+                    if let Some(id) = field.as_number().and_then(number_to_id) {
+                        *field = Value::String(id);
                         continue;
                     }
                 }
@@ -124,27 +124,25 @@ pub fn normalize_ids(value: &mut Value) {
     }
 }
 
-fn is_id_key(key: &str) -> bool {
+/// Whether a key names an id: `id` or `*_id`.
+pub fn is_id_key(key: &str) -> bool {
     key == "id" || key.ends_with("_id")
 }
 
-fn number_to_id(n: &serde_json::Number) -> String {
+fn number_to_id(n: &serde_json::Number) -> Option<String> {
     if let Some(i) = n.as_i64() {
-        return i.to_string();
+        return Some(i.to_string());
     }
     if let Some(u) = n.as_u64() {
-        return u.to_string();
+        return Some(u.to_string());
     }
-    n.as_f64().map_or_else(|| n.to_string(), float_id)
+    n.as_f64().and_then(float_id)
 }
 
-/// A float id as text: `123.0` is still the integer id 123.
-pub fn float_id(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e18 {
-        format!("{}", f as i64)
-    } else {
-        f.to_string()
-    }
+/// A float as an id: `123.0` is the id "123" (written as Python's `str(int(x))` would);
+/// a float with a fraction, or too large to be exact, is no id.
+pub fn float_id(f: f64) -> Option<String> {
+    (f.fract() == 0.0 && f.abs() < 1e38).then(|| (f as i128).to_string())
 }
 
 #[cfg(test)]
@@ -186,6 +184,7 @@ mod tests {
             "id": 8812345678u64,
             "answers": [{"question_id": 5550001, "answer": 9}],
             "site_id": 1.0,
+            "x_id": 1.5,
             "name": "keep",
             "hotjar_user_id": "3f9c",
             "nested": {"survey_id": -1}
@@ -197,6 +196,7 @@ mod tests {
                 "id": "8812345678",
                 "answers": [{"question_id": "5550001", "answer": 9}],
                 "site_id": "1",
+                "x_id": 1.5,
                 "name": "keep",
                 "hotjar_user_id": "3f9c",
                 "nested": {"survey_id": "-1"}

@@ -290,7 +290,9 @@ impl<'de> de::Deserialize<'de> for Scalar {
                 Ok(Scalar::Number(n.to_string()))
             }
             fn visit_f64<E: de::Error>(self, n: f64) -> Result<Scalar, E> {
-                Ok(Scalar::Number(crate::ids::float_id(n)))
+                Ok(Scalar::Number(
+                    crate::ids::float_id(n).unwrap_or_else(|| n.to_string()),
+                ))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}

@@ -22,7 +22,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyModule, PyString};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::ids::float_id;
+use crate::ids::{float_id, is_id_key};
 
 static GC: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
@@ -98,7 +98,7 @@ impl<'py> StringCache<'py> {
             return (field.key.clone(), field.is_id, Some(index));
         }
         let key = PyString::new(py, name);
-        let is_id = name == "id" || name.ends_with("_id");
+        let is_id = is_id_key(name);
         if self.fields.len() >= MAX_KEYS {
             return (key, is_id, None);
         }
@@ -328,8 +328,8 @@ impl<'de, 'py> Visitor<'de> for AnyValue<'_, 'py> {
     }
 
     fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
-        if self.id_field {
-            return Ok(PyString::new(self.py, &float_id(n)).into_any());
+        if let Some(id) = float_id(n).filter(|_| self.id_field) {
+            return Ok(PyString::new(self.py, &id).into_any());
         }
         Ok(infallible(n.into_pyobject(self.py)).into_any())
     }

@@ -71,3 +71,71 @@ def test_pages_the_decoders_could_disagree_on_are_refused(fake, fast_client, sur
     with pytest.raises(hj.InvalidResponseError) as caught:
         fast_client.responses(survey_id)
     assert caught.value.partial == []
+
+
+def normalize_ids(value):
+    """The reference: what the client promises to do to ids (a whole number directly under `id`
+    or a `*_id` key becomes its decimal str; a number with a fraction is no id)."""
+    if isinstance(value, list):
+        return [normalize_ids(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        is_id = key == "id" or key.endswith("_id")
+        whole = isinstance(item, int) or (isinstance(item, float) and item.is_integer())
+        if is_id and whole and not isinstance(item, bool):
+            out[key] = str(int(item))
+        else:
+            out[key] = normalize_ids(item)
+    return out
+
+
+def random_json(rng, depth=0):
+    kinds = ["str", "int", "float", "bool", "null"] + (["list", "dict"] if depth < 3 else [])
+    kind = rng.choice(kinds)
+    if kind == "str":
+        alphabet = "abcXYZ 0123é€😀\"\\\n\t/"
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+    if kind == "int":
+        return rng.choice([0, -1, 7, 2**31, -(2**40), 2**64 - 1, rng.randint(-1000, 10**12)])
+    if kind == "float":
+        return rng.choice([0.5, -2.25, 1e-7, 123.0, 6.02e23])
+    if kind == "bool":
+        return rng.random() < 0.5
+    if kind == "null":
+        return None
+    if kind == "list":
+        return [random_json(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    keys = ["id", "question_id", "x_id", "ids", "name", "answer", "results", "next_cursor", "é"]
+    return {rng.choice(keys) + str(rng.randint(0, 2)) * (rng.random() < 0.3): random_json(
+        rng, depth + 1) for _ in range(rng.randint(0, 5))}
+
+
+def test_random_pages_decode_like_json_loads():
+    """A differential test: 2,000 seeded random pages against Python's json module."""
+    import random
+
+    from hotjar_client.testing import FakeHotjar
+
+    with FakeHotjar(rate_limit=None) as fake, fake.client(requests_per_minute=None) as client:
+        check_random_pages(fake, client, random.Random(20261129), rounds=2000)
+
+
+def check_random_pages(fake, client, rng, rounds):
+    survey_id = fake.survey_ids[0]
+    for round_ in range(rounds):
+        items = [random_json(rng) for _ in range(rng.randint(0, 6))]
+        items = [item if isinstance(item, dict) else {"value": item} for item in items]
+        for i, item in enumerate(items):
+            item["id"] = f"r{round_}-{i}"  # unique: duplicates would be dropped, rightly
+        page = {"results": items, "next_cursor": None}
+        if rng.random() < 0.5:
+            page = {"next_cursor": None, "extra": random_json(rng), "results": items}
+        body = json.dumps(page, ensure_ascii=rng.random() < 0.5)
+        fake.fail_next(status=200, body=body)
+        if round_ % 2:
+            rows = client.responses(survey_id)
+        else:
+            rows = list(client.iter_responses(survey_id))
+        assert rows == normalize_ids(json.loads(body)["results"]), body
