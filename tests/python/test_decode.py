@@ -134,8 +134,6 @@ def check_random_pages(fake, client, rng, rounds):
             page = {"next_cursor": None, "extra": random_json(rng), "results": items}
         body = json.dumps(page, ensure_ascii=rng.random() < 0.5)
         fake.fail_next(status=200, body=body)
-        if round_ % 2:
-            rows = client.responses(survey_id)
-        else:
-            rows = list(client.iter_responses(survey_id))
+        fetch = client.responses if round_ % 2 else client.iter_responses
+        rows = list(fetch(survey_id))
         assert rows == normalize_ids(json.loads(body)["results"]), body
