@@ -120,6 +120,9 @@ impl Pages {
 pub struct RawBatch {
     pub page: RawPage,
     pub keep: Vec<bool>,
+    /// The cursor this page was fetched with (`None` for the first page): where to resume if
+    /// the page cannot be used.
+    pub cursor: Option<String>,
 }
 
 impl RawBatch {
@@ -170,6 +173,7 @@ impl ResponseStream {
         if self.done {
             return Ok(None);
         }
+        let cursor = self.pages.cursor().map(str::to_string);
         let Some(page) = self.pages.next_page().await? else {
             self.done = true;
             return Ok(None);
@@ -193,7 +197,7 @@ impl ResponseStream {
             }
             *flag = true;
         }
-        Ok(Some(RawBatch { page, keep }))
+        Ok(Some(RawBatch { page, keep, cursor }))
     }
 
     /// The next batch of responses as JSON values (possibly empty), or `None` when there are

@@ -333,6 +333,7 @@ impl PyClient {
             stream: Arc::new(tokio::sync::Mutex::new(stream)),
             buffer: Mutex::new(VecDeque::new()),
             exhausted: AtomicBool::new(false),
+            undecodable: Mutex::new(None),
             client_closed: self.closed_flag.clone(),
             survey_id: survey.to_string(),
             pid: std::process::id(),
@@ -383,7 +384,17 @@ impl PyClient {
             match block_on(py, received.recv())? {
                 None => break,
                 Some(Ok(batch)) => {
-                    decode::append_results(py, batch.body(), Some(&batch.keep), &mut keys, &rows)?;
+                    let decoded = decode::append_results(
+                        py,
+                        batch.body(),
+                        Some(&batch.keep),
+                        &mut keys,
+                        &rows,
+                    );
+                    if let Err(error) = decoded {
+                        let err = errors::to_pyerr(py, &error);
+                        return Err(errors::with_partial(py, err, Some(&rows), batch.cursor));
+                    }
                 }
                 Some(Err((error, cursor))) => {
                     let err = errors::to_pyerr(py, &error);
@@ -483,6 +494,10 @@ pub struct ResponseIterator {
     stream: Arc<tokio::sync::Mutex<ResponseStream>>,
     buffer: Mutex<VecDeque<Py<PyAny>>>,
     exhausted: AtomicBool,
+    /// A page that arrived but could not be decoded ends the iteration: the stream has moved
+    /// past it, so going on would skip its responses without a word. Every later call raises
+    /// the same error.
+    undecodable: Mutex<Option<(Error, Option<String>)>>,
     client_closed: Arc<AtomicBool>,
     survey_id: String,
     pid: u32,
@@ -511,6 +526,14 @@ impl ResponseIterator {
             if self.exhausted.load(Ordering::Acquire) {
                 return Ok(None);
             }
+            if let Some((error, cursor)) = self
+                .undecodable
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+            {
+                return Err(errors::with_partial(py, errors::to_pyerr(py, &error), None, cursor));
+            }
             ensure_same_process(self.pid, "ResponseIterator")?;
             if self.client_closed.load(Ordering::Acquire) {
                 return Err(errors::closed());
@@ -526,13 +549,18 @@ impl ResponseIterator {
             match fetched {
                 Ok(Some(batch)) => {
                     let rows = PyList::empty(py);
-                    decode::append_results(
+                    let decoded = decode::append_results(
                         py,
                         batch.body(),
                         Some(&batch.keep),
                         &mut StringCache::new(),
                         &rows,
-                    )?;
+                    );
+                    if let Err(error) = decoded {
+                        *self.undecodable.lock().unwrap_or_else(|p| p.into_inner()) =
+                            Some((error, batch.cursor));
+                        continue;
+                    }
                     let mut buffer = self.buffer.lock().unwrap_or_else(|p| p.into_inner());
                     buffer.extend(rows.iter().map(Bound::unbind));
                 }

@@ -22,6 +22,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyModule, PyString};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::error::{Error, ErrorKind};
 use crate::ids::{float_id, is_id_key};
 
 static GC: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
@@ -141,13 +142,17 @@ impl<'py> StringCache<'py> {
 
 /// Decodes the kept items of a page's `results` (`keep[i]` for item `i`) and appends them to
 /// `out`. Returns how many were appended.
+///
+/// The page was read once already (`page::RawPage`), so this fails only where that quick read
+/// could not look: a string with an escape that is no character (a lone surrogate), or a
+/// Python error while building an object (out of memory).
 pub fn append_results<'py>(
     py: Python<'py>,
     body: &[u8],
     keep: Option<&[bool]>,
     keys: &mut StringCache<'py>,
     out: &Bound<'py, PyList>,
-) -> PyResult<usize> {
+) -> Result<usize, Error> {
     let _pause = GcPause::new(py);
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let seed = Envelope(Results {
@@ -157,9 +162,10 @@ pub fn append_results<'py>(
         out,
     });
     seed.deserialize(&mut deserializer).map_err(|e| {
-        // The page was read once already (page::RawPage), so this is rare: out of memory, or a
-        // Python error while building an object.
-        pyo3::exceptions::PyValueError::new_err(format!("Could not decode a page: {e}"))
+        Error::new(
+            ErrorKind::InvalidResponse,
+            format!("The server's page could not be decoded ({e})."),
+        )
     })
 }
 

@@ -137,3 +137,32 @@ def check_random_pages(fake, client, rng, rounds):
         fetch = client.responses if round_ % 2 else client.iter_responses
         rows = list(fetch(survey_id))
         assert rows == normalize_ids(json.loads(body)["results"]), body
+
+
+# A lone surrogate escape: valid JSON syntax that no decoder here turns into a character. The
+# quick first read of a page skips strings without checking escapes, so only the decode sees it.
+UNDECODABLE = '{"results": [{"id": "a", "answer": "\\ud800"}], "next_cursor": "c2"}'
+
+
+def test_an_undecodable_page_is_an_invalid_response_with_what_came_before(fake, survey_id):
+    import hotjar_client as hj
+
+    with fake.client(retry_backoff=0.01) as client:
+        rows = client.iter_responses(survey_id)
+        first_page = [next(rows) for _ in range(100)]
+        cursor = rows.resume_cursor
+        fake.fail_next(status=200, body=UNDECODABLE)
+        with pytest.raises(hj.InvalidResponseError) as caught:
+            next(rows)
+        assert "could not be decoded" in str(caught.value)
+        assert caught.value.resume_cursor == cursor
+        # The iterator does not skip past the page: it keeps saying why it stopped.
+        with pytest.raises(hj.InvalidResponseError):
+            next(rows)
+        assert first_page == fake.responses(survey_id)[:100]
+
+        fake.fail_next(status=200, body=UNDECODABLE)
+        with pytest.raises(hj.InvalidResponseError) as caught:
+            client.responses(survey_id)
+        assert caught.value.partial == []
+        assert caught.value.resume_cursor is None
