@@ -532,7 +532,12 @@ impl ResponseIterator {
                 .unwrap_or_else(|p| p.into_inner())
                 .clone()
             {
-                return Err(errors::with_partial(py, errors::to_pyerr(py, &error), None, cursor));
+                return Err(errors::with_partial(
+                    py,
+                    errors::to_pyerr(py, &error),
+                    None,
+                    cursor,
+                ));
             }
             ensure_same_process(self.pid, "ResponseIterator")?;
             if self.client_closed.load(Ordering::Acquire) {
