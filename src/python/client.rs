@@ -392,13 +392,11 @@ impl PyClient {
                         &rows,
                     );
                     if let Err(error) = decoded {
-                        let err = errors::to_pyerr(py, &error);
-                        return Err(errors::with_partial(py, err, Some(&rows), batch.cursor));
+                        return Err(errors::export_error(py, &error, Some(&rows), batch.cursor));
                     }
                 }
                 Some(Err((error, cursor))) => {
-                    let err = errors::to_pyerr(py, &error);
-                    return Err(errors::with_partial(py, err, Some(&rows), cursor));
+                    return Err(errors::export_error(py, &error, Some(&rows), cursor));
                 }
             }
         }
@@ -532,12 +530,7 @@ impl ResponseIterator {
                 .unwrap_or_else(|p| p.into_inner())
                 .clone()
             {
-                return Err(errors::with_partial(
-                    py,
-                    errors::to_pyerr(py, &error),
-                    None,
-                    cursor,
-                ));
+                return Err(errors::export_error(py, &error, None, cursor));
             }
             ensure_same_process(self.pid, "ResponseIterator")?;
             if self.client_closed.load(Ordering::Acquire) {
@@ -571,8 +564,7 @@ impl ResponseIterator {
                 }
                 Ok(None) => self.exhausted.store(true, Ordering::Release),
                 Err((error, cursor)) => {
-                    let err = errors::to_pyerr(py, &error);
-                    return Err(errors::with_partial(py, err, None, cursor));
+                    return Err(errors::export_error(py, &error, None, cursor));
                 }
             }
         }

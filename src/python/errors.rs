@@ -185,13 +185,15 @@ pub fn to_pyerr(py: Python<'_>, error: &Error) -> PyErr {
     build().unwrap_or_else(|e| e)
 }
 
-/// Adds what a failed export had fetched, and where to resume it, to its exception.
-pub fn with_partial(
+/// The exception for an export that stopped: it carries what was fetched (`partial`, when
+/// the caller collected it) and where to resume.
+pub fn export_error(
     py: Python<'_>,
-    err: PyErr,
+    error: &Error,
     partial: Option<&Bound<'_, PyList>>,
     resume_cursor: Option<String>,
 ) -> PyErr {
+    let err = to_pyerr(py, error);
     let value = err.value(py);
     let attached = partial
         .map_or(Ok(()), |p| value.setattr("partial", p))
