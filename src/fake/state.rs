@@ -152,3 +152,79 @@ impl State {
                 .is_some_and(|expires| Instant::now() < *expires)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(limit: Option<u32>) -> State {
+        State {
+            started: Instant::now(),
+            plan: Plan::AskScale,
+            latency: Duration::ZERO,
+            token_ttl: Duration::from_secs(3600),
+            revoked: false,
+            rate_limit: limit,
+            rate_limit_scope: RateLimitScope::Ip,
+            send_retry_after: true,
+            clamp_limit: false,
+            tokens: HashMap::new(),
+            windows: HashMap::new(),
+            failures: VecDeque::new(),
+            log: Vec::new(),
+            stats: FakeStats::default(),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_window_refuses_the_excess_and_says_when_room_comes_back() {
+        let mut s = state(Some(3));
+        for _ in 0..3 {
+            assert_eq!(s.admit("ip"), Ok(()));
+            tokio::time::advance(Duration::from_secs(10)).await;
+        }
+        // The oldest of the three leaves the window 60 s after it came: 30 s from now.
+        assert_eq!(s.admit("ip"), Err(30));
+        assert_eq!(s.admit("other ip"), Ok(()));
+        tokio::time::advance(Duration::from_secs(30)).await;
+        assert_eq!(s.admit("ip"), Ok(()));
+        assert_eq!(s.stats.busiest_minute, 3);
+        assert_eq!(state(None).admit("ip"), Ok(()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn tokens_expire_and_die_with_a_revoked_key() {
+        let mut s = state(None);
+        s.token_ttl = Duration::from_secs(5);
+        let token = s.issue_token();
+        assert!(s.token_is_valid(&token));
+        assert!(!s.token_is_valid("fake_at_made_up"));
+        tokio::time::advance(Duration::from_secs(5)).await;
+        assert!(!s.token_is_valid(&token));
+        let fresh = s.issue_token();
+        s.revoked = true;
+        assert!(!s.token_is_valid(&fresh));
+    }
+
+    #[test]
+    fn failures_only_hit_the_requests_they_target() {
+        let mut s = state(None);
+        let failure = |target| InjectedFailure {
+            status: 503,
+            body: None,
+            retry_after: None,
+            target,
+        };
+        s.failures.push_back(failure(FailureTarget::Token));
+        s.failures.push_back(failure(FailureTarget::Api));
+        assert_eq!(
+            s.take_failure(false).map(|f| f.target),
+            Some(FailureTarget::Api)
+        );
+        assert!(s.take_failure(false).is_none());
+        assert_eq!(
+            s.take_failure(true).map(|f| f.target),
+            Some(FailureTarget::Token)
+        );
+    }
+}
