@@ -1,20 +1,18 @@
-//! JSON values into Python objects: dicts keep the API's key order (serde_json's
-//! `preserve_order`), and keys repeated across thousands of objects share one str each.
-//! Used for small bodies (surveys) and the fake's ground truth; pages of responses go through
-//! `decode`, which skips the intermediate values.
-
-use std::collections::HashMap;
+//! JSON values into Python objects, for small bodies (surveys) and the fake's ground truth.
+//! Dicts keep the API's key order (serde_json's `preserve_order`) and strings are shared
+//! through the same `StringCache` as `decode`, which turns pages of responses into Python
+//! objects straight from their bytes.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
-
-use super::decode::GcPause;
+use pyo3::types::{PyDict, PyList};
 use serde_json::Value;
 
-/// Converts many values with one cache of dict keys, with the collector paused.
+use super::decode::{GcPause, StringCache};
+
+/// Converts many values with one string cache, with the collector paused.
 pub struct Converter<'py> {
     py: Python<'py>,
-    keys: HashMap<String, Bound<'py, PyString>>,
+    strings: StringCache<'py>,
     _gc: GcPause<'py>,
 }
 
@@ -22,25 +20,17 @@ impl<'py> Converter<'py> {
     pub fn new(py: Python<'py>) -> Self {
         Self {
             py,
-            keys: HashMap::new(),
+            strings: StringCache::new(),
             _gc: GcPause::new(py),
         }
     }
 
-    fn key(&mut self, key: &str) -> Bound<'py, PyString> {
-        if let Some(cached) = self.keys.get(key) {
-            return cached.clone();
-        }
-        let created = PyString::new(self.py, key);
-        // Keys are field names: a bounded set. Free-form keys (user attribute maps) would grow
-        // the cache without end, so stop caching past a size no real schema reaches.
-        if self.keys.len() < 4096 {
-            self.keys.insert(key.to_string(), created.clone());
-        }
-        created
+    pub fn convert(&mut self, value: Value) -> PyResult<Bound<'py, PyAny>> {
+        self.convert_field(value, None)
     }
 
-    pub fn convert(&mut self, value: Value) -> PyResult<Bound<'py, PyAny>> {
+    /// `field` is the cache index of the key the value belongs to.
+    fn convert_field(&mut self, value: Value, field: Option<usize>) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         Ok(match value {
             Value::Null => py.None().into_bound(py),
@@ -54,19 +44,19 @@ impl<'py> Converter<'py> {
                     n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
                 }
             }
-            Value::String(s) => PyString::new(py, &s).into_any(),
+            Value::String(s) => self.strings.value(py, field, &s).into_any(),
             Value::Array(items) => {
                 let list = PyList::empty(py);
                 for item in items {
-                    list.append(self.convert(item)?)?;
+                    list.append(self.convert_field(item, field)?)?;
                 }
                 list.into_any()
             }
             Value::Object(map) => {
                 let dict = PyDict::new(py);
                 for (key, item) in map {
-                    let key = self.key(&key);
-                    dict.set_item(key, self.convert(item)?)?;
+                    let (key, _, field) = self.strings.key(py, &key);
+                    dict.set_item(key, self.convert_field(item, field)?)?;
                 }
                 dict.into_any()
             }

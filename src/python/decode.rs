@@ -93,7 +93,11 @@ impl<'py> StringCache<'py> {
     }
 
     /// The str of a key, whether it names an id, and its index for `value`.
-    fn key(&mut self, py: Python<'py>, name: &str) -> (Bound<'py, PyString>, bool, Option<usize>) {
+    pub fn key(
+        &mut self,
+        py: Python<'py>,
+        name: &str,
+    ) -> (Bound<'py, PyString>, bool, Option<usize>) {
         if let Some(index) = self.fields.iter().position(|f| &*f.name == name) {
             let field = &self.fields[index];
             return (field.key.clone(), field.is_id, Some(index));
@@ -116,7 +120,12 @@ impl<'py> StringCache<'py> {
     }
 
     /// The str of a value of the key at `field`.
-    fn value(&mut self, py: Python<'py>, field: Option<usize>, text: &str) -> Bound<'py, PyString> {
+    pub fn value(
+        &mut self,
+        py: Python<'py>,
+        field: Option<usize>,
+        text: &str,
+    ) -> Bound<'py, PyString> {
         let Some(field) = field
             .filter(|_| text.len() <= MAX_CACHED_VALUE)
             .and_then(|i| self.fields.get_mut(i))
