@@ -134,15 +134,6 @@ impl RawBatch {
     pub fn body(&self) -> &Bytes {
         &self.page.body
     }
-
-    /// How many responses are kept.
-    pub fn len(&self) -> usize {
-        self.keep.iter().filter(|k| **k).count()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// The responses of one survey, newest first, page by page.
@@ -152,7 +143,6 @@ pub struct ResponseStream {
     since: Option<Timestamp>,
     seen_ids: HashSet<String>,
     done: bool,
-    duplicates: u64,
 }
 
 impl ResponseStream {
@@ -162,7 +152,6 @@ impl ResponseStream {
             since,
             seen_ids: HashSet::new(),
             done: false,
-            duplicates: 0,
         }
     }
 
@@ -190,7 +179,6 @@ impl ResponseStream {
             if let Some(id) = &item.id {
                 if !self.seen_ids.insert(id.clone()) {
                     // Pages shifted under us (or the server repeated itself): one copy is enough.
-                    self.duplicates += 1;
                     log::debug!("pagination: dropped a repeated response {id}");
                     continue;
                 }
@@ -215,10 +203,6 @@ impl ResponseStream {
 
     pub fn pages_fetched(&self) -> u64 {
         self.pages.pages_fetched()
-    }
-
-    pub fn duplicates_dropped(&self) -> u64 {
-        self.duplicates
     }
 
     pub fn is_done(&self) -> bool {

@@ -24,7 +24,6 @@ pub struct RateLimiter {
     tolerance: Duration,
     /// Theoretical arrival time of the next slot.
     next_slot: Mutex<Option<Instant>>,
-    per_minute: u32,
 }
 
 impl RateLimiter {
@@ -40,12 +39,7 @@ impl RateLimiter {
             interval,
             tolerance: interval * (burst - 1),
             next_slot: Mutex::new(None),
-            per_minute: limit,
         }
-    }
-
-    pub fn limit_per_minute(&self) -> u32 {
-        self.per_minute
     }
 
     /// Reserves the next slot and returns how long to wait for it (zero when it is free now).

@@ -55,6 +55,7 @@ fn mask(client_id: &str) -> String {
 impl PyClient {
     #[allow(clippy::too_many_arguments)]
     fn build(
+        py: Python<'_>,
         client_id: &str,
         client_secret: &str,
         site_id: Option<&Bound<'_, PyAny>>,
@@ -99,13 +100,7 @@ impl PyClient {
         } else {
             args::seconds(retry_backoff, "retry_backoff", 60.0)?
         };
-        let core = Python::attach(|py| {
-            // reqwest's client registers with the runtime's reactor when it is first used,
-            // not here, but building it inside the runtime keeps that true for any version.
-            let runtime = super::runtime::runtime()?;
-            let _guard = runtime.enter();
-            HotjarClient::new(config).map_err(|e| errors::to_pyerr(py, &e))
-        })?;
+        let core = HotjarClient::new(config).map_err(|e| errors::to_pyerr(py, &e))?;
         Ok(Self {
             base_url: core.base_url().as_str().trim_end_matches('/').to_string(),
             masked_client_id: mask(core.client_id()),
@@ -123,7 +118,7 @@ impl PyClient {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
-            .ok_or_else(errors::closed)
+            .ok_or_else(|| errors::closed("Client"))
     }
 
     fn site(&self, site_id: Option<&Bound<'_, PyAny>>) -> PyResult<Id> {
@@ -163,6 +158,7 @@ impl PyClient {
     )]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         client_id: &str,
         client_secret: &str,
         site_id: Option<&Bound<'_, PyAny>>,
@@ -174,6 +170,7 @@ impl PyClient {
         retry_backoff: f64,
     ) -> PyResult<Self> {
         Self::build(
+            py,
             client_id,
             client_secret,
             site_id,
@@ -239,6 +236,7 @@ impl PyClient {
             None => env_var(py, "HOTJAR_BASE_URL")?.unwrap_or_else(|| DEFAULT_BASE_URL.into()),
         };
         Self::build(
+            py,
             &client_id,
             &client_secret,
             site_id.filter(|v| !v.is_none()).or(env_site.as_ref()),
@@ -534,7 +532,7 @@ impl ResponseIterator {
             }
             ensure_same_process(self.pid, "ResponseIterator")?;
             if self.client_closed.load(Ordering::Acquire) {
-                return Err(errors::closed());
+                return Err(errors::closed("Client"));
             }
             let stream = self.stream.clone();
             let fetched = block_on(py, async move {

@@ -220,27 +220,14 @@ pub fn hotjar_error(message: String) -> PyErr {
     })
 }
 
-/// A `ClientClosedError`.
-pub fn closed() -> PyErr {
+/// A `ClientClosedError` for a closed `what` ("Client", "FakeHotjar").
+pub fn closed(what: &str) -> PyErr {
     Python::attach(|py| {
         to_pyerr(
             py,
             &Error::new(
                 ErrorKind::Closed,
-                "This client is closed. Create a new hotjar_client.Client to make more requests.",
-            ),
-        )
-    })
-}
-
-/// A `ClientClosedError` for a fake that was closed.
-pub fn closed_fake() -> PyErr {
-    Python::attach(|py| {
-        to_pyerr(
-            py,
-            &Error::new(
-                ErrorKind::Closed,
-                "This FakeHotjar is closed. Create a new one to serve again.",
+                format!("This {what} is closed. Create a new {what} to make more requests."),
             ),
         )
     })

@@ -39,7 +39,7 @@ impl FakeHotjar {
         let guard = self.server.lock().unwrap_or_else(|p| p.into_inner());
         match guard.as_ref() {
             Some(server) => Ok(f(server)),
-            None => Err(errors::closed_fake()),
+            None => Err(errors::closed("FakeHotjar")),
         }
     }
 }
