@@ -3,8 +3,8 @@
 //! JSON values and never sees an HTTP status.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use reqwest::{Response, StatusCode};
@@ -111,8 +111,10 @@ impl Transport {
         decode: impl Fn(Bytes) -> Result<T>,
     ) -> Result<T> {
         let url = self.url(endpoint);
+        let attempts = AtomicU32::new(0);
         self.with_retries(|| async {
-            let body = self.get_once(endpoint, &url, query).await?;
+            let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+            let body = self.get_once(endpoint, &url, query, attempt).await?;
             decode(body)
         })
         .await
@@ -123,6 +125,7 @@ impl Transport {
         endpoint: &Endpoint,
         url: &Url,
         query: &[(&str, &str)],
+        attempt: u32,
     ) -> Result<Bytes> {
         let mut refreshed = false;
         loop {
@@ -130,8 +133,15 @@ impl Transport {
             // multiply them.
             let token = self.token().await.map_err(|e| e.retryable(false))?;
             self.wait_for_slot().await;
-            log::debug!("GET {}", url.path());
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            let started = Instant::now();
+            let exchange = Exchange {
+                method: "GET",
+                url,
+                query,
+                started,
+                attempt,
+            };
             let response = self
                 .http
                 .get(url.clone())
@@ -139,15 +149,22 @@ impl Transport {
                 .bearer_auth(token.secret())
                 .send()
                 .await
-                .map_err(|e| self.network_error(&e, endpoint))?;
+                .map_err(|e| exchange.failed(self.network_error(&e, endpoint), &e))?;
             if response.status() == StatusCode::UNAUTHORIZED && !refreshed {
                 // The token may have been revoked or expired early: one new token, one more try.
-                log::debug!("auth: 401 from {}, fetching a new token", url.path());
+                exchange.answered(response.status());
+                log::info!(
+                    "the API refused the access token (HTTP 401 on GET {}); fetching a new one",
+                    url.path()
+                );
                 self.tokens.invalidate(&token).await;
                 refreshed = true;
                 continue;
             }
-            return self.read_body(response, endpoint, Some(&token)).await;
+            let status = response.status();
+            let body = self.read_body(response, endpoint, Some(&token)).await;
+            exchange.answered(status);
+            return body;
         }
     }
 
@@ -266,11 +283,20 @@ impl Transport {
     async fn request_token(&self) -> Result<TokenResponse> {
         let endpoint = Endpoint::Token;
         let url = self.url(&endpoint);
+        let attempts = AtomicU32::new(0);
         self.with_retries(|| async {
+            let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
             self.wait_for_slot().await;
             self.stats.token_requests.fetch_add(1, Ordering::Relaxed);
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
-            log::debug!("POST {}", url.path());
+            // The form (client id and secret) is a body, and bodies are never logged.
+            let exchange = Exchange {
+                method: "POST",
+                url: &url,
+                query: &[],
+                started: Instant::now(),
+                attempt,
+            };
             let form = [
                 ("grant_type", "client_credentials"),
                 ("client_id", self.config.client_id.as_str()),
@@ -282,8 +308,9 @@ impl Transport {
                 .form(&form)
                 .send()
                 .await
-                .map_err(|e| self.network_error(&e, &endpoint))?;
+                .map_err(|e| exchange.failed(self.network_error(&e, &endpoint), &e))?;
             let status = response.status();
+            exchange.answered(status);
             if matches!(status.as_u16(), 400 | 401 | 403) {
                 let body = response.bytes().await.unwrap_or_default();
                 return Err(self.credentials_refused(status.as_u16(), &body));
@@ -358,6 +385,67 @@ impl Transport {
         let mut text = text.replace(self.config.client_secret.expose(), "***");
         if let Some(token) = token {
             text = text.replace(token.secret(), "***");
+        }
+        text
+    }
+}
+
+/// One HTTP exchange as the request log shows it (target `hotjar_client::transport`, DEBUG):
+/// method, path, the query (a cursor shortened), status, time and attempt. Never a header or a
+/// body, so never a token, the secret or an email address.
+struct Exchange<'a> {
+    method: &'static str,
+    url: &'a Url,
+    query: &'a [(&'a str, &'a str)],
+    started: Instant,
+    attempt: u32,
+}
+
+impl Exchange<'_> {
+    fn answered(&self, status: StatusCode) {
+        log::debug!(
+            "{} {} -> {} in {} ms (attempt {})",
+            self.method,
+            self.target(),
+            status.as_u16(),
+            self.started.elapsed().as_millis(),
+            self.attempt
+        );
+    }
+
+    /// Logs a request that got no answer, and hands `error` back.
+    fn failed(&self, error: Error, cause: &reqwest::Error) -> Error {
+        let what = if cause.is_timeout() {
+            "timed out"
+        } else if cause.is_connect() {
+            "could not connect"
+        } else {
+            "connection broke"
+        };
+        log::debug!(
+            "{} {} -> {what} after {} ms (attempt {})",
+            self.method,
+            self.target(),
+            self.started.elapsed().as_millis(),
+            self.attempt
+        );
+        error
+    }
+
+    fn target(&self) -> String {
+        let mut text = self.url.path().to_string();
+        for (i, (key, value)) in self.query.iter().enumerate() {
+            text.push(if i == 0 { '?' } else { '&' });
+            text.push_str(key);
+            text.push('=');
+            // Cursors are opaque and long; their start is enough to tell pages apart.
+            match value.char_indices().nth(12) {
+                Some((cut, _)) if *key == "cursor" => {
+                    text.push_str(&value[..cut]);
+                    text.push('…');
+                }
+                _ => text.push_str(value),
+            }
         }
         text
     }

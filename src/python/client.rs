@@ -114,6 +114,8 @@ impl PyClient {
 
     fn core(&self) -> PyResult<HotjarClient> {
         ensure_same_process(self.pid, "Client")?;
+        // Every call starts here: pick up logging levels changed since the last one.
+        super::logging::refresh();
         self.core
             .lock()
             .unwrap_or_else(|p| p.into_inner())

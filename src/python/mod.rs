@@ -7,6 +7,7 @@ mod convert;
 mod decode;
 mod errors;
 mod fake;
+mod logging;
 mod runtime;
 
 use pyo3::prelude::*;
@@ -14,6 +15,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(module)?;
+    logging::install(module)?;
     module.add_class::<client::PyClient>()?;
     module.add_class::<client::ResponseIterator>()?;
     module.add_class::<fake::FakeHotjar>()?;

@@ -1,0 +1,170 @@
+"""The Rust side logs to Python's ``logging`` under ``hotjar_client``: requests at DEBUG,
+retries at WARNING, token renewals at INFO, and never a secret, a token or a body."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+
+import hotjar_client as hj
+import pytest
+from helpers import FAST_BACKOFF
+from hotjar_client.testing import FakeHotjar
+
+# Every access token the fake issues starts with this.
+TOKEN_PREFIX = "fake_at_"
+
+
+def messages(caplog, level=None) -> list[str]:
+    return [r.getMessage() for r in caplog.records if level is None or r.levelno == level]
+
+
+def test_a_failing_run_logs_requests_retries_and_renewals_without_any_secret(caplog):
+    caplog.set_level(logging.DEBUG, logger="hotjar_client")
+    with FakeHotjar(responses_per_survey=[250]) as fake, fake.client(
+        retry_backoff=FAST_BACKOFF, max_retries=2
+    ) as client:
+        survey_id = fake.survey_ids[0]
+        secret = fake.client_secret
+        # The server echoes the secret in an error body: the log must not repeat it.
+        fake.fail_next(1, status=503, body=f'{{"message": "bad key {secret}"}}')
+        fake.fail_next(1, status=500, endpoint="token")
+        rows = client.responses(survey_id)
+        fake.expire_tokens()  # the next call gets a 401 and renews the token
+        client.list_surveys()
+        fake.fail_next(5, status=503)
+        with pytest.raises(hj.ServerError) as failure:
+            client.responses(survey_id)
+
+    assert len(rows) == 250
+    everything = "\n".join(messages(caplog)) + str(failure.value)
+    assert secret not in everything
+    assert TOKEN_PREFIX not in everything
+    assert fake.client_id not in everything
+    assert "Bearer" not in everything
+    # Only this library's loggers speak (reqwest, hyper and rustls stay quiet).
+    assert {r.name for r in caplog.records} <= {
+        "hotjar_client.transport",
+        "hotjar_client.retry",
+        "hotjar_client.auth",
+        "hotjar_client.rate_limit",
+    }
+
+    debug = messages(caplog, logging.DEBUG)
+    path = f"/v1/sites/{fake.site_id}/surveys/{survey_id}/responses"
+    assert "POST /v1/oauth/token -> 500 in" in debug[0]
+    assert debug[0].endswith("(attempt 1)")
+    assert any(m.startswith("POST /v1/oauth/token -> 200") and "(attempt 2)" in m for m in debug)
+    assert any(m.startswith(f"GET {path}?limit=100 -> 503") for m in debug)
+    assert any(m.startswith(f"GET {path}?limit=100&cursor=") and "-> 200" in m for m in debug)
+    assert any(m.startswith("got an access token, valid for 3600 s") for m in debug)
+
+    warnings = messages(caplog, logging.WARNING)
+    assert warnings[0] == (
+        "Exchanging the API key for an access token failed (HTTP 500). Retry 1 of 2 in "
+        f"{warnings[0].split(' in ')[1]}"
+    )
+    assert any(
+        m.startswith(f"Fetching the responses of survey {survey_id} of site {fake.site_id} "
+                     "failed (HTTP 503). Retry 1 of 2 in ")
+        for m in warnings
+    )
+    # 1 token retry, 1 page retry, then 2 retries before giving up.
+    assert len(warnings) == 4
+
+    info = messages(caplog, logging.INFO)
+    assert info == [
+        "the API refused the access token (HTTP 401 on GET "
+        f"/v1/sites/{fake.site_id}/surveys); fetching a new one",
+        "renewed the access token, valid for 3600 s",
+    ]
+
+
+def test_debug_enabled_after_the_first_call_takes_effect_on_the_next(caplog):
+    with FakeHotjar() as fake, fake.client() as client:
+        caplog.set_level(logging.WARNING, logger="hotjar_client")
+        client.list_surveys()  # the bridge caches WARNING for these loggers
+        assert messages(caplog) == []
+
+        caplog.set_level(logging.DEBUG, logger="hotjar_client")
+        client.list_surveys()
+        assert any(m.startswith("GET /v1/sites/") for m in messages(caplog, logging.DEBUG))
+
+
+def test_the_child_loggers_can_be_tuned_one_by_one(caplog):
+    caplog.set_level(logging.DEBUG, logger="hotjar_client")
+    logging.getLogger("hotjar_client.transport").setLevel(logging.WARNING)
+    try:
+        with FakeHotjar() as fake, fake.client() as client:
+            client.list_surveys()
+    finally:
+        logging.getLogger("hotjar_client.transport").setLevel(logging.NOTSET)
+    names = {r.name for r in caplog.records}
+    assert "hotjar_client.transport" not in names
+    assert "hotjar_client.auth" in names
+
+
+def run_python(code: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def test_debug_logging_from_many_threads_does_not_deadlock():
+    """Tokio threads need the GIL to log; threads that hold it must never wait on them."""
+    result = run_python(
+        """
+        import logging, threading
+        from concurrent.futures import ThreadPoolExecutor
+        from hotjar_client.testing import FakeHotjar
+
+        records = []
+        class Keep(logging.Handler):
+            def emit(self, record):
+                records.append(record.getMessage())
+        logging.getLogger("hotjar_client").addHandler(Keep())
+        logging.getLogger("hotjar_client").setLevel(logging.DEBUG)
+
+        with FakeHotjar(responses_per_survey=[3000, 2000, 1000]) as fake, fake.client() as c:
+            with ThreadPoolExecutor(4) as pool:
+                exports = list(pool.map(c.responses, fake.survey_ids * 2))
+            lazy = sum(1 for _ in c.iter_responses(fake.survey_ids[0]))
+            ok = exports == [fake.responses(s) for s in fake.survey_ids * 2]
+        print(ok, lazy, sum(m.startswith("GET ") for m in records))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    # 6 exports of 30 + 20 + 10 pages, then 30 pages lazily: one DEBUG line per request.
+    assert result.stdout.split() == ["True", "3000", str(2 * 60 + 30)]
+
+
+def test_the_interpreter_exits_cleanly_while_a_background_export_logs():
+    """At exit, tokio threads stop logging instead of attaching to a finalizing interpreter."""
+    result = run_python(
+        """
+        import logging, sys, threading, time
+        from hotjar_client.testing import FakeHotjar
+
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stdout)
+        fake = FakeHotjar(latency=0.05, responses_per_survey=[20000])
+        client = fake.client()
+        worker = threading.Thread(
+            target=client.responses, args=(fake.survey_ids[0],), daemon=True
+        )
+        worker.start()
+        time.sleep(0.5)
+        print("leaving", flush=True)
+        """,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "leaving" in result.stdout
+    assert "GET /v1/sites/" in result.stdout
+    assert "panicked" not in result.stderr
