@@ -9,7 +9,8 @@ Every failure is a :class:`HotjarError` subclass with a message that says what t
 ``hotjar_client.testing.FakeHotjar`` serves an offline fake of the API for tests and demos.
 """
 
-from hotjar_client._native import Client, ResponseIterator, __version__
+from hotjar_client._display import SurveyList
+from hotjar_client._native import Client, ResponseIterator, __version__, refresh_logging
 from hotjar_client.exceptions import (
     AuthenticationError,
     BadRequestError,
@@ -39,7 +40,9 @@ __all__ = [
     "RateLimitError",
     "ResponseIterator",
     "ServerError",
+    "SurveyList",
     "TransportError",
     "__version__",
+    "refresh_logging",
     "testing",
 ]

@@ -5,7 +5,12 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Literal, TypeAlias
 
+from hotjar_client._display import SurveyList
+
 __version__: str
+
+def refresh_logging() -> None:
+    """Re-reads the Python loggers' levels (every client call also does)."""
 
 Id: TypeAlias = int | str
 """A numeric id, as an int or a string of digits."""
@@ -74,7 +79,7 @@ class Client:
     def test_connection(self) -> dict[str, float]: ...
     def list_surveys(
         self, site_id: Id | None = None, *, with_questions: bool = False
-    ) -> list[Survey]: ...
+    ) -> SurveyList: ...
     def get_survey(self, survey_id: Id, *, site_id: Id | None = None) -> Survey: ...
     def iter_responses(
         self,

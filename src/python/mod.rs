@@ -5,6 +5,7 @@ mod args;
 mod client;
 mod convert;
 mod decode;
+mod display;
 mod errors;
 mod fake;
 mod logging;
