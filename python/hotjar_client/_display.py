@@ -38,12 +38,19 @@ def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def text_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str) -> str:
-    """A plain-text table of the first ``MAX_ROWS`` rows under ``title``."""
-    shown = rows[:MAX_ROWS]
-    cells = [[_shorten(_cell(row.get(c)), MAX_TEXT_CELL) for c in columns] for row in shown]
+def text_table(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    title: str | None,
+    *,
+    limit: int | None = MAX_ROWS,
+    width: int = MAX_TEXT_CELL,
+) -> str:
+    """A plain-text table of the first ``limit`` rows (all with None) under ``title``."""
+    shown = rows if limit is None else rows[:limit]
+    cells = [[_shorten(_cell(row.get(c)), width) for c in columns] for row in shown]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    lines = [title]
+    lines = [] if title is None else [title]
     if columns:
         lines.append("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
         lines.extend(

@@ -1,0 +1,410 @@
+"""The ``hotjar-client`` command (also ``python -m hotjar_client``).
+
+    hotjar-client check                      test the API key, show the token's lifetime
+    hotjar-client surveys                    table of the site's surveys
+    hotjar-client demo                       export every survey of the bundled fake
+    hotjar-client fake-server --port 8080    serve the offline fake of the API
+
+Credentials come from ``--client-id`` / ``--client-secret`` or, better (flags show in ``ps``),
+the ``HOTJAR_*`` environment variables that ``Client.from_env`` reads. They are never printed.
+Results go to stdout; progress, warnings and errors to stderr. An error prints one line and
+exits with the code of its class (``EXIT_CODES``); Ctrl-C exits with 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from hotjar_client import exceptions as errors
+from hotjar_client._display import text_table
+from hotjar_client._native import Client
+
+PROG = "hotjar-client"
+
+EXIT_OK = 0
+# A HotjarError of no more specific class.
+EXIT_ERROR = 1
+# Bad command line (argparse's own code).
+EXIT_USAGE = 2
+# One code per error class, most specific first (ConfigurationError is also a ValueError).
+EXIT_CODES: dict[type[BaseException], int] = {
+    errors.ConfigurationError: 3,
+    errors.AuthenticationError: 4,
+    errors.PermissionDeniedError: 5,
+    errors.NotFoundError: 6,
+    errors.RateLimitError: 7,
+    errors.ServerError: 8,
+    errors.BadRequestError: 9,
+    errors.TransportError: 10,
+    errors.InvalidResponseError: 11,
+    errors.ClientClosedError: 12,
+}
+# A file could not be written (or read).
+EXIT_FILE = 13
+# A destructive command was not confirmed.
+EXIT_NOT_CONFIRMED = 14
+# Ctrl-C, as shells report a SIGINT.
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES_HELP = """exit codes:
+  0    success
+  1    another Hotjar error
+  2    bad command line
+  3    ConfigurationError     bad input or missing credentials, nothing was sent
+  4    AuthenticationError    the API key or token was refused
+  5    PermissionDeniedError  the plan or the key's scope does not allow it (403)
+  6    NotFoundError          wrong site, survey or organization id (404)
+  7    RateLimitError         rate limit still hit after every retry (429)
+  8    ServerError            Hotjar's servers kept failing (5xx)
+  9    BadRequestError        the server rejected the request (other 4xx)
+  10   TransportError         no connection, timeout
+  11   InvalidResponseError   the server's answer broke the API's promises
+  12   ClientClosedError      the client was closed
+  13   a file could not be written
+  14   not confirmed (delete without --yes)
+  130  interrupted (Ctrl-C)
+"""
+
+ENVIRONMENT_HELP = """environment:
+  HOTJAR_CLIENT_ID, HOTJAR_CLIENT_SECRET   the API key (Hotjar: Settings > API)
+  HOTJAR_SITE_ID, HOTJAR_ORGANIZATION_ID   default site and organization
+  HOTJAR_BASE_URL                          the API's address (default https://api.hotjar.io)
+Flags win over the environment. Prefer the environment for the secret: command lines
+show in the process list and in shell history.
+"""
+
+
+def exit_code(error: BaseException) -> int:
+    """The exit code of an exception's class (see ``EXIT_CODES``)."""
+    for cls, code in EXIT_CODES.items():
+        if isinstance(error, cls):
+            return code
+    if isinstance(error, errors.HotjarError):
+        return EXIT_ERROR
+    if isinstance(error, OSError):
+        return EXIT_FILE
+    return EXIT_ERROR
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the epilog's tables as written."""
+
+
+def _connection_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """Options every command that talks to Hotjar takes, before or after the command name.
+    On a subcommand their default is SUPPRESS, so a value given before the command is kept."""
+
+    def default(value: Any) -> Any:
+        return value if top else argparse.SUPPRESS
+
+    group = parser.add_argument_group("connection")
+    group.add_argument(
+        "--client-id", default=default(None), metavar="ID", help="API client ID [HOTJAR_CLIENT_ID]"
+    )
+    group.add_argument(
+        "--client-secret",
+        default=default(None),
+        metavar="SECRET",
+        help="API client secret [HOTJAR_CLIENT_SECRET]; prefer the variable",
+    )
+    group.add_argument(
+        "--site-id", default=default(None), metavar="ID", help="site [HOTJAR_SITE_ID]"
+    )
+    group.add_argument(
+        "--organization-id",
+        default=default(None),
+        metavar="ID",
+        help="organization [HOTJAR_ORGANIZATION_ID]",
+    )
+    group.add_argument(
+        "--base-url", default=default(None), metavar="URL", help="API address [HOTJAR_BASE_URL]"
+    )
+    group.add_argument(
+        "--timeout",
+        type=float,
+        default=default(30.0),
+        metavar="SECONDS",
+        help="per request (default 30)",
+    )
+    group.add_argument(
+        "--max-retries",
+        type=int,
+        default=default(5),
+        metavar="N",
+        help="retries of a failed request (default 5)",
+    )
+    _output_options(parser, top=top)
+
+
+def _output_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    default = False if top else argparse.SUPPRESS
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default,
+        help="show the request log (every request, retry and token renewal) on stderr",
+    )
+    loudness.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="hide retry warnings"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Get survey responses and GDPR lookups out of the Hotjar REST API.",
+        epilog=ENVIRONMENT_HELP + "\n" + EXIT_CODES_HELP,
+        formatter_class=_Formatter,
+    )
+    from hotjar_client import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _connection_options(parser, top=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help: str, description: str, *, connects: bool = True):
+        sub = commands.add_parser(
+            name,
+            help=help,
+            description=textwrap.fill(description, 78),
+            epilog=(ENVIRONMENT_HELP + "\n" if connects else "") + EXIT_CODES_HELP,
+            formatter_class=_Formatter,
+        )
+        if connects:
+            _connection_options(sub, top=False)
+        return sub
+
+    check = command(
+        "check",
+        "test the connection and the API key",
+        "Exchange the API key for an access token and show its lifetime; with a site, count "
+        "the site's surveys too.",
+    )
+    check.set_defaults(run=run_check)
+
+    surveys = command(
+        "surveys",
+        "list the site's surveys",
+        "List every survey of the site (all pages) as a table, or as JSON Lines with --json.",
+    )
+    surveys.add_argument("--json", action="store_true", help="one JSON object a line")
+    surveys.add_argument(
+        "--with-questions", action="store_true", help="include the questions (with --json)"
+    )
+    surveys.set_defaults(run=run_surveys)
+
+    # These two hand their arguments on to their own parsers (see main()).
+    demo = commands.add_parser(
+        "demo",
+        help="export every survey of the bundled fake API (what `make demo` runs)",
+        add_help=False,
+    )
+    demo.set_defaults(run=run_demo)
+    fake = commands.add_parser(
+        "fake-server", help="serve the offline fake of the Hotjar API", add_help=False
+    )
+    fake.set_defaults(run=run_fake_server)
+    return parser
+
+
+# --- the commands ---------------------------------------------------------------------------
+
+
+def _setting(args: argparse.Namespace, flag: str, variable: str) -> str | None:
+    value = getattr(args, flag, None)
+    if value is None or not str(value).strip():
+        value = os.environ.get(variable, "").strip() or None
+    return value
+
+
+def make_client(args: argparse.Namespace) -> Client:
+    """A client from the flags, falling back to the ``HOTJAR_*`` variables."""
+    client_id = _setting(args, "client_id", "HOTJAR_CLIENT_ID")
+    client_secret = _setting(args, "client_secret", "HOTJAR_CLIENT_SECRET")
+    missing = [
+        f"{what} (--{flag} or {variable})"
+        for what, flag, variable, value in [
+            ("client ID", "client-id", "HOTJAR_CLIENT_ID", client_id),
+            ("client secret", "client-secret", "HOTJAR_CLIENT_SECRET", client_secret),
+        ]
+        if value is None
+    ]
+    if missing:
+        raise errors.ConfigurationError(
+            f"No API {' and no '.join(missing)}. Create an API key in Hotjar under "
+            "Settings > API, then export HOTJAR_CLIENT_ID=... HOTJAR_CLIENT_SECRET=..."
+        )
+    assert client_id is not None and client_secret is not None
+    return Client(
+        client_id,
+        client_secret,
+        site_id=_setting(args, "site_id", "HOTJAR_SITE_ID"),
+        organization_id=_setting(args, "organization_id", "HOTJAR_ORGANIZATION_ID"),
+        base_url=_setting(args, "base_url", "HOTJAR_BASE_URL") or "https://api.hotjar.io",
+        timeout=args.timeout,
+        max_retries=args.max_retries,
+    )
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds:.0f} s ({seconds / 3600:.1f} h)"
+    if seconds >= 60:
+        return f"{seconds:.0f} s ({seconds / 60:.1f} min)"
+    return f"{seconds:.0f} s"
+
+
+def run_check(args: argparse.Namespace, out: TextIO) -> int:
+    with make_client(args) as client:
+        info = client.test_connection()
+        print(f"OK: {client.base_url} accepted the API key.", file=out)
+        print(f"Access token valid for {_duration(info['expires_in'])}.", file=out)
+        if client.site_id is None:
+            print(
+                "No site given (--site-id or HOTJAR_SITE_ID), so the surveys were not counted.",
+                file=out,
+            )
+        else:
+            count = len(client.list_surveys())
+            noun = "survey" if count == 1 else "surveys"
+            print(f"Site {client.site_id}: {count} {noun}.", file=out)
+    return EXIT_OK
+
+
+SURVEY_COLUMNS = ["id", "name", "type", "is_enabled", "created_time"]
+
+
+def run_surveys(args: argparse.Namespace, out: TextIO) -> int:
+    if args.with_questions and not args.json:
+        raise errors.ConfigurationError(
+            "--with-questions needs --json: the table has no room for the questions."
+        )
+    with make_client(args) as client:
+        if client.site_id is None:
+            raise errors.ConfigurationError(
+                "No site: pass --site-id or set HOTJAR_SITE_ID (the Site ID is on the Sites & "
+                "Organizations page of Hotjar's settings)."
+            )
+        surveys = client.list_surveys(with_questions=args.with_questions)
+    if args.json:
+        for survey in surveys:
+            out.write(json.dumps(survey, ensure_ascii=False) + "\n")
+    elif surveys:
+        rows = [{**s, "is_enabled": "yes" if s.get("is_enabled") else "no"} for s in surveys]
+        out.write(text_table(rows, SURVEY_COLUMNS, None, limit=None, width=60) + "\n")
+    else:
+        print(f"Site {client.site_id} has no surveys.", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_demo(args: argparse.Namespace, out: TextIO) -> int:
+    from hotjar_client import demo
+
+    return demo.main(args.rest, prog=f"{PROG} demo")
+
+
+def run_fake_server(args: argparse.Namespace, out: TextIO) -> int:
+    from hotjar_client.testing import __main__ as fake
+
+    return fake.main(args.rest, prog=f"{PROG} fake-server")
+
+
+# --- running --------------------------------------------------------------------------------
+
+# Commands that parse their own arguments.
+_PASS_THROUGH = {"demo", "fake-server"}
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to the current sys.stderr (tests swap it)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
+def _start_logging(verbose: bool, quiet: bool) -> Callable[[], None]:
+    """Shows the library's log on stderr: requests with -v, retries by default, errors only
+    with -q. Returns the undo."""
+    logger = logging.getLogger("hotjar_client")
+    handler = _StderrHandler()
+    if verbose:
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        level = logging.DEBUG
+    else:
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        level = logging.ERROR if quiet else logging.WARNING
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+    def undo() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+    return undo
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    """Runs the command line and returns the exit code (``sys.exit(main())``)."""
+    out = out if out is not None else sys.stdout
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command in _PASS_THROUGH:
+        args.rest = rest
+    elif rest:
+        parser.parse_args(argv)  # exits with the usage of the command at fault
+    undo_logging = _start_logging(args.verbose, args.quiet)
+    try:
+        return args.run(args, out)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (errors.HotjarError, OSError) as error:
+        if isinstance(error, BrokenPipeError):
+            # `hotjar-client surveys | head`: the reader left; nothing to report.
+            _silence_stdout()
+            return EXIT_ERROR
+        print(f"error: {_one_line(error)}", file=sys.stderr)
+        return exit_code(error)
+    finally:
+        undo_logging()
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error) if not isinstance(error, OSError) else _os_error(error)
+    return " ".join(text.split())
+
+
+def _os_error(error: OSError) -> str:
+    where = f" {error.filename!r}" if error.filename else ""
+    return f"could not write{where}: {error.strerror or error}"
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def console_main() -> None:
+    """The ``hotjar-client`` console script."""
+    sys.exit(main())
