@@ -484,3 +484,34 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         parts.join(": ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_log_shows_path_and_query_with_cursors_shortened() {
+        let url = Url::parse("https://api.hotjar.io/v1/sites/1/surveys/2/responses").unwrap();
+        let query = [("limit", "100"), ("cursor", "0123456789abcdefghijklmnop")];
+        let exchange = Exchange {
+            method: "GET",
+            url: &url,
+            query: &query,
+            started: Instant::now(),
+            attempt: 1,
+        };
+        assert_eq!(
+            exchange.target(),
+            "/v1/sites/1/surveys/2/responses?limit=100&cursor=0123456789ab…"
+        );
+        let short = [("cursor", "abc")];
+        let exchange = Exchange {
+            query: &short,
+            ..exchange
+        };
+        assert_eq!(
+            exchange.target(),
+            "/v1/sites/1/surveys/2/responses?cursor=abc"
+        );
+    }
+}
