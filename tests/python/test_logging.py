@@ -24,9 +24,10 @@ def messages(caplog, level=None) -> list[str]:
 
 def test_a_failing_run_logs_requests_retries_and_renewals_without_any_secret(caplog):
     caplog.set_level(logging.DEBUG, logger="hotjar_client")
-    with FakeHotjar(responses_per_survey=[250]) as fake, fake.client(
-        retry_backoff=FAST_BACKOFF, max_retries=2
-    ) as client:
+    with (
+        FakeHotjar(responses_per_survey=[250]) as fake,
+        fake.client(retry_backoff=FAST_BACKOFF, max_retries=2) as client,
+    ):
         survey_id = fake.survey_ids[0]
         secret = fake.client_secret
         # The server echoes the secret in an error body: the log must not repeat it.
@@ -68,8 +69,10 @@ def test_a_failing_run_logs_requests_retries_and_renewals_without_any_secret(cap
         f"{warnings[0].split(' in ')[1]}"
     )
     assert any(
-        m.startswith(f"Fetching the responses of survey {survey_id} of site {fake.site_id} "
-                     "failed (HTTP 503). Retry 1 of 2 in ")
+        m.startswith(
+            f"Fetching the responses of survey {survey_id} of site {fake.site_id} "
+            "failed (HTTP 503). Retry 1 of 2 in "
+        )
         for m in warnings
     )
     # 1 token retry, 1 page retry, then 2 retries before giving up.
@@ -168,3 +171,18 @@ def test_the_interpreter_exits_cleanly_while_a_background_export_logs():
     assert "leaving" in result.stdout
     assert "GET /v1/sites/" in result.stdout
     assert "panicked" not in result.stderr
+
+
+def test_long_waits_for_the_rate_limiter_are_logged(caplog):
+    caplog.set_level(logging.DEBUG, logger="hotjar_client")
+    # 300 a minute: a burst of 5, then one request every ~0.2 s.
+    with FakeHotjar() as fake, fake.client(requests_per_minute=300) as client:
+        for _ in range(7):
+            client.list_surveys()
+    waits = [r.getMessage() for r in caplog.records if r.name == "hotjar_client.rate_limit"]
+    # 8 requests with the token: the last 3 wait about 0.2 s each.
+    assert len(waits) == 3
+    assert all(
+        m.startswith("waiting 0.") and m.endswith(" s for a request slot (requests_per_minute)")
+        for m in waits
+    )
