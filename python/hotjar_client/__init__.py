@@ -3,19 +3,27 @@
 >>> import hotjar_client as hj
 >>> with hj.Client.from_env() as client:
 ...     for survey in client.list_surveys():
-...         rows = client.responses(survey["id"])
+...         rows = client.responses(survey["id"])              # list of dicts
+...         df = client.responses_table(survey["id"]).to_pandas()  # one row per response
 
 Every failure is a :class:`HotjarError` subclass with a message that says what to do;
 ``hotjar_client.testing.FakeHotjar`` serves an offline fake of the API for tests and demos.
 """
 
 from hotjar_client._display import SurveyList
-from hotjar_client._native import Client, ResponseIterator, __version__, refresh_logging
+from hotjar_client._native import (
+    Client,
+    ResponseIterator,
+    ResponseTable,
+    __version__,
+    refresh_logging,
+)
 from hotjar_client.exceptions import (
     AuthenticationError,
     BadRequestError,
     ClientClosedError,
     ConfigurationError,
+    ExportFileError,
     HotjarError,
     InvalidResponseError,
     NotFoundError,
@@ -33,12 +41,14 @@ __all__ = [
     "Client",
     "ClientClosedError",
     "ConfigurationError",
+    "ExportFileError",
     "HotjarError",
     "InvalidResponseError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseIterator",
+    "ResponseTable",
     "ServerError",
     "SurveyList",
     "TransportError",
