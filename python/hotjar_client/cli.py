@@ -2,6 +2,7 @@
 
     hotjar-client check                      test the API key, show the token's lifetime
     hotjar-client surveys                    table of the site's surveys
+    hotjar-client export 123 -o out.parquet  responses to Parquet, CSV or JSON Lines
     hotjar-client demo                       export every survey of the bundled fake
     hotjar-client fake-server --port 8080    serve the offline fake of the API
 
@@ -19,7 +20,10 @@ import logging
 import os
 import sys
 import textwrap
+import threading
+import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from hotjar_client import exceptions as errors
@@ -45,8 +49,9 @@ EXIT_CODES: dict[type[BaseException], int] = {
     errors.TransportError: 10,
     errors.InvalidResponseError: 11,
     errors.ClientClosedError: 12,
+    errors.ExportFileError: 13,
 }
-# A file could not be written (or read).
+# A file could not be written (ExportFileError, or any other OSError).
 EXIT_FILE = 13
 # A destructive command was not confirmed.
 EXIT_NOT_CONFIRMED = 14
@@ -67,7 +72,7 @@ EXIT_CODES_HELP = """exit codes:
   10   TransportError         no connection, timeout
   11   InvalidResponseError   the server's answer broke the API's promises
   12   ClientClosedError      the client was closed
-  13   a file could not be written
+  13   ExportFileError        a file could not be written
   14   not confirmed (delete without --yes)
   130  interrupted (Ctrl-C)
 """
@@ -205,6 +210,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     surveys.set_defaults(run=run_surveys)
 
+    export = command(
+        "export",
+        "export survey responses to CSV, Parquet or JSON Lines",
+        "Stream every response of one or more surveys to files, page by page, in constant "
+        "memory. The format comes from the file's suffix (.csv, .parquet, .jsonl) or "
+        "--format. With several surveys, -o is a folder (one <survey id>.<format> file each, "
+        "CSV unless --format says otherwise) or a path containing {survey}. Each file is "
+        "written under a temporary name and renamed when complete; if an export fails part "
+        "way, what was fetched stays in <file>.partial and the error says where to resume.",
+    )
+    export.add_argument("surveys", nargs="+", metavar="SURVEY", help="survey id(s)")
+    export.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="PATH",
+        help="file, folder, or path with {survey}",
+    )
+    export.add_argument("--format", choices=["csv", "parquet", "jsonl"], help="file format")
+    export.add_argument(
+        "--shape",
+        choices=["wide", "long"],
+        default="wide",
+        help="wide: one row per response (default); long: one row per answer",
+    )
+    export.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="only responses at or after this date or time (ISO 8601, e.g. 2024-06-01)",
+    )
+    progress = export.add_mutually_exclusive_group()
+    progress.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_const",
+        const=True,
+        default=None,
+        help="show progress on stderr (default: when stderr is a terminal)",
+    )
+    progress.add_argument(
+        "--no-progress", dest="progress", action="store_const", const=False, help="hide it"
+    )
+    export.set_defaults(run=run_export)
+
     # These two hand their arguments on to their own parsers (see main()).
     demo = commands.add_parser(
         "demo",
@@ -306,6 +355,79 @@ def run_surveys(args: argparse.Namespace, out: TextIO) -> int:
         out.write(text_table(rows, SURVEY_COLUMNS, None, limit=None, width=60) + "\n")
     else:
         print(f"Site {client.site_id} has no surveys.", file=sys.stderr)
+    return EXIT_OK
+
+
+def export_paths(surveys: Sequence[str], output: str, file_format: str | None) -> dict[str, Path]:
+    """Where each survey goes: the file itself, ``{survey}`` filled in, or ``<id>.<format>``
+    in a folder. Refuses, before anything is sent, two surveys written to one file."""
+    if "{survey}" in output:
+        return {s: Path(output.replace("{survey}", s)) for s in surveys}
+    folder = Path(output)
+    if folder.is_dir() or output.endswith(("/", os.sep)):
+        folder.mkdir(parents=True, exist_ok=True)
+        return {s: folder / f"{s}.{file_format or 'csv'}" for s in surveys}
+    if len(surveys) > 1:
+        raise errors.ConfigurationError(
+            f"{len(surveys)} surveys cannot all go to the one file {output!r}: give a folder "
+            "(-o exports/) or a path with {survey} (-o 'exports/{survey}.parquet')."
+        )
+    return {surveys[0]: Path(output)}
+
+
+class _Progress:
+    """A live line on stderr while one export runs: requests sent so far and time taken.
+
+    The export runs in Rust with the GIL released; this thread reads the client's request
+    counter, which includes the token request and any retries."""
+
+    def __init__(self, client: Client, label: str, enabled: bool) -> None:
+        self.client, self.label, self.enabled = client, label, enabled
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.started = time.monotonic()
+        self.baseline = client.stats()["requests"]
+
+    def _line(self) -> str:
+        sent = self.client.stats()["requests"] - self.baseline
+        return f"\r{self.label}: {sent} requests, {time.monotonic() - self.started:.1f} s"
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.25):
+            sys.stderr.write(self._line())
+            sys.stderr.flush()
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            sys.stderr.write(self._line())
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self.stop.set()
+            self.thread.join()
+            sys.stderr.write(self._line() + "\n")
+            sys.stderr.flush()
+
+
+def run_export(args: argparse.Namespace, out: TextIO) -> int:
+    surveys = list(dict.fromkeys(args.surveys))  # in order, without repeats
+    paths = export_paths(surveys, args.output, args.format)
+    show_progress = args.progress
+    if show_progress is None:
+        show_progress = sys.stderr.isatty() and not args.quiet
+    with make_client(args) as client:
+        for survey_id, path in paths.items():
+            with _Progress(client, f"survey {survey_id}", show_progress):
+                result = client.export_responses(
+                    survey_id, path, format=args.format, shape=args.shape, since=args.since
+                )
+            print(
+                f"survey {survey_id}: {result['responses']} responses, {result['rows']} rows "
+                f"-> {result['path']} ({result['format']}, {result['bytes']:,} bytes)",
+                file=out,
+            )
     return EXIT_OK
 
 

@@ -93,8 +93,9 @@ def test_the_top_level_help_documents_exit_codes_and_the_environment(capsys):
 
 def test_every_error_class_has_its_own_exit_code():
     codes = list(cli.EXIT_CODES.values())
-    reserved = [cli.EXIT_OK, cli.EXIT_ERROR, cli.EXIT_USAGE, cli.EXIT_FILE]
+    reserved = [cli.EXIT_OK, cli.EXIT_ERROR, cli.EXIT_USAGE]
     reserved += [cli.EXIT_NOT_CONFIRMED, cli.EXIT_INTERRUPTED]
+    assert cli.EXIT_CODES[hj.ExportFileError] == cli.EXIT_FILE
     assert len(set(codes + reserved)) == len(codes) + len(reserved)
     for cls, code in cli.EXIT_CODES.items():
         assert cli.exit_code(cls("x")) == code
@@ -383,3 +384,89 @@ def test_the_console_script_is_installed():
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert result.stdout.strip() == f"hotjar-client {hj.__version__}"
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def test_export_one_survey_to_csv(env, fake, tmp_path, capsys):
+    survey_id = fake.survey_ids[1]
+    target = tmp_path / "responses.csv"
+    code, out, err = run(capsys, "export", survey_id, "-o", str(target))
+    assert code == 0, err
+    truth = fake.responses(survey_id)
+    lines = target.read_text().splitlines()
+    assert len(lines) == 1 + len(truth)  # header + one row per response (wide)
+    assert lines[1].startswith(truth[0]["id"] + ",")
+    assert out == (
+        f"survey {survey_id}: {len(truth)} responses, {len(truth)} rows -> {target} "
+        f"(csv, {target.stat().st_size:,} bytes)\n"
+    )
+    assert err == ""  # no progress when stderr is not a terminal
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_export_several_surveys_to_a_folder_as_parquet(env, fake, tmp_path, capsys):
+    pq = pytest.importorskip("pyarrow.parquet")
+    wanted = [fake.survey_ids[1], fake.survey_ids[4], fake.survey_ids[1]]
+    folder = tmp_path / "exports"
+    code, out, _ = run(capsys, "export", *wanted, "-o", f"{folder}/", "--format", "parquet")
+    assert code == 0
+    assert len(out.splitlines()) == 2  # the repeated id is exported once
+    for survey_id in wanted:
+        table = pq.read_table(folder / f"{survey_id}.parquet")
+        assert table.num_rows == len(fake.responses(survey_id))
+        assert table.column("response_id").to_pylist() == [
+            r["id"] for r in fake.responses(survey_id)
+        ]
+
+
+def test_export_long_since_with_a_survey_placeholder(env, fake, tmp_path, capsys):
+    survey_id = fake.survey_ids[0]
+    truth = fake.responses(survey_id)
+    since = truth[200]["created_time"]
+    pattern = str(tmp_path / "{survey}-long.jsonl")
+    code, _, _ = run(
+        capsys, "export", survey_id, "-o", pattern, "--shape", "long", "--since", since
+    )
+    assert code == 0
+    written = Path(pattern.replace("{survey}", survey_id)).read_text().splitlines()
+    rows = [json.loads(line) for line in written]
+    kept = [r for r in truth if r["created_time"] >= since]
+    assert {r["response_id"] for r in rows} == {r["id"] for r in kept}
+    assert len(rows) == sum(len(r["answers"]) for r in kept)
+
+
+def test_export_shows_progress_on_stderr_when_asked(env, fake, tmp_path, capsys):
+    survey_id = fake.survey_ids[0]  # 1234 responses: 13 pages and a token
+    code, _, err = run(capsys, "export", survey_id, "-o", str(tmp_path / "a.jsonl"), "--progress")
+    assert code == 0
+    assert err.endswith("\n")
+    assert err.rsplit("\r", 1)[-1].startswith(f"survey {survey_id}: 14 requests, ")
+
+
+def test_export_refuses_bad_targets_before_sending_anything(env, fake, tmp_path, capsys):
+    a, b = fake.survey_ids[:2]
+    code, _, err = run(capsys, "export", a, b, "-o", str(tmp_path / "one.csv"))
+    assert code == 3
+    assert "cannot all go to the one file" in err
+    code, _, err = run(capsys, "export", a, "-o", str(tmp_path / "one.xlsx"))
+    assert code == 3
+    assert "Cannot tell the file format" in err
+    code, _, err = run(capsys, "export", a, "-o", str(tmp_path / "missing" / "x.csv"))
+    assert code == 3
+    assert fake.request_log() == []
+
+
+def test_export_errors_exit_with_their_code(env, fake, tmp_path, capsys):
+    code, _, err = run(capsys, "export", "999", "-o", str(tmp_path / "x.csv"))
+    assert code == cli.EXIT_CODES[hj.NotFoundError]
+    assert err.startswith("error: ") and len(err.splitlines()) == 1
+    assert not (tmp_path / "x.csv").exists()
+
+    fake.fail_next(1, status=503)
+    code, _, err = run(
+        capsys, "export", fake.survey_ids[0], "-o", str(tmp_path / "y.csv"), "--max-retries", "0"
+    )
+    assert code == cli.EXIT_CODES[hj.ServerError]
+    assert not (tmp_path / "y.csv").exists()

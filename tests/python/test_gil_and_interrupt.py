@@ -173,15 +173,15 @@ def test_the_client_is_not_closed_by_an_error(fake, client, survey_id):
 
 INTERRUPTED_MID_EXPORT = textwrap.dedent(
     """
-    import sys, time
+    import os, sys, time
     import hotjar_client as hj
 
-    big, small = sys.argv[1], sys.argv[2]
+    big, small, folder = sys.argv[1], sys.argv[2], sys.argv[3]
     client = hj.Client.from_env()
     client.test_connection()
     print("ready", flush=True)
     try:
-        client.responses(big)
+        client.export_responses(big, os.path.join(folder, "big.parquet"))
     except KeyboardInterrupt:
         print("interrupted", client.stats()["requests"], flush=True)
     else:
@@ -190,17 +190,19 @@ INTERRUPTED_MID_EXPORT = textwrap.dedent(
     # A fetcher that outlived the call would go on sending requests meanwhile.
     time.sleep(1.5)
     print("after", client.stats()["requests"], flush=True)
-    rows = client.responses(small)
-    print("usable", len(rows), flush=True)
+    print("files", *sorted(os.listdir(folder)), flush=True)
+    done = client.export_responses(small, os.path.join(folder, "small.csv"))
+    print("usable", done["responses"], flush=True)
     """
 )
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
-def test_ctrl_c_mid_export_stops_within_a_second_or_so_and_sends_nothing_more():
-    """What "Interrupt kernel" does in Jupyter: a SIGINT while a long export is half done
+def test_ctrl_c_mid_export_stops_within_a_second_or_so_and_sends_nothing_more(tmp_path):
+    """What "Interrupt kernel" does in Jupyter: a SIGINT while a long file export is half done
     against a slow server. The call raises KeyboardInterrupt promptly, the page in flight is
-    dropped, nothing more is sent, and the same client keeps working."""
+    dropped, the temporary file is removed, nothing more is sent, and the same client keeps
+    working."""
     with FakeHotjar(latency=0.4, responses_per_survey=[5000, 37]) as fake:
         big, small = fake.survey_ids
         env = {
@@ -212,7 +214,7 @@ def test_ctrl_c_mid_export_stops_within_a_second_or_so_and_sends_nothing_more():
             "HOTJAR_BASE_URL": fake.url,
         }
         child = subprocess.Popen(
-            [sys.executable, "-c", INTERRUPTED_MID_EXPORT, big, small],
+            [sys.executable, "-c", INTERRUPTED_MID_EXPORT, big, small, str(tmp_path)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -233,6 +235,7 @@ def test_ctrl_c_mid_export_stops_within_a_second_or_so_and_sends_nothing_more():
             interrupted = child.stdout.readline().split()
             waited = time.monotonic() - sent
             after = child.stdout.readline().split()
+            files = child.stdout.readline().split()
             usable = child.stdout.readline().split()
             _, stderr = child.communicate(timeout=30)
         finally:
@@ -248,4 +251,7 @@ def test_ctrl_c_mid_export_stops_within_a_second_or_so_and_sends_nothing_more():
         # fake saw at most the page that was in flight.
         assert after == ["after", interrupted[1]]
         assert len(page_requests(fake, big)) <= pages_before + 1
+        # The half-written file was removed, not left looking complete.
+        assert files == ["files"]
         assert usable == ["usable", "37"]
+        assert len((tmp_path / "small.csv").read_text().splitlines()) == 1 + 37
