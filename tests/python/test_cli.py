@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -395,9 +396,9 @@ def test_export_one_survey_to_csv(env, fake, tmp_path, capsys):
     code, out, err = run(capsys, "export", survey_id, "-o", str(target))
     assert code == 0, err
     truth = fake.responses(survey_id)
-    lines = target.read_text().splitlines()
-    assert len(lines) == 1 + len(truth)  # header + one row per response (wide)
-    assert lines[1].startswith(truth[0]["id"] + ",")
+    with target.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["response_id"] for r in rows] == [r["id"] for r in truth]  # wide: one each
     assert out == (
         f"survey {survey_id}: {len(truth)} responses, {len(truth)} rows -> {target} "
         f"(csv, {target.stat().st_size:,} bytes)\n"
@@ -438,11 +439,11 @@ def test_export_long_since_with_a_survey_placeholder(env, fake, tmp_path, capsys
 
 
 def test_export_shows_progress_on_stderr_when_asked(env, fake, tmp_path, capsys):
-    survey_id = fake.survey_ids[0]  # 1234 responses: 13 pages and a token
+    survey_id = fake.survey_ids[0]  # 1234 responses: a token, the survey, 13 pages
     code, _, err = run(capsys, "export", survey_id, "-o", str(tmp_path / "a.jsonl"), "--progress")
     assert code == 0
     assert err.endswith("\n")
-    assert err.rsplit("\r", 1)[-1].startswith(f"survey {survey_id}: 14 requests, ")
+    assert err.rsplit("\r", 1)[-1].startswith(f"survey {survey_id}: 15 requests, ")
 
 
 def test_export_refuses_bad_targets_before_sending_anything(env, fake, tmp_path, capsys):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import signal
 import subprocess
@@ -254,4 +255,5 @@ def test_ctrl_c_mid_export_stops_within_a_second_or_so_and_sends_nothing_more(tm
         # The half-written file was removed, not left looking complete.
         assert files == ["files"]
         assert usable == ["usable", "37"]
-        assert len((tmp_path / "small.csv").read_text().splitlines()) == 1 + 37
+        with (tmp_path / "small.csv").open(newline="", encoding="utf-8") as written:
+            assert len(list(csv.DictReader(written))) == 37
