@@ -1,8 +1,8 @@
 """Type stubs of the native module ``hotjar_client._native`` (kept by hand, see src/python/)."""
 
 from collections.abc import Iterator, Sequence
-from os import PathLike
 from datetime import date, datetime
+from os import PathLike
 from types import TracebackType
 from typing import Any, Literal, TypeAlias
 
