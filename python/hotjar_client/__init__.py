@@ -9,7 +9,14 @@ Every failure is a :class:`HotjarError` subclass with a message that says what t
 ``hotjar_client.testing.FakeHotjar`` serves an offline fake of the API for tests and demos.
 """
 
-from hotjar_client._native import Client, ResponseIterator, __version__
+from hotjar_client._many import SurveyResults
+from hotjar_client._native import (
+    AsyncClient,
+    AsyncResponseIterator,
+    Client,
+    ResponseIterator,
+    __version__,
+)
 from hotjar_client.exceptions import (
     AuthenticationError,
     BadRequestError,
@@ -27,6 +34,8 @@ from hotjar_client.exceptions import (
 from . import testing
 
 __all__ = [
+    "AsyncClient",
+    "AsyncResponseIterator",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -39,6 +48,7 @@ __all__ = [
     "RateLimitError",
     "ResponseIterator",
     "ServerError",
+    "SurveyResults",
     "TransportError",
     "__version__",
     "testing",

@@ -1,12 +1,17 @@
 //! The PyO3 bindings: `hotjar_client._native`. They convert at the edge (arguments in, dicts
 //! out, errors mapped in `errors`) and hold no API logic of their own.
 
+mod aio;
 mod args;
+mod async_client;
 mod client;
+mod client_state;
 mod convert;
 mod decode;
 mod errors;
 mod fake;
+mod many;
+mod progress;
 mod runtime;
 
 use pyo3::prelude::*;
@@ -16,6 +21,8 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(module)?;
     module.add_class::<client::PyClient>()?;
     module.add_class::<client::ResponseIterator>()?;
+    module.add_class::<async_client::PyAsyncClient>()?;
+    module.add_class::<async_client::AsyncResponseIterator>()?;
     module.add_class::<fake::FakeHotjar>()?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // One runtime for the sync calls, the fake and (through pyo3-async-runtimes) asyncio.
