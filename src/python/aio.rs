@@ -12,6 +12,7 @@
 use std::cell::OnceCell;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use pyo3::prelude::*;
@@ -111,8 +112,134 @@ where
     generic::future_into_py::<ProcessRuntime, F, T>(py, fut)
 }
 
+/// Starts a call: turns its Rust future into an asyncio future, inside the running loop.
+type Start = Box<dyn FnOnce(Python<'_>) -> PyResult<Bound<'_, PyAny>> + Send>;
+
+/// What `AsyncClient`'s methods return: a coroutine, as an `async def` method would. Nothing
+/// runs until it is awaited (or wrapped in a task), so `asyncio.run(client.responses(1))` and
+/// `asyncio.create_task(...)` work, and a call never awaited sends nothing. On its first step
+/// it starts the Rust future (`future_into_py`) and from then on delegates to the asyncio
+/// future's iterator, so cancelling the task cancels the Rust future.
+#[pyclass(module = "hotjar_client", name = "AsyncCall", frozen)]
+pub struct AsyncCall {
+    name: &'static str,
+    start: Mutex<Option<Start>>,
+    running: Mutex<Option<Py<PyAny>>>,
+}
+
+impl AsyncCall {
+    pub fn new<F, T>(name: &'static str, fut: F) -> Self
+    where
+        F: Future<Output = PyResult<T>> + Send + 'static,
+        T: for<'py> IntoPyObject<'py> + Send + 'static,
+    {
+        Self {
+            name,
+            start: Mutex::new(Some(Box::new(move |py| future_into_py(py, fut)))),
+            running: Mutex::new(None),
+        }
+    }
+
+    fn running(&self) -> MutexGuard<'_, Option<Py<PyAny>>> {
+        self.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn take_start(&self) -> Option<Start> {
+        self.start.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    /// The asyncio future's iterator, starting the call on first use.
+    fn iterator<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(running) = self.running().as_ref() {
+            return Ok(running.bind(py).clone());
+        }
+        let Some(start) = self.take_start() else {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "cannot reuse an already awaited AsyncClient call",
+            ));
+        };
+        let iterator = start(py)?.call_method0("__await__")?;
+        *self.running() = Some(iterator.clone().unbind());
+        Ok(iterator)
+    }
+}
+
+/// The exception `throw(typ, val)` asks for.
+fn thrown(typ: &Bound<'_, PyAny>, val: Option<&Bound<'_, PyAny>>) -> PyErr {
+    let exception = match val.filter(|v| !v.is_none()) {
+        Some(value) => Ok(value.clone()),
+        None if typ.is_instance_of::<pyo3::types::PyType>() => typ.call0(),
+        None => Ok(typ.clone()),
+    };
+    match exception {
+        Ok(exception) => PyErr::from_value(exception),
+        Err(error) => error,
+    }
+}
+
+#[pymethods]
+impl AsyncCall {
+    fn __await__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __iter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.iterator(py)?.call_method0("__next__")
+    }
+
+    fn send<'py>(&self, py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.iterator(py)?.call_method1("send", (value,))
+    }
+
+    #[pyo3(signature = (typ, val = None, tb = None))]
+    fn throw<'py>(
+        &self,
+        py: Python<'py>,
+        typ: &Bound<'py, PyAny>,
+        val: Option<&Bound<'py, PyAny>>,
+        tb: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        // Never started: the Rust future is dropped unrun, and what was thrown in is raised.
+        drop(self.take_start());
+        let running = self.running().as_ref().map(|r| r.bind(py).clone());
+        let Some(running) = running else {
+            return Err(thrown(typ, val));
+        };
+        match (val, tb) {
+            (None, _) => running.call_method1("throw", (typ,)),
+            (Some(val), None) => running.call_method1("throw", (typ, val)),
+            (Some(val), Some(tb)) => running.call_method1("throw", (typ, val, tb)),
+        }
+    }
+
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        drop(self.take_start());
+        let running = self.running().take();
+        if let Some(running) = running {
+            running.bind(py).call_method0("close")?;
+        }
+        Ok(())
+    }
+
+    fn __repr__(&self) -> String {
+        let started = self.running().is_some();
+        let pending = self.start.lock().map(|s| s.is_some()).unwrap_or(false);
+        let state = match (started, pending) {
+            (true, _) => "running",
+            (false, true) => "not started",
+            (false, false) => "done",
+        };
+        format!("<hotjar_client.AsyncCall {} {state}>", self.name)
+    }
+}
+
 /// An awaitable that is already done: `await` gives `value` at once, with no trip through the
-/// event loop (used by the async iterator for rows already fetched).
+/// event loop (the async iterator's rows already fetched, `__aenter__`, `aclose()`). It is a
+/// coroutine too, so `asyncio.run(client.aclose())` works.
 #[pyclass(module = "hotjar_client", frozen)]
 pub struct Ready {
     value: Py<PyAny>,
@@ -143,4 +270,16 @@ impl Ready {
     fn send(&self, py: Python<'_>, _value: &Bound<'_, PyAny>) -> PyResult<()> {
         self.__next__(py)
     }
+
+    #[pyo3(signature = (typ, val = None, _tb = None))]
+    fn throw(
+        &self,
+        typ: &Bound<'_, PyAny>,
+        val: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        Err(thrown(typ, val))
+    }
+
+    fn close(&self) {}
 }

@@ -19,7 +19,7 @@ use crate::ids::IdKind;
 use crate::many::check_concurrency;
 use crate::pagination::{RawBatch, ResponseStream};
 
-use super::aio::{future_into_py, Ready};
+use super::aio::{future_into_py, AsyncCall, Ready};
 use super::client_state::{ClientState, Options};
 use super::decode::StringCache;
 use super::many::{self, attach_in_worker, decode_batches};
@@ -168,9 +168,9 @@ impl PyAsyncClient {
     ///
     /// >>> await client.test_connection()
     /// {'expires_in': 3600.0}
-    fn test_connection<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn test_connection(&self) -> PyResult<AsyncCall> {
         let core = self.state.core()?;
-        future_into_py(py, async move {
+        Ok(AsyncCall::new("AsyncClient.test_connection", async move {
             match core.test_connection().await {
                 Ok(info) => Ok(HashMap::from([(
                     "expires_in",
@@ -178,7 +178,7 @@ impl PyAsyncClient {
                 )])),
                 Err(error) => Err(attach_in_worker(|py| errors::to_pyerr(py, &error))),
             }
-        })
+        }))
     }
 
     /// Every survey of a site (all pages), as dicts in the API's shape.
@@ -187,18 +187,17 @@ impl PyAsyncClient {
     #[pyo3(signature = (site_id = None, *, with_questions = false))]
     fn list_surveys<'py>(
         &self,
-        py: Python<'py>,
         site_id: Option<&Bound<'py, PyAny>>,
         with_questions: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<AsyncCall> {
         let site = self.state.site(site_id)?;
         let core = self.state.core()?;
-        future_into_py(py, async move {
+        Ok(AsyncCall::new("AsyncClient.list_surveys", async move {
             match core.list_surveys(&site, with_questions).await {
                 Ok(surveys) => Ok(JsonList(surveys)),
                 Err(error) => Err(attach_in_worker(|py| errors::to_pyerr(py, &error))),
             }
-        })
+        }))
     }
 
     /// One survey, with its questions.
@@ -207,19 +206,18 @@ impl PyAsyncClient {
     #[pyo3(signature = (survey_id, *, site_id = None))]
     fn get_survey<'py>(
         &self,
-        py: Python<'py>,
         survey_id: &Bound<'py, PyAny>,
         site_id: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<AsyncCall> {
         let survey = args::id(survey_id, IdKind::Survey)?;
         let site = self.state.site(site_id)?;
         let core = self.state.core()?;
-        future_into_py(py, async move {
+        Ok(AsyncCall::new("AsyncClient.get_survey", async move {
             match core.get_survey(&site, &survey).await {
                 Ok(value) => Ok(Json(value)),
                 Err(error) => Err(attach_in_worker(|py| errors::to_pyerr(py, &error))),
             }
-        })
+        }))
     }
 
     /// Every response of a survey (all pages), newest first, as a list of dicts.
@@ -240,7 +238,7 @@ impl PyAsyncClient {
         since: Option<&Bound<'py, PyAny>>,
         resume_cursor: Option<String>,
         progress: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<AsyncCall> {
         let survey = args::id(survey_id, IdKind::Survey)?;
         let site = self.state.site(site_id)?;
         let since = args::since(since)?;
@@ -250,7 +248,7 @@ impl PyAsyncClient {
             .core()?
             .response_stream(&site, &survey, since, cursor);
         let bar = Bar::new(py, progress, &format!("Survey {survey}"), None);
-        future_into_py(py, async move {
+        Ok(AsyncCall::new("AsyncClient.responses", async move {
             let mut batches: Vec<RawBatch> = Vec::new();
             let (mut fetched, mut shown) = (0usize, 0usize);
             let mut tick = tokio::time::interval(PROGRESS_TICK);
@@ -286,7 +284,7 @@ impl PyAsyncClient {
                     }
                 }
             })
-        })
+        }))
     }
 
     /// Iterates over a survey's responses with ``async for``, fetching one page (100
@@ -340,7 +338,7 @@ impl PyAsyncClient {
         since: Option<&Bound<'py, PyAny>>,
         concurrency: args::Int,
         progress: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<AsyncCall> {
         let concurrency = check_concurrency(concurrency.0).map_err(|e| errors::to_pyerr(py, &e))?;
         let surveys = many::survey_list(survey_ids)?;
         let site = self.state.site(site_id)?;
@@ -352,10 +350,10 @@ impl PyAsyncClient {
             "Hotjar responses",
             surveys.as_ref().map(Vec::len),
         );
-        future_into_py(
-            py,
+        Ok(AsyncCall::new(
+            "AsyncClient.responses_many",
             many::run_async(core, site, surveys, since, concurrency, bar),
-        )
+        ))
     }
 
     /// Counts of what this client has sent: ``requests``, ``retries`` and ``token_requests``.
