@@ -66,9 +66,7 @@ class SurveyResults(dict[str, list[dict[str, Any]]]):
                 for s, e in self.errors.items()
             )
             failed = f" errors={{{names}}}"
-        return (
-            f"<SurveyResults {len(self)} surveys, {responses} responses {{{shown}}}{failed}>"
-        )
+        return f"<SurveyResults {len(self)} surveys, {responses} responses {{{shown}}}{failed}>"
 
     def __reduce__(self):  # pickles as what it is, errors included
         return (type(self), (dict(self), self.errors))

@@ -12,6 +12,7 @@
 use std::cell::OnceCell;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
@@ -54,6 +55,52 @@ impl Future for Handle {
     }
 }
 
+/// Threads that are about to take, or hold, the interpreter to hand a result to asyncio.
+///
+/// Handing over a result ends with `call_soon_threadsafe`, which releases the interpreter while
+/// it wakes the event loop. The loop can then finish and Python exit before that thread takes
+/// the interpreter back; a thread that does so during finalization is killed by CPython, which
+/// aborts the process. An `atexit` hook waits for these threads first (see `register`).
+static HANDING_OVER: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts a thread in `HANDING_OVER` while it lives.
+pub struct HandOver;
+
+impl HandOver {
+    pub fn start() -> Self {
+        HANDING_OVER.fetch_add(1, Ordering::SeqCst);
+        Self
+    }
+}
+
+impl Drop for HandOver {
+    fn drop(&mut self) {
+        HANDING_OVER.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Waits (with the interpreter released) until no thread is handing a result over, for at
+/// most two seconds. Registered with `atexit`.
+#[pyfunction]
+fn _wait_for_async_results(py: Python<'_>) {
+    py.detach(|| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while HANDING_OVER.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    });
+}
+
+/// Registers the exit hook of `HANDING_OVER`.
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    let hook = wrap_pyfunction!(_wait_for_async_results, module)?;
+    module
+        .py()
+        .import("atexit")?
+        .call_method1("register", (hook,))?;
+    Ok(())
+}
+
 fn spawn_on_process_runtime(fut: impl Future<Output = ()> + Send + 'static) -> Handle {
     match runtime::runtime() {
         Ok(rt) => Handle(Some(rt.spawn(fut))),
@@ -76,8 +123,13 @@ impl Runtime for ProcessRuntime {
     where
         F: FnOnce() + Send + 'static,
     {
+        // pyo3-async-runtimes spawns a blocking task only to hand a result over.
+        let counted = HandOver::start();
         match runtime::runtime() {
-            Ok(rt) => Handle(Some(rt.spawn_blocking(f))),
+            Ok(rt) => Handle(Some(rt.spawn_blocking(move || {
+                let _counted = counted;
+                f();
+            }))),
             Err(_) => Handle(None),
         }
     }

@@ -193,6 +193,7 @@ pub fn decode_batches<'py>(
 /// Runs `f` with the interpreter attached from a tokio worker, telling tokio to move its other
 /// tasks elsewhere while this thread waits for, and holds, the interpreter.
 pub fn attach_in_worker<T>(f: impl for<'py> FnOnce(Python<'py>) -> T) -> T {
+    let _counted = super::aio::HandOver::start();
     tokio::task::block_in_place(|| Python::attach(f))
 }
 

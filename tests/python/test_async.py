@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
+import subprocess
+import sys
+import textwrap
 
 import hotjar_client as hj
 import pytest
@@ -254,3 +258,74 @@ def test_cancelling_responses_many_stops_every_survey():
         # Up to one page per survey was on the wire when the task was cancelled.
         assert later <= at_cancel + 4
         assert later < 22  # token, list, 20 pages
+
+
+def run_script(code: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,  # a hang fails the test instead of the suite
+    )
+
+
+def test_a_script_that_exits_right_after_awaiting_exits_cleanly():
+    # A result handed to asyncio from a runtime thread while Python shuts down used to kill
+    # the process (SIGABRT or SIGSEGV, about one run in two).
+    code = """
+        import asyncio
+        from hotjar_client.testing import FakeHotjar
+        fake = FakeHotjar(responses_per_survey=[10])
+        client = fake.async_client()
+        async def main():
+            for _ in range(3):
+                await client.get_survey(fake.survey_ids[0])
+        asyncio.run(main())
+    """
+    for _ in range(8):
+        done = run_script(code)
+        assert done.returncode == 0, done.stderr[-2000:]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_after_fork_old_clients_refuse_clearly_and_new_ones_work():
+    code = """
+        import asyncio, os, sys
+        import hotjar_client as hj
+        from hotjar_client.testing import FakeHotjar
+
+        fake = FakeHotjar(responses_per_survey=[30, 20])
+        sync_client, async_client = fake.client(), fake.async_client()
+        assert len(sync_client.responses_many()) == 2          # the runtime's threads run
+        asyncio.run(async_client.responses(fake.survey_ids[0]))
+
+        pid = os.fork()
+        if pid == 0:
+            messages = []
+            for call in (
+                lambda: sync_client.responses_many(),
+                lambda: asyncio.run(async_client.responses(1)),
+                lambda: async_client.responses_many(),
+                lambda: async_client.aiter_responses(1),
+            ):
+                try:
+                    call()
+                    messages.append("no error")
+                except hj.HotjarError as error:
+                    messages.append(str(error))
+            ok = all("before the process forked" in m and "'spawn'" in m for m in messages)
+            with FakeHotjar(responses_per_survey=[7]) as child_fake:
+                fresh = child_fake.async_client()
+                rows = asyncio.run(fresh.responses_many())
+                ok = ok and len(rows[child_fake.survey_ids[0]]) == 7
+            print("child ok" if ok else f"child failed: {messages}", flush=True)
+            os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        # The parent is unaffected.
+        assert len(asyncio.run(async_client.responses(fake.survey_ids[1]))) == 20
+        print("parent ok")
+    """
+    done = run_script(code)
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    assert "child ok" in done.stdout and "parent ok" in done.stdout
