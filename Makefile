@@ -44,6 +44,7 @@ pytest: build
 bench: venv
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --extras test,bench
 	$(PY) benches/bench_dicts.py
+	$(PY) benches/bench_many.py
 
 clean:
 	rm -rf $(VENV) target demo-export

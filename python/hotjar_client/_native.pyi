@@ -1,9 +1,9 @@
 """Type stubs of the native module ``hotjar_client._native`` (kept by hand, see src/python/)."""
 
-from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, TypeVar
 
 from hotjar_client._many import SurveyResults
 
@@ -17,6 +17,10 @@ Since: TypeAlias = datetime | date | str
 
 Survey: TypeAlias = dict[str, Any]
 Response: TypeAlias = dict[str, Any]
+
+_T = TypeVar("_T")
+Call: TypeAlias = Coroutine[Any, Any, _T]
+"""What AsyncClient's methods return: a coroutine, run when awaited (or made a task)."""
 
 class HotjarError(Exception):
     status: int | None
@@ -160,11 +164,11 @@ class AsyncClient:
         requests_per_minute: int | None = 3000,
         retry_backoff: float = 1.0,
     ) -> AsyncClient: ...
-    def test_connection(self) -> Awaitable[dict[str, float]]: ...
+    def test_connection(self) -> Call[dict[str, float]]: ...
     def list_surveys(
         self, site_id: Id | None = None, *, with_questions: bool = False
-    ) -> Awaitable[list[Survey]]: ...
-    def get_survey(self, survey_id: Id, *, site_id: Id | None = None) -> Awaitable[Survey]: ...
+    ) -> Call[list[Survey]]: ...
+    def get_survey(self, survey_id: Id, *, site_id: Id | None = None) -> Call[Survey]: ...
     def aiter_responses(
         self,
         survey_id: Id,
@@ -181,7 +185,7 @@ class AsyncClient:
         since: Since | None = None,
         resume_cursor: str | None = None,
         progress: bool = False,
-    ) -> Awaitable[list[Response]]: ...
+    ) -> Call[list[Response]]: ...
     def responses_many(
         self,
         survey_ids: Iterable[Id] | None = None,
@@ -190,10 +194,10 @@ class AsyncClient:
         since: Since | None = None,
         concurrency: int = 8,
         progress: bool = False,
-    ) -> Awaitable[SurveyResults]: ...
+    ) -> Call[SurveyResults]: ...
     def stats(self) -> dict[str, int]: ...
     def close(self) -> None: ...
-    def aclose(self) -> Awaitable[None]: ...
+    def aclose(self) -> Call[None]: ...
     @property
     def closed(self) -> bool: ...
     @property
@@ -202,13 +206,13 @@ class AsyncClient:
     def organization_id(self) -> str | None: ...
     @property
     def base_url(self) -> str: ...
-    def __aenter__(self) -> Awaitable[AsyncClient]: ...
+    def __aenter__(self) -> Call[AsyncClient]: ...
     def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> Awaitable[bool]: ...
+    ) -> Call[bool]: ...
 
 Plan: TypeAlias = Literal["ask_scale", "observe_scale", "none"]
 

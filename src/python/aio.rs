@@ -175,6 +175,8 @@ type Start = Box<dyn FnOnce(Python<'_>) -> PyResult<Bound<'_, PyAny>> + Send>;
 #[pyclass(module = "hotjar_client", name = "AsyncCall", frozen)]
 pub struct AsyncCall {
     name: &'static str,
+    /// The process that made the call: its client's connections belong to that process.
+    pid: u32,
     start: Mutex<Option<Start>>,
     running: Mutex<Option<Py<PyAny>>>,
 }
@@ -187,6 +189,7 @@ impl AsyncCall {
     {
         Self {
             name,
+            pid: std::process::id(),
             start: Mutex::new(Some(Box::new(move |py| future_into_py(py, fut)))),
             running: Mutex::new(None),
         }
@@ -205,6 +208,7 @@ impl AsyncCall {
         if let Some(running) = self.running().as_ref() {
             return Ok(running.bind(py).clone());
         }
+        runtime::ensure_same_process(self.pid, "AsyncClient call")?;
         let Some(start) = self.take_start() else {
             return Err(pyo3::exceptions::PyRuntimeError::new_err(
                 "cannot reuse an already awaited AsyncClient call",

@@ -7,6 +7,7 @@ import asyncio
 import io
 import sys
 import threading
+from typing import ClassVar
 
 import hotjar_client as hj
 import pytest
@@ -57,17 +58,24 @@ def test_an_empty_list_sends_nothing(fake, client):
     assert fake.request_log() == []
 
 
-@pytest.mark.parametrize("concurrency", [0, -1, 65, 10**20])
+@pytest.mark.parametrize("concurrency", [0, -1, 65, 1000])
 def test_concurrency_out_of_range_is_refused_before_any_request(fake, client, concurrency):
-    with pytest.raises((hj.ConfigurationError, OverflowError), match="concurrency|int"):
+    with pytest.raises(hj.ConfigurationError, match="concurrency must be between 1 and 64"):
         client.responses_many(concurrency=concurrency)
     assert fake.request_log() == []
 
 
 @pytest.mark.parametrize(
     ("survey_ids", "error"),
-    [("1234560", TypeError), (1234560, TypeError), (b"1", TypeError), ([True], TypeError),
-     ([1.5], TypeError), (["12x"], hj.ConfigurationError), (object(), TypeError)],
+    [
+        ("1234560", TypeError),
+        (1234560, TypeError),
+        (b"1", TypeError),
+        ([True], TypeError),
+        ([1.5], TypeError),
+        (["12x"], hj.ConfigurationError),
+        (object(), TypeError),
+    ],
 )
 def test_bad_survey_ids_are_refused_before_any_request(fake, client, survey_ids, error):
     with pytest.raises(error):
@@ -156,7 +164,7 @@ def test_clients_of_one_key_share_one_limiter_and_the_fake_never_sends_429():
 class RecordingBar:
     """Stands in for tqdm.auto.tqdm and records what it is told."""
 
-    made: list[RecordingBar] = []
+    made: ClassVar[list[RecordingBar]] = []
 
     def __init__(self, **kwargs):
         self.kwargs, self.updates, self.postfix, self.closed = kwargs, [], [], False
