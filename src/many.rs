@@ -80,8 +80,10 @@ impl HotjarClient {
         let concurrency = concurrency
             .clamp(1, MAX_CONCURRENCY)
             .min(surveys.len().max(1));
-        // Room for two pages per worker: fetching runs ahead of a slower consumer, a little.
-        let (sender, events) = mpsc::channel(concurrency * 2);
+        // Room for 64 pages (about 8 MB) or four per worker: when the consumer falls behind
+        // (decoding on a busy machine), the workers keep the rate limit's pace instead of
+        // waiting for it; memory stays bounded.
+        let (sender, events) = mpsc::channel((concurrency * 4).max(64));
         let queue = std::sync::Arc::new(std::sync::Mutex::new(
             surveys
                 .into_iter()
