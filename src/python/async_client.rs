@@ -19,7 +19,7 @@ use crate::ids::IdKind;
 use crate::many::check_concurrency;
 use crate::pagination::{RawBatch, ResponseStream};
 
-use super::aio::{future_into_py, AsyncCall, Ready};
+use super::aio::{AsyncCall, Ready};
 use super::client_state::{ClientState, Options};
 use super::decode::StringCache;
 use super::many::{self, attach_in_worker, decode_batches};
@@ -471,7 +471,7 @@ impl AsyncResponseIterator {
             return Err(errors::closed("AsyncClient"));
         }
         let shared = self.shared.clone();
-        future_into_py(py, async move {
+        let call = AsyncCall::new("AsyncResponseIterator.__anext__", async move {
             let mut stream = shared.stream.lock().await;
             loop {
                 // Another `__anext__` may have fetched a page while this one waited.
@@ -517,7 +517,8 @@ impl AsyncResponseIterator {
                     }
                 }
             }
-        })
+        });
+        Ok(Bound::new(py, call)?.into_any())
     }
 
     /// Where to resume if the iteration stopped on an error (None before the first page).
