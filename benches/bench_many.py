@@ -2,7 +2,7 @@
 an httpx.AsyncClient + asyncio.gather peer, each against its own fake with 100 ms of added
 latency and the 3000 requests/minute limit enforced.
 
-    make bench                       # or: python benches/bench_many.py --surveys 40 --responses 2000
+    make bench        # or: python benches/bench_many.py --surveys 40 --responses 2000
 
 One survey's pages come one after another (each cursor comes from the previous page), so with a
 100 ms round trip a sequential export is latency-bound; fetching surveys side by side is what
@@ -21,12 +21,13 @@ import subprocess
 import sys
 import textwrap
 
+from _harness import Summary
 from hotjar_client.testing import FakeHotjar
 
 # Each contender prints one JSON line: rows, a checksum of their ids (in survey order), wall
 # seconds, and the 429s it received and surfaced to its caller.
 PRELUDE = """
-import hashlib, json, os, sys, time
+import hashlib, json, os, resource, sys, time
 URL, SITE = os.environ["HOTJAR_BASE_URL"], os.environ["HOTJAR_SITE_ID"]
 CID, SECRET = os.environ["HOTJAR_CLIENT_ID"], os.environ["HOTJAR_CLIENT_SECRET"]
 CONCURRENCY = int(sys.argv[1])
@@ -37,7 +38,9 @@ def report(by_survey, started, received_429=0, surfaced_429=0):
     wall = time.perf_counter() - started
     rows = [r for survey in by_survey for r in survey]
     digest = hashlib.sha1("".join(r["id"] for r in rows).encode()).hexdigest()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({"rows": len(rows), "digest": digest, "wall": wall,
+                      "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
                       "received_429": received_429, "surfaced_429": surfaced_429}))
 """
 
@@ -158,6 +161,7 @@ def main() -> int:
     parser.add_argument("--rate-limit", type=int, default=3000, help="the fake's, per minute")
     parser.add_argument("--concurrency", type=int, default=8, help="for responses_many")
     parser.add_argument("--skip", action="append", default=[], help="a contender to leave out")
+    parser.add_argument("--json", help="also write run_all.py's summary to this file")
     args = parser.parse_args()
 
     missing = [m for m in ("requests", "httpx") if not _importable(m)]
@@ -194,7 +198,13 @@ def main() -> int:
         f"{'contender':<42} {'wall s':>7} {'requests':>8} {'req/s':>6} {'of ceiling':>10} "
         f"{'429 sent':>8} {'429 surfaced':>12} {'busiest 1 s':>11} {'wall vs ours':>12}"
     )
-    ours = results.get("hotjar_client responses_many", next(iter(results.values())))["wall"]
+    ours_name = "hotjar_client responses_many"
+    ours = results.get(ours_name, next(iter(results.values())))["wall"]
+    summary = Summary(
+        "many",
+        f"4. Many surveys ({args.surveys} x {args.responses:,}, "
+        f"{args.latency * 1000:.0f} ms, {args.rate_limit}/min)",
+    )
     for name, r in results.items():
         rate = r["requests"] / r["wall"]
         print(
@@ -202,6 +212,20 @@ def main() -> int:
             f"{rate / ceiling:9.0%} {r['rate_limited']:8d} {r['surfaced_429']:12d} "
             f"{r['busiest_second']:11d} {r['wall'] / ours:11.2f}x"
         )
+        summary.row(name, r["wall"], r["cpu"], r["rss_mb"], wall_ratio=r["wall"] / ours)
+    if ours_name in results:
+        r = results[ours_name]
+        summary.target(
+            "share of the 50 requests/s ceiling sustained",
+            100 * r["requests"] / r["wall"] / ceiling,
+            ">=",
+            95,
+            "%",
+        )
+        summary.target("429s surfaced to the caller", r["surfaced_429"], "<=", 0, "429s")
+        summary.target("429s the server had to send", r["rate_limited"], "<=", 0, "429s")
+        summary.print_targets()
+    summary.save(args.json)
     return 0
 
 

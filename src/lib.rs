@@ -20,6 +20,7 @@ pub mod client;
 pub mod config;
 pub mod endpoint;
 pub mod error;
+pub mod export;
 pub mod fake;
 pub mod ids;
 pub mod many;
@@ -28,6 +29,7 @@ pub mod pagination;
 pub mod per_key;
 pub mod rate_limit;
 pub mod retry;
+pub mod table;
 pub mod timestamps;
 pub mod transport;
 

@@ -8,6 +8,7 @@
 //! bindings can turn them into objects while the next pages are on the wire. A survey that
 //! fails does not stop the others: its failure, with where to resume, is one more event.
 
+use arrow_array::RecordBatch;
 use jiff::Timestamp;
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -17,6 +18,7 @@ use crate::client::HotjarClient;
 use crate::error::{Error, ExportError, Result};
 use crate::ids::Id;
 use crate::pagination::RawBatch;
+use crate::table::Shape;
 
 /// The most surveys fetched at once. Hotjar's 3000 requests a minute are reached with a few
 /// workers at a 100-300 ms round trip; more only queue at the limiter.
@@ -236,4 +238,95 @@ pub fn dedupe(surveys: Vec<Id>) -> Vec<Id> {
         .into_iter()
         .filter(|id| seen.insert(id.clone()))
         .collect()
+}
+
+/// One survey's table, or the error that stopped it with the rows read so far.
+pub type TableResult = Result<RecordBatch, ExportError<Option<RecordBatch>>>;
+
+impl HotjarClient {
+    /// Each survey's responses as one Arrow record batch (see `responses_table`), fetched
+    /// `concurrency` surveys at a time, in the order given (every survey of the site when
+    /// `surveys` is `None`). A failed survey keeps its rows so far and its resume cursor.
+    pub async fn responses_table_many(
+        &self,
+        site: &Id,
+        surveys: Option<Vec<Id>>,
+        shape: Shape,
+        since: Option<Timestamp>,
+        concurrency: usize,
+    ) -> Result<Vec<(Id, TableResult)>> {
+        let concurrency = check_concurrency(concurrency as i64)?;
+        let surveys = match surveys {
+            Some(surveys) => dedupe(surveys),
+            None => self.survey_ids(site).await?,
+        };
+        let (client, site_owned) = (self.clone(), site.clone());
+        let tables = run_bounded(surveys.clone(), concurrency, move |survey| {
+            let (client, site) = (client.clone(), site_owned.clone());
+            async move {
+                client
+                    .responses_table(&site, &survey, shape, since, None)
+                    .await
+            }
+        })
+        .await;
+        Ok(surveys
+            .into_iter()
+            .zip(tables)
+            .map(|(survey, table)| {
+                let table = table.unwrap_or_else(|| {
+                    Err(ExportError {
+                        error: Error::new(
+                            crate::error::ErrorKind::Transport,
+                            format!("The export of survey {survey} stopped without a result."),
+                        ),
+                        partial: None,
+                        resume_cursor: None,
+                    })
+                });
+                (survey, table)
+            })
+            .collect())
+    }
+}
+
+/// Runs `work` on every survey, at most `concurrency` at once, and returns the outputs in the
+/// order of `surveys` (`None` for a task that panicked). Dropping the future aborts the work.
+async fn run_bounded<T, F, Fut>(surveys: Vec<Id>, concurrency: usize, work: F) -> Vec<Option<T>>
+where
+    F: Fn(Id) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let count = surveys.len();
+    let work = std::sync::Arc::new(work);
+    let queue = std::sync::Arc::new(std::sync::Mutex::new(
+        surveys
+            .into_iter()
+            .enumerate()
+            .collect::<std::collections::VecDeque<_>>(),
+    ));
+    let mut workers = JoinSet::new();
+    for _ in 0..concurrency.min(count) {
+        let (work, queue) = (work.clone(), queue.clone());
+        workers.spawn(async move {
+            let mut done = Vec::new();
+            loop {
+                let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+                let Some((index, survey)) = next else {
+                    return done;
+                };
+                done.push((index, work(survey).await));
+            }
+        });
+    }
+    let mut outputs: Vec<Option<T>> = (0..count).map(|_| None).collect();
+    while let Some(joined) = workers.join_next().await {
+        if let Ok(done) = joined {
+            for (index, output) in done {
+                outputs[index] = Some(output);
+            }
+        }
+    }
+    outputs
 }

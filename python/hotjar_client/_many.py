@@ -7,8 +7,9 @@ from typing import Any
 from hotjar_client.exceptions import HotjarError
 
 
-class SurveyResults(dict[str, list[dict[str, Any]]]):
-    """Survey id -> its responses (newest first), for every survey that completed.
+class SurveyResults(dict[str, Any]):
+    """Survey id -> its responses (newest first), for every survey that completed: a list of
+    dicts from ``responses_many``, a ``ResponseTable`` from ``responses_table_many``.
 
     Surveys that failed are in :attr:`errors` instead: survey id -> the :class:`HotjarError`
     that stopped it, whose ``partial`` holds the responses fetched before it failed and whose
@@ -27,7 +28,7 @@ class SurveyResults(dict[str, list[dict[str, Any]]]):
 
     def __init__(
         self,
-        completed: dict[str, list[dict[str, Any]]] | None = None,
+        completed: dict[str, Any] | None = None,
         errors: dict[str, HotjarError] | None = None,
     ) -> None:
         super().__init__(completed or {})
@@ -55,18 +56,19 @@ class SurveyResults(dict[str, list[dict[str, Any]]]):
         raise error
 
     def __repr__(self) -> str:
+        unit = "responses" if all(isinstance(v, list) for v in self.values()) else "rows"
         responses = sum(len(rows) for rows in self.values())
-        shown = ", ".join(f"'{s}': {len(rows)} responses" for s, rows in list(self.items())[:5])
+        shown = ", ".join(f"'{s}': {len(rows)} {unit}" for s, rows in list(self.items())[:5])
         if len(self) > 5:
             shown += f", ... ({len(self) - 5} more)"
         failed = ""
         if self.errors:
             names = ", ".join(
-                f"'{s}': {type(e).__name__} after {len(e.partial or [])} responses"
+                f"'{s}': {type(e).__name__} after {len(e.partial or [])} {unit}"
                 for s, e in self.errors.items()
             )
             failed = f" errors={{{names}}}"
-        return f"<SurveyResults {len(self)} surveys, {responses} responses {{{shown}}}{failed}>"
+        return f"<SurveyResults {len(self)} surveys, {responses} {unit} {{{shown}}}{failed}>"
 
     def __reduce__(self):  # pickles as what it is, errors included
         return (type(self), (dict(self), self.errors))

@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::ids::IdKind;
 use crate::many::check_concurrency;
 use crate::pagination::{RawBatch, ResponseStream};
+use crate::table::Shape;
 
 use super::aio::{AsyncCall, Ready};
 use super::client_state::{ClientState, Options};
@@ -25,6 +26,7 @@ use super::decode::StringCache;
 use super::many::{self, attach_in_worker, decode_batches};
 use super::progress::Bar;
 use super::runtime::ensure_same_process;
+use super::table::PyResponseTable;
 use super::{args, convert, errors};
 
 /// How often `responses(progress=True)` refreshes its bar.
@@ -279,12 +281,101 @@ impl PyAsyncClient {
                 let (rows, undecodable) = decode_batches(py, &batches, &mut StringCache::new());
                 match undecodable.or(failure) {
                     None => Ok(rows.unbind()),
-                    Some((error, cursor)) => {
-                        Err(errors::export_error(py, &error, Some(&rows), cursor))
-                    }
+                    Some((error, cursor)) => Err(errors::export_error(
+                        py,
+                        &error,
+                        Some(rows.as_any()),
+                        cursor,
+                    )),
                 }
             })
         }))
+    }
+
+    /// Every response of a survey as a ``ResponseTable`` (Arrow columns); as
+    /// ``Client.responses_table``. On failure the exception's ``partial`` is a table of what
+    /// was fetched.
+    ///
+    /// >>> df = (await client.responses_table(1234567)).to_pandas()
+    #[pyo3(signature = (
+        survey_id, *, site_id = None, shape = "wide", since = None, resume_cursor = None
+    ))]
+    fn responses_table(
+        &self,
+        py: Python<'_>,
+        survey_id: &Bound<'_, PyAny>,
+        site_id: Option<&Bound<'_, PyAny>>,
+        shape: &str,
+        since: Option<&Bound<'_, PyAny>>,
+        resume_cursor: Option<String>,
+    ) -> PyResult<AsyncCall> {
+        let survey = args::id(survey_id, IdKind::Survey)?;
+        let site = self.state.site(site_id)?;
+        let shape = Shape::parse(shape).map_err(|e| errors::to_pyerr(py, &e))?;
+        let since = args::since(since)?;
+        let cursor = args::cursor(resume_cursor)?;
+        let core = self.state.core()?;
+        Ok(AsyncCall::new("AsyncClient.responses_table", async move {
+            let name = survey.to_string();
+            match core
+                .responses_table(&site, &survey, shape, since, cursor)
+                .await
+            {
+                Ok(batch) => Ok(PyResponseTable::new(batch, name, shape)),
+                Err(failure) => Err(attach_in_worker(|py| {
+                    let partial = failure
+                        .partial
+                        .map(|batch| Bound::new(py, PyResponseTable::new(batch, name, shape)))
+                        .transpose();
+                    match partial {
+                        Ok(partial) => errors::export_error(
+                            py,
+                            &failure.error,
+                            partial.as_ref().map(|p| p.as_any()),
+                            failure.resume_cursor,
+                        ),
+                        Err(error) => error,
+                    }
+                })),
+            }
+        }))
+    }
+
+    /// Each survey's responses as a ``ResponseTable``, ``concurrency`` surveys at a time; as
+    /// ``Client.responses_table_many``.
+    ///
+    /// >>> tables = await client.responses_table_many()
+    #[pyo3(signature = (
+        survey_ids = None, *, site_id = None, shape = "wide", since = None,
+        concurrency = args::Int(8)
+    ))]
+    fn responses_table_many<'py>(
+        &self,
+        py: Python<'py>,
+        survey_ids: Option<&Bound<'py, PyAny>>,
+        site_id: Option<&Bound<'py, PyAny>>,
+        shape: &str,
+        since: Option<&Bound<'py, PyAny>>,
+        concurrency: args::Int,
+    ) -> PyResult<AsyncCall> {
+        let concurrency = check_concurrency(concurrency.0).map_err(|e| errors::to_pyerr(py, &e))?;
+        let shape = Shape::parse(shape).map_err(|e| errors::to_pyerr(py, &e))?;
+        let surveys = many::survey_list(survey_ids)?;
+        let site = self.state.site(site_id)?;
+        let since = args::since(since)?;
+        let core = self.state.core()?;
+        Ok(AsyncCall::new(
+            "AsyncClient.responses_table_many",
+            async move {
+                let tables = core
+                    .responses_table_many(&site, surveys, shape, since, concurrency)
+                    .await;
+                attach_in_worker(|py| match tables {
+                    Ok(tables) => many::table_results(py, tables, shape).map(Bound::unbind),
+                    Err(error) => Err(errors::to_pyerr(py, &error)),
+                })
+            },
+        ))
     }
 
     /// Iterates over a survey's responses with ``async for``, fetching one page (100

@@ -6,21 +6,22 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyType};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+use pyo3::types::{PyDict, PyList, PyString, PyType};
 
 use crate::client::HotjarClient;
 use crate::config::DEFAULT_BASE_URL;
 use crate::error::Error;
+use crate::export::{check_target, FileFormat};
 use crate::ids::{Id, IdKind};
 use crate::many::check_concurrency;
-use crate::pagination::{RawBatch, ResponseStream};
+use crate::pagination::ResponseStream;
+use crate::table::Shape;
 
 use super::client_state::{ClientState, Options};
 use super::decode::{self, StringCache};
 use super::progress::Bar;
 use super::runtime::{block_on, ensure_same_process, runtime};
+use super::table::PyResponseTable;
 use super::{args, convert, errors, many};
 
 /// A client for the Hotjar API.
@@ -246,29 +247,19 @@ impl PyClient {
         let site = self.site(site_id)?;
         let since = args::since(since)?;
         let cursor = args::cursor(resume_cursor)?;
-        let mut stream = self.core()?.response_stream(&site, &survey, since, cursor);
+        let core = self.core()?;
         // Fetch ahead while this thread decodes: page N+1 is on the wire while page N becomes
-        // dicts, so decoding costs no time when the network is the slow part.
-        let (pages, mut received) = mpsc::channel::<PageResult>(2);
-        let fetcher = AbortOnDrop(runtime()?.spawn(async move {
-            loop {
-                let next = match stream.next_raw().await {
-                    Ok(Some(batch)) => Ok(batch),
-                    Ok(None) => break,
-                    Err(error) => Err((error, stream.resume_cursor().map(str::to_string))),
-                };
-                let failed = next.is_err();
-                if pages.send(next).await.is_err() || failed {
-                    break;
-                }
-            }
-        }));
+        // dicts. Dropping `pages` (on return or Ctrl-C) cancels the request in flight.
+        let mut pages = {
+            let _inside = runtime()?.enter();
+            core.response_stream(&site, &survey, since, cursor)
+                .prefetch()
+        };
         let rows = PyList::empty(py);
         let mut keys = StringCache::new();
         let bar = Bar::new(py, progress, &format!("Survey {survey}"), None);
         let outcome = loop {
-            // On Ctrl-C this returns early and dropping `fetcher` cancels the request in flight.
-            let received = match block_on(py, received.recv()) {
+            let received = match block_on(py, pages.next()) {
                 Ok(received) => received,
                 Err(interrupted) => break Err(interrupted),
             };
@@ -285,17 +276,26 @@ impl PyClient {
                     match decoded {
                         Ok(appended) => bar.update(py, appended),
                         Err(error) => {
-                            break Err(errors::export_error(py, &error, Some(&rows), batch.cursor))
+                            break Err(errors::export_error(
+                                py,
+                                &error,
+                                Some(rows.as_any()),
+                                batch.cursor,
+                            ))
                         }
                     }
                 }
                 Some(Err((error, cursor))) => {
-                    break Err(errors::export_error(py, &error, Some(&rows), cursor));
+                    break Err(errors::export_error(
+                        py,
+                        &error,
+                        Some(rows.as_any()),
+                        cursor,
+                    ));
                 }
             }
         };
         bar.close(py);
-        drop(fetcher);
         outcome.map(|()| rows)
     }
 
@@ -331,6 +331,143 @@ impl PyClient {
         let since = args::since(since)?;
         let core = self.core()?;
         many::run_sync(py, core, site, surveys, since, concurrency, progress)
+    }
+
+    /// Every response of a survey as Arrow columns: a :class:`ResponseTable` that pandas,
+    /// polars, pyarrow and DuckDB read directly.
+    ///
+    /// ``shape="wide"`` gives one row per response: the response's fields, then per question
+    /// its answer (numbers for NPS and ratings), ``[sentiment]``, ``[comment]`` and ``[tags]``
+    /// columns, then ``other_answers`` (JSON of answers with no column of their own, e.g. to a
+    /// question the survey no longer lists). ``shape="long"`` gives one row per answer.
+    /// On failure the exception's ``partial`` is a table of what was fetched.
+    ///
+    /// >>> df = client.responses_table(1234567).to_pandas()
+    #[pyo3(signature = (survey_id, *, site_id = None, shape = "wide", since = None, resume_cursor = None))]
+    fn responses_table(
+        &self,
+        py: Python<'_>,
+        survey_id: &Bound<'_, PyAny>,
+        site_id: Option<&Bound<'_, PyAny>>,
+        shape: &str,
+        since: Option<&Bound<'_, PyAny>>,
+        resume_cursor: Option<String>,
+    ) -> PyResult<PyResponseTable> {
+        let survey = args::id(survey_id, IdKind::Survey)?;
+        let site = self.site(site_id)?;
+        let shape = Shape::parse(shape).map_err(|e| errors::to_pyerr(py, &e))?;
+        let since = args::since(since)?;
+        let cursor = args::cursor(resume_cursor)?;
+        let core = self.core()?;
+        let survey_text = survey.to_string();
+        let table = block_on(py, async move {
+            core.responses_table(&site, &survey, shape, since, cursor)
+                .await
+        })?;
+        table
+            .map(|batch| PyResponseTable::new(batch, survey_text.clone(), shape))
+            .map_err(|e| {
+                let partial = e
+                    .partial
+                    .map(|batch| PyResponseTable::new(batch, survey_text.clone(), shape))
+                    .map(|t| Bound::new(py, t).map(Bound::into_any))
+                    .transpose();
+                match partial {
+                    Ok(partial) => {
+                        errors::export_error(py, &e.error, partial.as_ref(), e.resume_cursor)
+                    }
+                    Err(err) => err,
+                }
+            })
+    }
+
+    /// Streams a survey's responses to a file, page by page, in constant memory: Parquet,
+    /// CSV or JSON Lines, chosen by ``format`` or the file's suffix (``.parquet``, ``.csv``,
+    /// ``.jsonl``). Columns are those of :meth:`responses_table` with the same ``shape``; in
+    /// CSV, lists and maps are written as JSON text.
+    ///
+    /// The file is written under a temporary name and renamed when complete. If fetching
+    /// fails part way, what was written is kept as ``<path>.partial`` (the exception's
+    /// ``partial``) and ``resume_cursor`` tells where to continue.
+    ///
+    /// Returns ``{"path", "format", "shape", "responses", "rows", "pages", "bytes"}``.
+    ///
+    /// >>> client.export_responses(1234567, "responses.parquet")
+    #[pyo3(signature = (survey_id, path, *, site_id = None, format = None, shape = "wide", since = None, resume_cursor = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn export_responses<'py>(
+        &self,
+        py: Python<'py>,
+        survey_id: &Bound<'py, PyAny>,
+        path: std::path::PathBuf,
+        site_id: Option<&Bound<'py, PyAny>>,
+        format: Option<String>,
+        shape: &str,
+        since: Option<&Bound<'py, PyAny>>,
+        resume_cursor: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let survey = args::id(survey_id, IdKind::Survey)?;
+        let site = self.site(site_id)?;
+        let shape = Shape::parse(shape).map_err(|e| errors::to_pyerr(py, &e))?;
+        let format = FileFormat::resolve(&path, format.as_deref())
+            .and_then(|f| check_target(&path).map(|()| f))
+            .map_err(|e| errors::to_pyerr(py, &e))?;
+        let since = args::since(since)?;
+        let cursor = args::cursor(resume_cursor)?;
+        let core = self.core()?;
+        let summary = block_on(py, async move {
+            core.export_responses(&site, &survey, &path, format, shape, since, cursor)
+                .await
+        })?
+        .map_err(|e| {
+            let partial = e
+                .partial
+                .map(|p| PyString::new(py, &p.to_string_lossy()).into_any());
+            errors::export_error(py, &e.error, partial.as_ref(), e.resume_cursor)
+        })?;
+        let result = PyDict::new(py);
+        result.set_item("path", summary.path.to_string_lossy())?;
+        result.set_item("format", summary.format.name())?;
+        result.set_item("shape", summary.shape.name())?;
+        result.set_item("responses", summary.responses)?;
+        result.set_item("rows", summary.rows)?;
+        result.set_item("pages", summary.pages)?;
+        result.set_item("bytes", summary.bytes)?;
+        Ok(result)
+    }
+
+    /// Each survey's responses as a ``ResponseTable`` (as ``responses_table``), fetched
+    /// ``concurrency`` surveys at a time under the client's one rate limit; as
+    /// ``responses_many``, a ``SurveyResults`` whose ``.errors`` keep a failed survey's table
+    /// so far (``partial``) and ``resume_cursor``.
+    ///
+    /// >>> tables = client.responses_table_many()
+    /// >>> frames = {sid: t.to_pandas() for sid, t in tables.items()}
+    #[pyo3(signature = (
+        survey_ids = None, *, site_id = None, shape = "wide", since = None,
+        concurrency = args::Int(8)
+    ))]
+    fn responses_table_many<'py>(
+        &self,
+        py: Python<'py>,
+        survey_ids: Option<&Bound<'py, PyAny>>,
+        site_id: Option<&Bound<'py, PyAny>>,
+        shape: &str,
+        since: Option<&Bound<'py, PyAny>>,
+        concurrency: args::Int,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let concurrency = check_concurrency(concurrency.0).map_err(|e| errors::to_pyerr(py, &e))?;
+        let shape = Shape::parse(shape).map_err(|e| errors::to_pyerr(py, &e))?;
+        let surveys = many::survey_list(survey_ids)?;
+        let site = self.site(site_id)?;
+        let since = args::since(since)?;
+        let core = self.core()?;
+        let tables = block_on(py, async move {
+            core.responses_table_many(&site, surveys, shape, since, concurrency)
+                .await
+        })?
+        .map_err(|e| errors::to_pyerr(py, &e))?;
+        many::table_results(py, tables, shape)
     }
 
     /// Counts of what this client has sent: ``requests`` (all HTTP requests, token and
@@ -384,17 +521,6 @@ impl PyClient {
 
     fn __repr__(&self) -> String {
         self.state.repr()
-    }
-}
-
-type PageResult = Result<RawBatch, (Error, Option<String>)>;
-
-/// Aborts a spawned task when dropped.
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

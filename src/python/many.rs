@@ -17,13 +17,15 @@ use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString};
 use crate::client::HotjarClient;
 use crate::error::Error;
 use crate::ids::{Id, IdKind};
-use crate::many::{dedupe, SurveyEvent};
+use crate::many::{dedupe, SurveyEvent, TableResult};
 use crate::pagination::RawBatch;
+use crate::table::Shape;
 
 use super::decode::{self, StringCache};
 use super::errors;
 use super::progress::Bar;
 use super::runtime::{block_on, runtime};
+use super::table::PyResponseTable;
 
 static SURVEY_RESULTS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
@@ -81,7 +83,7 @@ fn results<'py>(
         match outcome {
             Some(Ok(())) => completed.set_item(survey.as_str(), rows)?,
             Some(Err((error, cursor))) => {
-                let exception = errors::export_error(py, &error, Some(&rows), cursor);
+                let exception = errors::export_error(py, &error, Some(rows.as_any()), cursor);
                 failed.set_item(survey.as_str(), exception.value(py))?;
             }
             None => {
@@ -90,7 +92,7 @@ fn results<'py>(
                     crate::error::ErrorKind::Transport,
                     format!("The export of survey {survey} stopped without a result."),
                 );
-                let exception = errors::export_error(py, &error, Some(&rows), None);
+                let exception = errors::export_error(py, &error, Some(rows.as_any()), None);
                 failed.set_item(survey.as_str(), exception.value(py))?;
             }
         }
@@ -274,4 +276,35 @@ pub async fn run_async(
             .collect();
         results(py, &surveys, rows, outcomes).map(Bound::unbind)
     })
+}
+
+/// `responses_table_many`'s outcome as a `SurveyResults` of `ResponseTable`s; a failed survey's
+/// exception carries the table of what was read (or None) and where to resume.
+pub fn table_results<'py>(
+    py: Python<'py>,
+    tables: Vec<(Id, TableResult)>,
+    shape: Shape,
+) -> PyResult<Bound<'py, PyAny>> {
+    let completed = PyDict::new(py);
+    let failed = PyDict::new(py);
+    for (survey, table) in tables {
+        let name = survey.to_string();
+        match table {
+            Ok(batch) => {
+                completed.set_item(&name, PyResponseTable::new(batch, name.clone(), shape))?;
+            }
+            Err(error) => {
+                let partial = error
+                    .partial
+                    .map(|batch| Bound::new(py, PyResponseTable::new(batch, name.clone(), shape)))
+                    .transpose()?
+                    .map(Bound::into_any);
+                let exception =
+                    errors::export_error(py, &error.error, partial.as_ref(), error.resume_cursor);
+                failed.set_item(&name, exception.value(py))?;
+            }
+        }
+    }
+    let class = SURVEY_RESULTS.import(py, "hotjar_client._many", "SurveyResults")?;
+    class.call1((completed, failed))
 }

@@ -13,6 +13,7 @@ mod fake;
 mod many;
 mod progress;
 mod runtime;
+mod table;
 
 use pyo3::prelude::*;
 
@@ -25,6 +26,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<async_client::PyAsyncClient>()?;
     module.add_class::<async_client::AsyncResponseIterator>()?;
     module.add_class::<fake::FakeHotjar>()?;
+    module.add_class::<table::PyResponseTable>()?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // One runtime for the sync calls, the fake and (through pyo3-async-runtimes) asyncio.
     let runtime = runtime::runtime()?;
