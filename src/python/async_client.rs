@@ -17,13 +17,13 @@ use crate::config::DEFAULT_BASE_URL;
 use crate::error::Error;
 use crate::ids::IdKind;
 use crate::many::check_concurrency;
-use crate::pagination::{RawBatch, ResponseStream};
+use crate::pagination::ResponseStream;
 use crate::table::Shape;
 
 use super::aio::{AsyncCall, Ready};
 use super::client_state::{ClientState, Options};
 use super::decode::StringCache;
-use super::many::{self, attach_in_worker, decode_batches};
+use super::many::{self, attach_in_worker, decode_batches, ChunkedRows};
 use super::progress::Bar;
 use super::runtime::ensure_same_process;
 use super::table::PyResponseTable;
@@ -245,19 +245,22 @@ impl PyAsyncClient {
         let site = self.state.site(site_id)?;
         let since = args::since(since)?;
         let cursor = args::cursor(resume_cursor)?;
-        let mut stream = self
+        let stream = self
             .state
             .core()?
             .response_stream(&site, &survey, since, cursor);
         let bar = Bar::new(py, progress, &format!("Survey {survey}"), None);
         Ok(AsyncCall::new("AsyncClient.responses", async move {
-            let mut batches: Vec<RawBatch> = Vec::new();
+            // Fetching runs ahead in a task of its own, so waiting for a page can be
+            // interrupted by the progress tick without dropping the request in flight.
+            let mut pages = stream.prefetch();
+            let mut rows = ChunkedRows::new();
             let (mut fetched, mut shown) = (0usize, 0usize);
             let mut tick = tokio::time::interval(PROGRESS_TICK);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let failure = loop {
                 let next = tokio::select! {
-                    next = stream.next_raw() => next,
+                    next = pages.next() => next,
                     _ = tick.tick(), if bar.is_some() => {
                         if fetched > shown {
                             attach_in_worker(|py| bar.update(py, fetched - shown));
@@ -267,18 +270,23 @@ impl PyAsyncClient {
                     }
                 };
                 match next {
-                    Ok(Some(batch)) => {
+                    Some(Ok(batch)) => {
                         fetched += batch.keep.iter().filter(|k| **k).count();
-                        batches.push(batch);
+                        rows.push(batch);
+                        if rows.stopped() {
+                            break None; // an undecodable page: its error ends the export
+                        }
                     }
-                    Ok(None) => break None,
-                    Err(error) => break Some((error, stream.resume_cursor().map(str::to_string))),
+                    None => break None,
+                    Some(Err(failure)) => break Some(failure),
                 }
             };
+            drop(pages);
+            let (rows, undecodable) = rows.finish();
             attach_in_worker(|py| {
                 bar.update(py, fetched - shown);
                 bar.close(py);
-                let (rows, undecodable) = decode_batches(py, &batches, &mut StringCache::new());
+                let rows = rows.into_bound(py);
                 match undecodable.or(failure) {
                     None => Ok(rows.unbind()),
                     Some((error, cursor)) => Err(errors::export_error(

@@ -192,6 +192,80 @@ pub fn decode_batches<'py>(
     (rows, None)
 }
 
+/// Pages decoded a few at a time: the async paths keep a survey's pages as bytes until
+/// `DECODE_CHUNK` of them are in, then decode them together into the survey's list. Holding
+/// every page until the end would keep a whole survey's JSON in memory next to its dicts;
+/// decoding each page apart would take the interpreter once per page and share no strings
+/// between pages. Ten pages (1,000 responses) is a few tens of milliseconds of work.
+const DECODE_CHUNK: usize = 10;
+
+#[derive(Default)]
+pub struct ChunkedRows {
+    rows: Option<Py<PyList>>,
+    pending: Vec<RawBatch>,
+    /// The first undecodable page and its cursor: the rows stop before it.
+    undecodable: Option<(Error, Option<String>)>,
+}
+
+impl ChunkedRows {
+    pub fn new() -> Self {
+        Self {
+            rows: None,
+            pending: Vec::new(),
+            undecodable: None,
+        }
+    }
+
+    /// Whether a page could not be decoded (later pages are not kept).
+    pub fn stopped(&self) -> bool {
+        self.undecodable.is_some()
+    }
+
+    /// Adds a page; decodes the pending ones once there are enough. Call from a tokio worker.
+    pub fn push(&mut self, batch: RawBatch) {
+        if self.undecodable.is_some() {
+            return; // no gap in the rows: nothing after an undecodable page is kept
+        }
+        self.pending.push(batch);
+        if self.pending.len() >= DECODE_CHUNK {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        let Self {
+            rows, undecodable, ..
+        } = self;
+        attach_in_worker(|py| {
+            let rows = rows.get_or_insert_with(|| PyList::empty(py).unbind());
+            let (decoded, failure) = decode_batches(py, &pending, &mut StringCache::new());
+            if let Err(error) = rows.bind(py).call_method1("extend", (decoded,)) {
+                *undecodable = Some((
+                    Error::new(crate::error::ErrorKind::InvalidResponse, error.to_string()),
+                    pending.first().and_then(|b| b.cursor.clone()),
+                ));
+                return;
+            }
+            if failure.is_some() {
+                *undecodable = failure;
+            }
+        });
+    }
+
+    /// Decodes what is pending and hands over the rows, and the undecodable page if any.
+    pub fn finish(mut self) -> (Py<PyList>, Option<(Error, Option<String>)>) {
+        if self.undecodable.is_none() {
+            self.flush();
+        }
+        let rows = match self.rows.take() {
+            Some(rows) => rows,
+            None => attach_in_worker(|py| PyList::empty(py).unbind()),
+        };
+        (rows, self.undecodable)
+    }
+}
+
 /// Runs `f` with the interpreter attached from a tokio worker, telling tokio to move its other
 /// tasks elsewhere while this thread waits for, and holds, the interpreter.
 pub fn attach_in_worker<T>(f: impl for<'py> FnOnce(Python<'py>) -> T) -> T {
@@ -219,7 +293,8 @@ pub async fn run_async(
         },
     };
     let total = surveys.len();
-    let mut raw: Vec<Vec<RawBatch>> = surveys.iter().map(|_| Vec::new()).collect();
+    let mut raw: Vec<Option<ChunkedRows>> =
+        surveys.iter().map(|_| Some(ChunkedRows::new())).collect();
     let mut done: Vec<Option<Py<PyList>>> = surveys.iter().map(|_| None).collect();
     let mut outcomes: Vec<Outcome> = surveys.iter().map(|_| None).collect();
     let mut pages = core.many_pages(&site, surveys.clone(), since, concurrency);
@@ -244,7 +319,9 @@ pub async fn run_async(
         let (index, end) = match event {
             SurveyEvent::Page { index, batch } => {
                 fetched += batch.keep.iter().filter(|k| **k).count();
-                raw[index].push(batch);
+                if let Some(rows) = raw[index].as_mut() {
+                    rows.push(batch);
+                }
                 continue;
             }
             SurveyEvent::Done { index } => (index, None),
@@ -255,11 +332,10 @@ pub async fn run_async(
             } => (index, Some((error, resume_cursor))),
         };
         finished += 1;
-        let batches = std::mem::take(&mut raw[index]);
-        let (rows, undecodable) = attach_in_worker(|py| {
-            let (rows, undecodable) = decode_batches(py, &batches, &mut StringCache::new());
-            (rows.unbind(), undecodable)
-        });
+        let Some(chunked) = raw[index].take() else {
+            continue; // unreachable: a survey ends once
+        };
+        let (rows, undecodable) = chunked.finish();
         done[index] = Some(rows);
         outcomes[index] = Some(match undecodable.or(end) {
             None => Ok(()),

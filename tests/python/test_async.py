@@ -329,3 +329,30 @@ def test_after_fork_old_clients_refuse_clearly_and_new_ones_work():
     done = run_script(code)
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     assert "child ok" in done.stdout and "parent ok" in done.stdout
+
+
+def test_an_undecodable_page_ends_an_async_export_with_what_came_before(fake, survey_id):
+    # A lone surrogate escape: only the decoder sees it (see test_decode.py).
+    undecodable = '{"results": [{"id": "a", "answer": "\\ud800"}], "next_cursor": "c2"}'
+    truth = fake.responses(survey_id)
+
+    async def main():
+        async with fake.async_client() as aclient:
+            iterator = aclient.aiter_responses(survey_id)
+            first = [await iterator.__anext__() for _ in range(100)]
+            cursor = iterator.resume_cursor
+            fake.fail_next(status=200, body=undecodable)
+            with pytest.raises(hj.InvalidResponseError) as caught:
+                await iterator.__anext__()
+            assert caught.value.resume_cursor == cursor
+            with pytest.raises(hj.InvalidResponseError):  # it does not skip the page
+                await iterator.__anext__()
+            fake.fail_next(status=200, body=undecodable)
+            with pytest.raises(hj.InvalidResponseError) as whole:
+                await aclient.responses(survey_id)
+            return first, whole.value
+
+    first, error = run(main())
+    assert first == truth[:100]
+    assert "could not be decoded" in str(error)
+    assert error.partial == [] and error.resume_cursor is None

@@ -240,3 +240,23 @@ def test_survey_results_pickle_with_their_errors(fake):
         results = client.responses_many(fake.survey_ids[3:])
     copy = pickle.loads(pickle.dumps(results))
     assert copy == results and list(copy.errors) == [fake.survey_ids[4]]
+
+
+def test_async_progress_never_interrupts_a_request_in_flight(recording_bar):
+    # Round trips longer than the bar's 200 ms refresh: a refresh must not drop the request
+    # it interrupts (which would fetch the same page again, forever).
+    with FakeHotjar(latency=0.25, responses_per_survey=[250, 150]) as fake:
+        first, second = fake.survey_ids
+
+        async def main():
+            async with fake.async_client() as aclient:
+                rows = await aclient.responses(first, progress=True)
+                many = await aclient.responses_many(progress=True)
+                return rows, many
+
+        rows, many = asyncio.run(main())
+        assert rows == fake.responses(first)
+        assert many == {first: fake.responses(first), second: fake.responses(second)}
+        assert len(page_requests(fake, first)) == 3 + 3
+        assert len(page_requests(fake, second)) == 2
+        assert sum(recording_bar[0].updates) == 250 and sum(recording_bar[1].updates) == 400
