@@ -6,6 +6,9 @@
 ...         rows = client.responses(survey["id"])              # list of dicts
 ...         df = client.responses_table(survey["id"]).to_pandas()  # one row per response
 
+``client.responses_many()`` fetches many surveys at once under the rate limit, and
+:class:`AsyncClient` is the asyncio twin of :class:`Client`.
+
 Every failure is a :class:`HotjarError` subclass with a message that says what to do;
 ``hotjar_client.testing.FakeHotjar`` serves an offline fake of the API for tests and demos.
 """

@@ -293,6 +293,9 @@ pub async fn run_async(
         },
     };
     let total = surveys.len();
+    if bar.is_some() {
+        attach_in_worker(|py| bar.surveys(py, 0, total));
+    }
     let mut raw: Vec<Option<ChunkedRows>> =
         surveys.iter().map(|_| Some(ChunkedRows::new())).collect();
     let mut done: Vec<Option<Py<PyList>>> = surveys.iter().map(|_| None).collect();
