@@ -6,9 +6,8 @@ from os import PathLike
 from types import TracebackType
 from typing import Any, Literal, TypeAlias, TypeVar
 
-from hotjar_client._many import SurveyResults
-
 from hotjar_client._display import SurveyList
+from hotjar_client._many import SurveyResults
 
 __version__: str
 

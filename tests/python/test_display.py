@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 
 import hotjar_client as hj
@@ -74,3 +75,16 @@ def test_the_client_repr_shows_site_url_and_a_masked_id_never_the_secret(fake):
     assert repr(client).endswith(" closed>")
     # A short id is hidden entirely.
     assert "client_id='***'" in repr(hj.Client("short", secret, base_url=fake.url))
+
+
+def test_the_async_client_lists_surveys_as_a_survey_list_too(fake):
+    async def main():
+        async with hj.AsyncClient(
+            fake.client_id, fake.client_secret, site_id=fake.site_id, base_url=fake.url
+        ) as client:
+            return await client.list_surveys()
+
+    surveys = asyncio.run(main())
+    assert isinstance(surveys, hj.SurveyList)
+    assert surveys == fake.surveys(with_questions=False)
+    assert surveys._repr_html_().count("<tr>") == 1 + len(surveys)

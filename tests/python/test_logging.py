@@ -3,6 +3,7 @@ retries at WARNING, token renewals at INFO, and never a secret, a token or a bod
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import subprocess
@@ -186,3 +187,21 @@ def test_long_waits_for_the_rate_limiter_are_logged(caplog):
         m.startswith("waiting 0.") and m.endswith(" s for a request slot (requests_per_minute)")
         for m in waits
     )
+
+
+def test_async_calls_log_their_requests_too(caplog):
+    caplog.set_level(logging.DEBUG, logger="hotjar_client")
+
+    async def main(fake):
+        async with hj.AsyncClient(
+            fake.client_id, fake.client_secret, site_id=fake.site_id, base_url=fake.url
+        ) as client:
+            return await client.responses(fake.survey_ids[0])
+
+    with FakeHotjar(responses_per_survey=[250]) as fake:
+        rows = asyncio.run(main(fake))
+        secret = fake.client_secret
+    assert len(rows) == 250
+    requests = [m for m in messages(caplog, logging.DEBUG) if m.startswith("GET /v1/sites/")]
+    assert len(requests) == 3
+    assert not any(secret in m or TOKEN_PREFIX in m for m in messages(caplog))
