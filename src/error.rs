@@ -12,6 +12,8 @@ use serde_json::Value;
 pub enum ErrorKind {
     /// Bad input or settings, found before any request was sent.
     Configuration,
+    /// A deletion without `confirm`: nothing was sent (a kind of configuration error).
+    ConfirmationRequired,
     /// The credentials or the token were refused (token endpoint 400/401/403, API 401).
     Authentication,
     /// 403 from the API: plan, scope, or a resource outside the key's organization.
@@ -71,6 +73,12 @@ impl Error {
 
     pub(crate) fn retryable(mut self, retryable: bool) -> Self {
         self.retryable = retryable;
+        self
+    }
+
+    /// The same error with another message (used to mask a data subject echoed by a server).
+    pub(crate) fn with_message(mut self, message: String) -> Self {
+        self.message = message;
         self
     }
 

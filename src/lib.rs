@@ -21,6 +21,7 @@ pub mod config;
 pub mod endpoint;
 pub mod error;
 pub mod fake;
+pub mod gdpr;
 pub mod ids;
 pub mod page;
 pub mod pagination;
