@@ -535,6 +535,12 @@ impl HotjarClient {
         concurrency: usize,
         confirm: bool,
     ) -> Result<BulkLookup> {
+        if action == Action::Delete && !confirm && subjects.is_empty() {
+            return Err(confirmation_required(
+                "no data subject (none of the rows is a valid subject still to delete)",
+                organization,
+            ));
+        }
         if action == Action::Delete && !confirm {
             let shown: Vec<String> = subjects
                 .iter()
@@ -569,7 +575,8 @@ impl HotjarClient {
     }
 }
 
-fn now_ms() -> Timestamp {
+/// Now, to the millisecond (what the result dicts show).
+pub(crate) fn now_ms() -> Timestamp {
     let now = Timestamp::now();
     Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now)
 }

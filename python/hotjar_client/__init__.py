@@ -15,6 +15,7 @@ from hotjar_client.exceptions import (
     BadRequestError,
     ClientClosedError,
     ConfigurationError,
+    ConfirmationRequiredError,
     HotjarError,
     InvalidResponseError,
     NotFoundError,
@@ -23,6 +24,7 @@ from hotjar_client.exceptions import (
     ServerError,
     TransportError,
 )
+from hotjar_client.gdpr import LookupReport, LookupRow
 
 from . import testing
 
@@ -32,8 +34,11 @@ __all__ = [
     "Client",
     "ClientClosedError",
     "ConfigurationError",
+    "ConfirmationRequiredError",
     "HotjarError",
     "InvalidResponseError",
+    "LookupReport",
+    "LookupRow",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",

@@ -4,6 +4,7 @@
 
     HotjarError
     ├── ConfigurationError (also ValueError)   bad input, raised before any request
+    │   └── ConfirmationRequiredError          a deletion without confirm=True; nothing sent
     ├── AuthenticationError                    401, refused key or token
     ├── PermissionDeniedError                  403, plan or scope
     ├── NotFoundError                          404, site / survey / organization
@@ -23,6 +24,7 @@ from hotjar_client._native import (
     BadRequestError,
     ClientClosedError,
     ConfigurationError,
+    ConfirmationRequiredError,
     HotjarError,
     InvalidResponseError,
     NotFoundError,
@@ -37,6 +39,7 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "ConfigurationError",
+    "ConfirmationRequiredError",
     "HotjarError",
     "InvalidResponseError",
     "NotFoundError",
