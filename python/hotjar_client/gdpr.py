@@ -216,7 +216,8 @@ class LookupReport(list[LookupRow]):
         failed = self.failed
         for row in failed[:10]:
             who = row.get("email") or row.get("user_ids") or "(no subject)"
-            lines.append(f"  #{row.get('index')} {who}: {row.get('error_type')}: {row.get('error')}")
+            error = f"{row.get('error_type')}: {row.get('error')}"
+            lines.append(f"  #{row.get('index')} {who}: {error}")
         if len(failed) > 10:
             lines.append(f"  ... and {len(failed) - 10} more failed rows")
         return "\n".join(lines)
