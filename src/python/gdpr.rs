@@ -171,6 +171,9 @@ fn class_name(kind: ErrorKind) -> &'static str {
     }
 }
 
+/// A subject to send that has no result: the run was interrupted first.
+struct Interrupted;
+
 /// One input of a bulk run, once read.
 enum Slot {
     /// A row of an earlier report that already succeeded with this action and organization:
@@ -289,19 +292,13 @@ impl Bulk {
                     index,
                     given,
                     error,
-                } => (index, given, None, Err(error.clone())),
+                } => (index, given, None, Ok(Err(error.clone()))),
                 Slot::Send {
                     index,
                     given,
                     masked,
                 } => {
-                    let outcome = by_slot.remove(&position).unwrap_or_else(|| {
-                        Err(Error::new(
-                            ErrorKind::Transport,
-                            "Interrupted before this subject was done: its request was not \
-                             sent, or was sent without an answer. Re-run the failed rows.",
-                        ))
-                    });
+                    let outcome = by_slot.remove(&position).ok_or(Interrupted);
                     (index, given, Some(masked), outcome)
                 }
             };
@@ -321,14 +318,25 @@ impl Bulk {
             fields.set_item("action", self.action.as_str())?;
             fields.set_item("organization_id", self.organization.as_str())?;
             match &outcome {
-                Ok(done) => {
+                Err(Interrupted) => {
+                    fields.set_item("status", "failed")?;
+                    fields.set_item("http_status", py.None())?;
+                    fields.set_item("error_type", "KeyboardInterrupt")?;
+                    fields.set_item(
+                        "error",
+                        "Interrupted before this subject was done: its request was not sent, or \
+                         was sent without an answer coming back. Re-run the failed rows.",
+                    )?;
+                    fields.set_item("at", &now)?;
+                }
+                Ok(Ok(done)) => {
                     fields.set_item("status", "ok")?;
                     fields.set_item("http_status", done.http_status)?;
                     fields.set_item("error_type", py.None())?;
                     fields.set_item("error", py.None())?;
                     fields.set_item("at", format_time(done.at))?;
                 }
-                Err(error) => {
+                Ok(Err(error)) => {
                     fields.set_item("status", "failed")?;
                     fields.set_item("http_status", error.status())?;
                     fields.set_item("error_type", class_name(error.kind()))?;

@@ -488,6 +488,7 @@ def test_ctrl_c_stops_the_run_and_keeps_the_rows_done():
         assert isinstance(report, LookupReport) and len(report) == 30
         done = report.ok
         assert len(done) >= 2 and len(report.failed) >= 20
+        assert {row["error_type"] for row in report.failed} == {"KeyboardInterrupt"}
         assert all("Interrupted" in row["error"] for row in report.failed)
         accepted = len(fake.lookups())
         # Every row reported ok was accepted; at most the one in flight was accepted unseen.
