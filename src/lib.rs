@@ -20,6 +20,7 @@ pub mod client;
 pub mod config;
 pub mod endpoint;
 pub mod error;
+pub mod export;
 pub mod fake;
 pub mod gdpr;
 pub mod ids;
@@ -27,6 +28,7 @@ pub mod page;
 pub mod pagination;
 pub mod rate_limit;
 pub mod retry;
+pub mod table;
 pub mod timestamps;
 pub mod transport;
 

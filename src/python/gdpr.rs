@@ -168,6 +168,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Transport => "TransportError",
         ErrorKind::InvalidResponse => "InvalidResponseError",
         ErrorKind::Closed => "ClientClosedError",
+        ErrorKind::File => "ExportFileError",
     }
 }
 

@@ -9,6 +9,7 @@ mod errors;
 mod fake;
 mod gdpr;
 mod runtime;
+mod table;
 
 use pyo3::prelude::*;
 
@@ -19,6 +20,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<client::ResponseIterator>()?;
     module.add_class::<fake::FakeHotjar>()?;
     module.add_function(wrap_pyfunction!(gdpr::mask_subject, module)?)?;
+    module.add_class::<table::PyResponseTable>()?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // One runtime for the sync calls, the fake and (through pyo3-async-runtimes) asyncio.
     let runtime = runtime::runtime()?;
