@@ -328,3 +328,38 @@ fn keep_partial(
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_format_comes_from_the_argument_or_the_suffix() {
+        let resolve =
+            |path: &str, format: Option<&str>| FileFormat::resolve(Path::new(path), format);
+        assert_eq!(resolve("a/b.PARQUET", None).ok(), Some(FileFormat::Parquet));
+        assert_eq!(resolve("b.csv", None).ok(), Some(FileFormat::Csv));
+        assert_eq!(resolve("b.ndjson", None).ok(), Some(FileFormat::Jsonl));
+        assert_eq!(
+            resolve("b.txt", Some("jsonl")).ok(),
+            Some(FileFormat::Jsonl)
+        );
+        let unknown = resolve("b.xlsx", None).expect_err("unknown suffix");
+        assert_eq!(unknown.kind(), ErrorKind::Configuration);
+        assert!(unknown.message().contains("format="), "{unknown}");
+        assert!(resolve("b.csv", Some("excel")).is_err());
+    }
+
+    #[test]
+    fn the_target_folder_must_exist_and_the_target_must_not_be_one() {
+        let dir = std::env::temp_dir();
+        assert!(check_target(&dir.join("x.csv")).is_ok());
+        assert!(
+            check_target(Path::new("x.csv")).is_ok(),
+            "a bare name means the cwd"
+        );
+        assert!(check_target(&dir).is_err());
+        assert!(check_target(&dir.join("no-such-folder-hj").join("x.csv")).is_err());
+        assert!(check_target(Path::new("")).is_err());
+    }
+}

@@ -93,6 +93,8 @@ pub struct FakeSubject {
     /// Responses linked to either.
     pub responses: usize,
 }
+/// With `extra_fields`, some responses answer this question, which no survey lists.
+const REMOVED_QUESTION_ID: u64 = 5_559_999;
 
 /// An id on the wire: a digit string, or a number when the fake imitates a server that sends
 /// numbers (the API reference's open question 1).
@@ -325,7 +327,8 @@ pub struct DatasetConfig {
     pub site_id: String,
     pub responses_per_survey: Vec<usize>,
     pub numeric_ids: bool,
-    /// Adds fields the API reference does not know, to check clients keep them.
+    /// Adds fields the API reference does not know, and answers to a question no survey
+    /// lists (an orphan, id 5559999), to check clients keep them.
     pub extra_fields: bool,
 }
 
@@ -636,6 +639,17 @@ impl Dataset {
             let answer = self.answer(survey, question, visitor, &mut rng);
             link.by_email |= question.kind == QuestionType::Email && answer.answer.is_some();
             answers.push(answer);
+        }
+        if self.config.extra_fields && rng.u8(0..100) < 10 {
+            // An orphan answer: to a question the survey no longer lists (deleted since the
+            // response came in). Clients must keep it.
+            answers.push(AnswerJson {
+                question_id: self.wire_id(REMOVED_QUESTION_ID),
+                answer: Some("An answer to a question that was removed".to_string()),
+                comment: None,
+                tags: vec![TagJson { name: TAGS[0] }],
+                sentiment: None,
+            });
         }
 
         let user_attributes = if rng.bool() {

@@ -7,8 +7,6 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyType};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
 use crate::client::HotjarClient;
 use crate::config::{ClientConfig, DEFAULT_BASE_URL};
@@ -16,7 +14,7 @@ use crate::error::Error;
 use crate::export::{check_target, FileFormat};
 use crate::gdpr::Action;
 use crate::ids::{Id, IdKind};
-use crate::pagination::{RawBatch, ResponseStream};
+use crate::pagination::ResponseStream;
 use crate::table::Shape;
 
 use super::decode::{self, StringCache};
@@ -362,28 +360,18 @@ impl PyClient {
         let site = self.site(site_id)?;
         let since = args::since(since)?;
         let cursor = args::cursor(resume_cursor)?;
-        let mut stream = self.core()?.response_stream(&site, &survey, since, cursor);
+        let core = self.core()?;
         // Fetch ahead while this thread decodes: page N+1 is on the wire while page N becomes
-        // dicts, so decoding costs no time when the network is the slow part.
-        let (pages, mut received) = mpsc::channel::<PageResult>(2);
-        let fetcher = AbortOnDrop(runtime()?.spawn(async move {
-            loop {
-                let next = match stream.next_raw().await {
-                    Ok(Some(batch)) => Ok(batch),
-                    Ok(None) => break,
-                    Err(error) => Err((error, stream.resume_cursor().map(str::to_string))),
-                };
-                let failed = next.is_err();
-                if pages.send(next).await.is_err() || failed {
-                    break;
-                }
-            }
-        }));
+        // dicts. Dropping `pages` (on return or Ctrl-C) cancels the request in flight.
+        let mut pages = {
+            let _inside = runtime()?.enter();
+            core.response_stream(&site, &survey, since, cursor)
+                .prefetch()
+        };
         let rows = PyList::empty(py);
         let mut keys = StringCache::new();
         loop {
-            // On Ctrl-C this returns early and dropping `fetcher` cancels the request in flight.
-            match block_on(py, received.recv())? {
+            match block_on(py, pages.next())? {
                 None => break,
                 Some(Ok(batch)) => {
                     let decoded = decode::append_results(
@@ -412,7 +400,6 @@ impl PyClient {
                 }
             }
         }
-        drop(fetcher);
         Ok(rows)
     }
 
@@ -720,17 +707,6 @@ impl PyClient {
             self.masked_client_id,
             if self.closed() { " closed" } else { "" }
         )
-    }
-}
-
-type PageResult = Result<RawBatch, (Error, Option<String>)>;
-
-/// Aborts a spawned task when dropped.
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

@@ -104,7 +104,7 @@ impl AnswerRow<'_> {
     pub fn to_json(&self) -> serde_json::Value {
         let text = |t: &Text| {
             t.as_str()
-                .map_or(serde_json::Value::Null, |s| serde_json::Value::from(s))
+                .map_or(serde_json::Value::Null, serde_json::Value::from)
         };
         serde_json::json!({
             "question_id": text(&self.question_id),
