@@ -429,7 +429,7 @@ impl PyClient {
             core.user_lookup(&organization, &subject).await
         })?
         .map_err(|e| errors::to_pyerr(py, &e))?;
-        gdpr::outcome_dict(py, &outcome)
+        gdpr::Outcome(outcome).into_pyobject(py)
     }
 
     /// Deletes everything Hotjar holds on one data subject, at once and permanently
@@ -459,7 +459,7 @@ impl PyClient {
                 .await
         })?
         .map_err(|e| errors::to_pyerr(py, &e))?;
-        gdpr::outcome_dict(py, &outcome)
+        gdpr::Outcome(outcome).into_pyobject(py)
     }
 
     /// Looks up (or, with ``delete=True, confirm=True``, deletes) many data subjects and
@@ -521,13 +521,13 @@ impl PyClient {
                 Err(interrupted) => {
                     // Ctrl-C: cancel what is in flight, keep what is done.
                     drop(run);
-                    let report = bulk.report(py, results)?;
+                    let report = gdpr::Finished { bulk, results }.into_pyobject(py)?;
                     interrupted.value(py).setattr("report", report)?;
                     return Err(interrupted);
                 }
             }
         }
-        bulk.report(py, results)
+        gdpr::Finished { bulk, results }.into_pyobject(py)
     }
 
     /// Every response of a survey as Arrow columns: a :class:`ResponseTable` that pandas,

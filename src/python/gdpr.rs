@@ -129,6 +129,36 @@ pub fn outcome_dict<'py>(py: Python<'py>, outcome: &LookupOutcome) -> PyResult<B
     Ok(dict)
 }
 
+/// A finished single call; becomes its result dict when it reaches Python, so the sync and
+/// the async client return the same thing.
+pub struct Outcome(pub LookupOutcome);
+
+impl<'py> IntoPyObject<'py> for Outcome {
+    type Target = PyDict;
+    type Output = Bound<'py, PyDict>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        outcome_dict(py, &self.0)
+    }
+}
+
+/// A bulk run's input and its results; becomes the `LookupReport` when it reaches Python.
+pub struct Finished {
+    pub bulk: Bulk,
+    pub results: Vec<BulkResult>,
+}
+
+impl<'py> IntoPyObject<'py> for Finished {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.bulk.report(py, self.results)
+    }
+}
+
 /// `hotjar_client._native._mask_subject` (public as `hotjar_client.gdpr.mask_subject`): the
 /// masked forms the reports show.
 #[pyfunction]
