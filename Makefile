@@ -32,7 +32,7 @@ build: venv
 lint: venv
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --all-features -- -D warnings
-	$(VENV)/bin/ruff check python tests
+	$(VENV)/bin/ruff check python tests benches
 
 cargo-test:
 	cargo test
@@ -43,7 +43,7 @@ pytest: build
 # Benchmarks against the code users would otherwise write; figures in benches/README.md.
 bench: venv
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --extras test,bench
-	$(PY) benches/bench_dicts.py
+	$(PY) benches/run_all.py
 
 clean:
 	rm -rf $(VENV) target demo-export

@@ -128,14 +128,18 @@ def main(argv: list[str] | None = None) -> int:
             for name, code in contenders.items():
                 results[name].append(run(name, code, fake, survey_id, texts))
 
-    seen = {json.dumps([r["rows"], r["digest"], r["answered"]]) for rs in results.values() for r in rs}
+    seen = {
+        json.dumps([r["rows"], r["digest"], r["answered"]]) for rs in results.values() for r in rs
+    }
     if len(seen) != 1 or results[OURS][0]["rows"] != args.responses:
-        details = {name: {k: rs[0][k] for k in ("rows", "cols", "answered")} for name, rs in results.items()}
+        details = {
+            name: {k: rs[0][k] for k in ("rows", "cols", "answered")}
+            for name, rs in results.items()
+        }
         raise SystemExit(f"contenders disagree on the frame: {json.dumps(details, indent=1)}")
 
     title = (
-        f"2. {args.responses:,} responses as a wide pandas DataFrame, "
-        f"median of {args.repeat} runs"
+        f"2. {args.responses:,} responses as a wide pandas DataFrame, median of {args.repeat} runs"
     )
     summary = Summary("dataframe", title)
     print(f"{title} ({machine()})")

@@ -95,6 +95,12 @@ pub fn check_target(path: &Path) -> Result<()> {
             path.display()
         )));
     }
+    if path.file_name().is_some_and(|name| name.len() > 255) {
+        return Err(Error::config(format!(
+            "The file name {:?} is longer than the 255 bytes file systems allow.",
+            path.display()
+        )));
+    }
     let parent = parent_of(path);
     if !parent.is_dir() {
         return Err(Error::config(format!(
@@ -124,8 +130,18 @@ impl TempFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "export".to_string());
+        // Most file systems cap a name at 255 bytes: shorten the borrowed part so that any
+        // legal target name gives a legal temporary name.
+        let mut short = name.as_str();
+        while short.len() > 200 {
+            let mut end = short.len() - 1;
+            while !short.is_char_boundary(end) {
+                end -= 1;
+            }
+            short = &short[..end];
+        }
         let path = parent_of(target).join(format!(
-            ".{name}.{}-{:08x}.tmp",
+            ".{short}.{}-{:08x}.tmp",
             std::process::id(),
             fastrand::u32(..)
         ));
@@ -361,5 +377,6 @@ mod tests {
         assert!(check_target(&dir).is_err());
         assert!(check_target(&dir.join("no-such-folder-hj").join("x.csv")).is_err());
         assert!(check_target(Path::new("")).is_err());
+        assert!(check_target(&dir.join("x".repeat(256))).is_err());
     }
 }

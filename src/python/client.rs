@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyType};
+use pyo3::types::{PyDict, PyList, PyString, PyType};
 
 use crate::client::HotjarClient;
 use crate::config::{ClientConfig, DEFAULT_BASE_URL};
@@ -619,14 +619,8 @@ impl PyClient {
         .map_err(|e| {
             let partial = e
                 .partial
-                .map(|p| p.into_pyobject(py).map(Bound::into_any))
-                .transpose();
-            match partial {
-                Ok(partial) => {
-                    errors::export_error(py, &e.error, partial.as_ref(), e.resume_cursor)
-                }
-                Err(err) => err,
-            }
+                .map(|p| PyString::new(py, &p.to_string_lossy()).into_any());
+            errors::export_error(py, &e.error, partial.as_ref(), e.resume_cursor)
         })?;
         let result = PyDict::new(py);
         result.set_item("path", summary.path.to_string_lossy())?;

@@ -45,6 +45,8 @@ def text_of(value) -> str | None:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return str(value)
 
 
@@ -250,6 +252,117 @@ def long_rows(survey: dict, responses: list[dict]) -> list[dict]:
                 }
             )
     return rows
+
+
+# --- crafted data: the cases the fake's own data never has -------------------------------------
+
+CRAFTED_SURVEY = {
+    "id": "77",
+    "name": "Crafted <survey>",
+    "sentiment_analysis_enabled": True,
+    "questions": [
+        {"id": "1", "type": "nps", "text": "Score?"},
+        {"id": "2", "type": "1-5-rating", "text": "   "},
+        {
+            "id": "3",
+            "type": "single-option",
+            "text": "Why?",
+            "choices": [
+                {"text": "Buy", "allow_comment": False},
+                {"text": "Other", "allow_comment": True},
+            ],
+        },
+        {"id": "4", "type": "long-text", "text": "Why?"},
+        {"id": "5", "type": "short-text", "text": "country"},
+        {"id": "6", "type": "statement", "text": "Note"},
+        {"id": "7", "type": "matrix-of-things", "text": "Something new"},
+        {
+            "id": "8",
+            "type": "multiple-option",
+            "text": "Which?",
+            "choices": [{"text": "A", "allow_comment": False}],
+        },
+        {"id": 9, "type": "email", "text": "Email"},
+        {"id": "10", "type": "reaction", "text": "Feel?"},
+    ],
+}
+
+CRAFTED_RESPONSES = [
+    {
+        "id": 101,
+        "created_time": "2026-01-02T03:04:05.123456+02:00",
+        "is_complete": True,
+        "country": "DE",
+        "device": "desktop",
+        "browser": "Firefox",
+        "os": "Linux",
+        "hotjar_user_id": "u1",
+        "window_width": 1024,
+        "window_height": 768,
+        "response_origin_url": "https://example.com/a,b",
+        "recording_url": None,
+        "user_attributes": [
+            {"name": "none", "value": None},
+            {"name": "obj", "value": {"a": [1, 2]}},
+            {"name": "price", "value": 111.45},
+            {"name": "count", "value": 3},
+            {"name": "beta", "value": False},
+            {"name": "plan", "value": "pro"},
+        ],
+        "answers": [
+            {"question_id": "1", "answer": " 7 ", "comment": None, "tags": [], "sentiment": None},
+            {"question_id": "2", "answer": "abc", "comment": None, "tags": [], "sentiment": None},
+            {"question_id": "3", "answer": "Other", "comment": "mine", "tags": []},
+            {
+                "question_id": "4",
+                "answer": 'Multi\nline, "quoted"',
+                "sentiment": "negative",
+                "tags": ["bare", {"name": "named"}, None],
+            },
+            {"question_id": 1, "answer": "8", "tags": []},
+            {"question_id": "8", "answer": "A", "comment": "not asked for", "tags": []},
+            {"question_id": "7", "answer": 5, "tags": [{"name": "x"}]},
+            {"question_id": "999", "answer": "orphan", "tags": [{"name": "t"}]},
+            {"question_id": "9", "answer": "e@example.com", "tags": None},
+            {"question_id": "6", "answer": "to a statement"},
+            {"question_id": "5", "answer": "Fine", "sentiment": "positive"},
+            {"question_id": "10", "answer": "3", "sentiment": "neutral"},
+        ],
+    },
+    {
+        "id": "102",
+        "created_time": "2026-01-01T00:00:00Z",
+        "country": None,
+        "window_size": None,
+        "user_attributes": None,
+        "answers": [],
+    },
+    {
+        "id": "103",
+        "created_time": "2025-12-31T23:59:59.5Z",
+        "is_complete": "yes",
+        "window_size": {"width": 390, "height": 844},
+        "country": "FR",
+        "answers": [
+            {"question_id": "1", "answer": None, "tags": [{"name": "only-tags"}]},
+            {"question_id": "2", "answer": "40000", "tags": []},
+            {"question_id": "10", "answer": "-1", "tags": []},
+            {"question_id": "3", "answer": "Buy", "comment": None, "tags": []},
+            {"question_id": "8", "answer": None, "comment": None, "tags": []},
+            {"question_id": "4", "answer": "no sentiment yet", "sentiment": None},
+        ],
+    },
+    {
+        "id": "104",
+        "created_time": "2025-12-31T00:00:00Z",
+        "answers": [
+            {"question_id": "2", "answer": "+4", "tags": []},
+            {"question_id": "1", "answer": 9, "tags": []},
+            {"question_id": "10", "answer": "3.5", "tags": []},
+            {"question_id": "8", "answer": ["A", "Ü"], "tags": []},
+        ],
+    },
+]
 
 
 # --- comparing ---------------------------------------------------------------------------------

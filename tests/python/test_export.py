@@ -8,6 +8,7 @@ import csv
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -20,9 +21,12 @@ import pytest
 from helpers import FAST_BACKOFF, page_requests, statuses
 from hotjar_client.testing import FakeHotjar
 from tables_helpers import (
+    CRAFTED_RESPONSES,
+    CRAFTED_SURVEY,
     OTHER_ANSWERS,
     assert_rows_equal,
     long_rows,
+    page,
     wide_rows,
 )
 
@@ -33,9 +37,12 @@ SHAPES = ["wide", "long"]
 
 @pytest.fixture(scope="module")
 def shared():
-    """A fake with small surveys and a client, shared by the tests that only read."""
+    """A fake with small surveys and a client, shared by the tests that only read. Ids come as
+    numbers, and some answers are to a question no survey lists (they go to other_answers)."""
     with (
-        FakeHotjar(responses_per_survey=COUNTS, numeric_ids=True, seed=11) as fake,
+        FakeHotjar(
+            responses_per_survey=COUNTS, numeric_ids=True, extra_fields=True, seed=11
+        ) as fake,
         fake.client(requests_per_minute=None) as client,
     ):
         yield fake, client
@@ -194,6 +201,9 @@ def test_the_jsonl_cells_have_json_types(shared, tmp_path):
     assert [] in tags and None in tags and any(t for t in tags)
     nps = [o["How likely are you to recommend us to a friend?"] for o in objects]
     assert {type(v) for v in nps} <= {int, type(None)}
+    others = [o[OTHER_ANSWERS] for o in objects if o[OTHER_ANSWERS] is not None]
+    assert others and all(isinstance(o, list) and o for o in others)
+    assert {a["question_id"] for o in others for a in o} == {"5559999"}
 
 
 def test_the_csv_quotes_commas_quotes_and_newlines(shared, tmp_path):
@@ -234,6 +244,92 @@ def test_an_empty_survey_gives_valid_empty_files(shared, tmp_path, shape):
     assert read_csv(tmp_path / "empty.csv") == (table.column_names, [])
     assert (tmp_path / "empty.jsonl").read_bytes() == b""
     assert sorted(os.listdir(tmp_path)) == ["empty.csv", "empty.jsonl", "empty.parquet"]
+
+
+def serve_crafted(fake):
+    fake.fail_next(status=200, body=json.dumps(CRAFTED_SURVEY))
+    fake.fail_next(status=200, body=page(CRAFTED_RESPONSES))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_crafted_pages_read_back_as_the_table(fake, client, tmp_path, fmt, shape):
+    """Orphan and misfit answers in other_answers, null and nested user attributes, fractional
+    and offset timestamps, bare and null tags, multi-line text: each format keeps them."""
+    sid = fake.survey_ids[0]
+    serve_crafted(fake)
+    table = client.responses_table(sid, shape=shape)
+    assert table.num_rows >= len(CRAFTED_RESPONSES)
+    serve_crafted(fake)
+    path = tmp_path / f"crafted{FORMATS[fmt]}"
+    summary = client.export_responses(sid, path, shape=shape)
+    assert summary["responses"] == len(CRAFTED_RESPONSES)
+    assert summary["rows"] == table.num_rows
+    CHECKS[fmt](path, table)
+
+
+def test_crafted_jsonl_embeds_other_answers_and_attributes_as_json(fake, client, tmp_path):
+    serve_crafted(fake)
+    client.export_responses(fake.survey_ids[0], tmp_path / "c.jsonl")
+    first, empty, *_ = read_jsonl(tmp_path / "c.jsonl")
+    assert first["created_time"] == "2026-01-02T01:04:05.123456Z"
+    assert first["user_attributes"]["none"] is None
+    assert first["user_attributes"]["obj"] == '{"a":[1,2]}'
+    assert first["user_attributes"]["price"] == "111.45"
+    assert [o["question_id"] for o in first[OTHER_ANSWERS]] == ["2", "1", "8", "999", "6", "10"]
+    assert first["Why? (2) [tags]"] == ["bare", "named", None]
+    assert empty[OTHER_ANSWERS] is None and empty["user_attributes"] == {}
+
+
+def test_crafted_csv_writes_nested_cells_as_json_and_nulls_as_empty(fake, client, tmp_path):
+    serve_crafted(fake)
+    client.export_responses(fake.survey_ids[0], tmp_path / "c.csv")
+    header, lines = read_csv(tmp_path / "c.csv")
+    first = dict(zip(header, lines[0], strict=True))
+    empty = dict(zip(header, lines[1], strict=True))
+    assert first["created_time"] == "2026-01-02T01:04:05.123456Z"
+    assert first["Score?"] == "7"
+    assert first["is_complete"] == "true"
+    assert first["recording_url"] == ""
+    assert json.loads(first["Why? (2) [tags]"]) == ["bare", "named", None]
+    assert json.loads(first["user_attributes"])["count"] == "3"
+    assert isinstance(json.loads(first[OTHER_ANSWERS]), list)
+    assert first["Why? (2)"] == 'Multi\nline, "quoted"'
+    assert empty["is_complete"] == "" and empty[OTHER_ANSWERS] == ""
+    assert empty["user_attributes"] == "{}"
+
+
+def test_an_export_with_a_date_as_since(shared, tmp_path):
+    from datetime import date, timedelta
+
+    fake, client = shared
+    sid = fake.survey_ids[0]
+    dicts = client.responses(sid)
+    day = date.fromisoformat(dicts[0]["created_time"][:10])
+    for since, expected in ((day, len(dicts)), (day + timedelta(days=1), 0)):
+        assert sum(d["created_time"] >= since.isoformat() for d in dicts) == expected
+        table = client.responses_table(sid, since=since)
+        assert table.num_rows == expected
+        path = tmp_path / f"{since}.csv"
+        client.export_responses(sid, path, since=since)
+        assert_csv_equals(path, table)
+
+
+def test_an_export_with_an_explicit_site_id(shared, tmp_path):
+    fake, client = shared
+    sid = fake.survey_ids[4]
+    summary = client.export_responses(sid, tmp_path / "s.csv", site_id=fake.site_id)
+    assert summary["responses"] == COUNTS[4]
+    with pytest.raises(hj.NotFoundError):
+        client.export_responses(sid, tmp_path / "t.csv", site_id=int(fake.site_id) + 1)
+    assert os.listdir(tmp_path) == ["s.csv"]
+
+
+def test_a_survey_id_as_int_is_exported(shared, tmp_path):
+    fake, client = shared
+    sid = fake.survey_ids[4]
+    client.export_responses(int(sid), tmp_path / "r.jsonl")
+    assert_jsonl_equals(tmp_path / "r.jsonl", client.responses_table(sid))
 
 
 # --- choosing the format -------------------------------------------------------------------------
@@ -415,6 +511,26 @@ def test_a_failure_part_way_keeps_a_valid_partial_file_and_resumes(tmp_path, fmt
     assert_rows_equal(rows, reference(survey, truth), "the whole table")
 
 
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_an_unreadable_page_keeps_a_partial_file_of_the_pages_before(fake, client, tmp_path, fmt):
+    sid = fake.survey_ids[0]
+    good = CRAFTED_RESPONSES[:2]
+    bad = [{"id": "9", "created_time": "2026-01-01T00:00:00Z", "answers": {"not": "a list"}}]
+    fake.fail_next(status=200, body=json.dumps(CRAFTED_SURVEY))
+    fake.fail_next(status=200, body=page(good))
+    expected = client.responses_table(sid)
+    fake.fail_next(status=200, body=json.dumps(CRAFTED_SURVEY))
+    fake.fail_next(status=200, body=page(good, "c2"))
+    fake.fail_next(status=200, body=page(bad))
+    path = tmp_path / f"r{FORMATS[fmt]}"
+    with pytest.raises(hj.InvalidResponseError) as caught:
+        client.export_responses(sid, path)
+    assert caught.value.resume_cursor == "c2"
+    assert Path(caught.value.partial) == Path(f"{path}.partial")
+    assert os.listdir(tmp_path) == [path.name + ".partial"]
+    CHECKS[fmt](caught.value.partial, expected)
+
+
 def test_a_failure_on_the_first_page_leaves_no_file(fake, client, tmp_path):
     sid = fake.survey_ids[0]
     fake.fail_next(status=200, body=json.dumps(fake.surveys()[0]))
@@ -466,22 +582,17 @@ def test_an_old_partial_file_is_replaced(tmp_path):
     assert len(lines) == 200 and header[0] == "response_id"
 
 
-def test_a_file_that_cannot_be_created_is_an_export_file_error(fake, client, tmp_path):
+def test_a_file_name_too_long_for_the_file_system_is_refused_before_any_request(
+    fake, client, tmp_path
+):
     path = tmp_path / ("x" * 300 + ".csv")
-    with pytest.raises(hj.ExportFileError) as caught:
+    fake.clear_request_log()
+    with pytest.raises(hj.ConfigurationError, match="255 bytes"):
         client.export_responses(fake.survey_ids[0], path)
-    assert isinstance(caught.value, OSError)
-    assert isinstance(caught.value, hj.HotjarError)
-    assert caught.value.partial is None
-    assert "create" in str(caught.value)
+    assert fake.request_log() == []
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the temp name '.<name>.<pid>-<hex>.tmp' adds ~20 characters, so a legal "
-    "file name of 236-255 bytes fails with ExportFileError 'File name too long'",
-)
 def test_a_long_but_legal_file_name_can_be_exported(fake, client, tmp_path):
     path = tmp_path / ("z" * 240 + ".csv")
     client.export_responses(fake.survey_ids[1], path)
@@ -531,3 +642,47 @@ def test_a_write_that_fails_is_an_export_file_error_and_leaves_no_file(tmp_path,
     assert outcome["partial"] is None
     assert "Could not" in outcome["message"]
     assert os.listdir(tmp_path) == []
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_an_interrupted_export_leaves_no_file(tmp_path):
+    """Ctrl-C while the export runs: the call raises, the temp file is removed, nothing is left
+    under the final name, and the client still works."""
+
+    def on_sigint(signum, frame):
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        with (
+            FakeHotjar(responses_per_survey=[2000, 3], latency=0.05) as fake,
+            fake.client(requests_per_minute=None) as client,
+        ):
+            sid = fake.survey_ids[0]
+
+            def interrupt_once_writing():
+                # Waits for the temp file, i.e. the export is under way (no timed assertion).
+                for _ in range(5000):
+                    if os.listdir(tmp_path) and page_requests(fake, sid):
+                        break
+                    threading.Event().wait(0.002)
+                signal.raise_signal(signal.SIGINT)
+
+            sender = threading.Thread(target=interrupt_once_writing)
+            sender.start()
+            try:
+                with pytest.raises(Interrupted):
+                    client.export_responses(sid, tmp_path / "r.parquet")
+            finally:
+                sender.join(timeout=20)
+            assert len(page_requests(fake, sid)) < 20
+            assert os.listdir(tmp_path) == []
+
+            fake.latency = 0
+            client.export_responses(fake.survey_ids[1], tmp_path / "ok.csv")
+            assert os.listdir(tmp_path) == ["ok.csv"]
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -14,6 +14,8 @@ import pytest
 from helpers import FAST_BACKOFF, api_requests, page_requests
 from hotjar_client.testing import FakeHotjar
 from tables_helpers import (
+    CRAFTED_RESPONSES,
+    CRAFTED_SURVEY,
     LONG_COLUMNS,
     OTHER_ANSWERS,
     RESPONSE_COLUMNS,
@@ -39,7 +41,8 @@ FAKES = {
 class World:
     """A fake, a client, and per survey: the survey, the dicts, and both tables (fetched once)."""
 
-    def __init__(self, fake, client):
+    def __init__(self, fake, client, extra_fields=False):
+        self.extra_fields = extra_fields
         self.fake = fake
         self.client = client
         self.surveys = {}
@@ -59,7 +62,7 @@ def world(request):
         FakeHotjar(responses_per_survey=COUNTS, **settings) as fake,
         fake.client(requests_per_minute=None) as client,
     ):
-        yield World(fake, client)
+        yield World(fake, client, extra_fields=settings.get("extra_fields", False))
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +140,9 @@ def test_the_data_exercises_every_kind_of_cell(world):
     # Answers with no text but present (null answer) keep their tags list.
     long = world.tables[sid, "long"].to_pylist()
     assert any(r["answer"] is None and r["question_id"] for r in long)
+    # With extra_fields the fake answers a question no survey lists: other_answers fills up.
+    others = [r[OTHER_ANSWERS] for r in rows if r[OTHER_ANSWERS] is not None]
+    assert bool(others) == world.extra_fields
 
 
 def test_a_repeated_question_text_gets_a_numbered_column(plain):
@@ -194,113 +200,6 @@ def test_answers_to_a_question_the_survey_no_longer_lists_are_kept():
 
 
 # --- crafted pages: the cases the fake's data never has ---------------------------------------
-
-CRAFTED_SURVEY = {
-    "id": "77",
-    "name": "Crafted <survey>",
-    "sentiment_analysis_enabled": True,
-    "questions": [
-        {"id": "1", "type": "nps", "text": "Score?"},
-        {"id": "2", "type": "1-5-rating", "text": "   "},
-        {
-            "id": "3",
-            "type": "single-option",
-            "text": "Why?",
-            "choices": [
-                {"text": "Buy", "allow_comment": False},
-                {"text": "Other", "allow_comment": True},
-            ],
-        },
-        {"id": "4", "type": "long-text", "text": "Why?"},
-        {"id": "5", "type": "short-text", "text": "country"},
-        {"id": "6", "type": "statement", "text": "Note"},
-        {"id": "7", "type": "matrix-of-things", "text": "Something new"},
-        {
-            "id": "8",
-            "type": "multiple-option",
-            "text": "Which?",
-            "choices": [{"text": "A", "allow_comment": False}],
-        },
-        {"id": 9, "type": "email", "text": "Email"},
-        {"id": "10", "type": "reaction", "text": "Feel?"},
-    ],
-}
-
-CRAFTED_RESPONSES = [
-    {
-        "id": 101,
-        "created_time": "2026-01-02T03:04:05.123456+02:00",
-        "is_complete": True,
-        "country": "DE",
-        "device": "desktop",
-        "browser": "Firefox",
-        "os": "Linux",
-        "hotjar_user_id": "u1",
-        "window_width": 1024,
-        "window_height": 768,
-        "response_origin_url": "https://example.com/a,b",
-        "recording_url": None,
-        "user_attributes": [
-            {"name": "none", "value": None},
-            {"name": "obj", "value": {"a": [1, 2]}},
-            {"name": "price", "value": 111.45},
-            {"name": "count", "value": 3},
-            {"name": "beta", "value": False},
-            {"name": "plan", "value": "pro"},
-        ],
-        "answers": [
-            {"question_id": "1", "answer": " 7 ", "comment": None, "tags": [], "sentiment": None},
-            {"question_id": "2", "answer": "abc", "comment": None, "tags": [], "sentiment": None},
-            {"question_id": "3", "answer": "Other", "comment": "mine", "tags": []},
-            {
-                "question_id": "4",
-                "answer": 'Multi\nline, "quoted"',
-                "sentiment": "negative",
-                "tags": ["bare", {"name": "named"}, None],
-            },
-            {"question_id": 1, "answer": "8", "tags": []},
-            {"question_id": "8", "answer": "A", "comment": "not asked for", "tags": []},
-            {"question_id": "7", "answer": 5, "tags": [{"name": "x"}]},
-            {"question_id": "999", "answer": "orphan", "tags": [{"name": "t"}]},
-            {"question_id": "9", "answer": "e@example.com", "tags": None},
-            {"question_id": "6", "answer": "to a statement"},
-            {"question_id": "5", "answer": "Fine", "sentiment": "positive"},
-            {"question_id": "10", "answer": "3", "sentiment": "neutral"},
-        ],
-    },
-    {
-        "id": "102",
-        "created_time": "2026-01-01T00:00:00Z",
-        "country": None,
-        "window_size": None,
-        "user_attributes": None,
-        "answers": [],
-    },
-    {
-        "id": "103",
-        "created_time": "2025-12-31T23:59:59.5Z",
-        "is_complete": "yes",
-        "window_size": {"width": 390, "height": 844},
-        "country": "FR",
-        "answers": [
-            {"question_id": "1", "answer": None, "tags": [{"name": "only-tags"}]},
-            {"question_id": "2", "answer": "40000", "tags": []},
-            {"question_id": "10", "answer": "-1", "tags": []},
-            {"question_id": "3", "answer": "Buy", "comment": None, "tags": []},
-            {"question_id": "8", "answer": None, "comment": None, "tags": []},
-            {"question_id": "4", "answer": "no sentiment yet", "sentiment": None},
-        ],
-    },
-    {
-        "id": "104",
-        "created_time": "2025-12-31T00:00:00Z",
-        "answers": [
-            {"question_id": "2", "answer": "+4", "tags": []},
-            {"question_id": "1", "answer": 9, "tags": []},
-            {"question_id": "10", "answer": "3.5", "tags": []},
-        ],
-    },
-]
 
 
 def crafted(fake, client, *, shape="wide", survey=None, responses=None):
@@ -409,6 +308,7 @@ def test_crafted_pages_give_the_documented_cells(fresh):
     assert [o["answer"] for o in json.loads(third[OTHER_ANSWERS])] == ["40000"]
 
     assert fourth["question 2"] == 4 and fourth["Score?"] == 9
+    assert fourth["Which?"] == '["A","Ü"]'
     assert [o["answer"] for o in json.loads(fourth[OTHER_ANSWERS])] == ["3.5"]
 
 
@@ -470,11 +370,6 @@ def test_a_survey_without_questions_keeps_every_answer_in_other_answers(fresh):
     assert kept == sum(len(r["answers"]) for r in CRAFTED_RESPONSES)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='BUG: in other_answers a null tag becomes "" (AnswerRow::to_json uses '
-    "unwrap_or_default), while the [tags] and long tags columns keep it null",
-)
 def test_a_null_tag_stays_null_in_other_answers(fresh):
     responses = [
         {
@@ -486,6 +381,68 @@ def test_a_null_tag_stays_null_in_other_answers(fresh):
     with fresh.client(requests_per_minute=None) as client:
         (row,) = crafted(fresh, client, responses=responses).to_pylist()
     assert json.loads(row[OTHER_ANSWERS])[0]["tags"] == ["a", None]
+
+
+def test_a_whole_float_user_attribute_keeps_its_json_text(fresh):
+    responses = [
+        {
+            "id": "1",
+            "created_time": "2026-01-01T00:00:00Z",
+            "user_attributes": [{"name": "ltv", "value": 759.0}, {"name": "e", "value": 1e3}],
+            "answers": [],
+        }
+    ]
+    with fresh.client(requests_per_minute=None) as client:
+        (dicts,) = crafted_dicts(fresh, client, responses)
+        (row,) = crafted(fresh, client, responses=responses).to_pylist()
+    assert dicts["user_attributes"][0]["value"] == 759.0
+    assert row["user_attributes"] == {"ltv": "759.0", "e": "1000.0"}
+
+
+def test_an_unreadable_page_keeps_the_pages_before_it(fresh):
+    good = CRAFTED_RESPONSES[:2]
+    bad = [{"id": "9", "created_time": "2026-01-01T00:00:00Z", "answers": {"not": "a list"}}]
+    sid = fresh.survey_ids[0]
+    with fresh.client(requests_per_minute=None, max_retries=0) as client:
+        fresh.fail_next(status=200, body=json.dumps(CRAFTED_SURVEY))
+        fresh.fail_next(status=200, body=page(good, "c2"))
+        fresh.fail_next(status=200, body=page(bad))
+        with pytest.raises(hj.InvalidResponseError) as caught:
+            client.responses_table(sid)
+        dicts = crafted_dicts(fresh, client, good)
+    assert caught.value.resume_cursor == "c2"
+    partial = caught.value.partial
+    assert_rows_equal(partial.to_pylist(), wide_rows(CRAFTED_SURVEY, dicts), "partial")
+
+
+def test_user_attributes_as_an_object_do_not_fail_the_table(fresh):
+    responses = [
+        {"id": "1", "created_time": "2026-01-01T00:00:00Z", "user_attributes": {"plan": "pro"}}
+    ]
+    with fresh.client(requests_per_minute=None, max_retries=0) as client:
+        assert crafted_dicts(fresh, client, responses)[0]["user_attributes"] == {"plan": "pro"}
+        table = crafted(fresh, client, responses=responses)
+    assert table.num_rows == 1
+
+
+def test_a_statement_does_not_take_a_questions_column_name(fresh):
+    survey = {
+        "id": "77",
+        "questions": [
+            {"id": "1", "type": "statement", "text": "Anything else?"},
+            {"id": "2", "type": "long-text", "text": "Anything else?"},
+        ],
+    }
+    responses = [
+        {
+            "id": "1",
+            "created_time": "2026-01-01T00:00:00Z",
+            "answers": [{"question_id": "2", "answer": "no"}],
+        }
+    ]
+    with fresh.client(requests_per_minute=None) as client:
+        table = crafted(fresh, client, survey=survey, responses=responses)
+    assert table.to_pylist()[0]["Anything else?"] == "no"
 
 
 def test_a_response_repeated_across_pages_appears_once_as_in_the_dicts(fresh):
@@ -581,6 +538,14 @@ def test_columns_info_names_each_columns_question_and_part(plain):
     assert info["How likely are you to recommend us to a friend?"]["type"] == "Int16"
 
 
+def test_columns_info_of_the_long_table_has_only_types(plain):
+    table = plain.tables[plain.fake.survey_ids[0], "long"]
+    info = table.columns_info
+    assert list(info) == RESPONSE_COLUMNS + LONG_COLUMNS
+    assert all(set(entry) == {"type"} for entry in info.values())
+    assert info["tags"]["type"].startswith("List")
+
+
 def test_field_metadata_reaches_pyarrow(plain):
     pa = pytest.importorskip("pyarrow")
     sid = plain.fake.survey_ids[0]
@@ -610,6 +575,7 @@ def test_an_empty_survey_gives_zero_rows_with_the_full_schema(plain):
     assert wide.shape == (0, len(wide_columns(survey)))
     assert wide.column_names == wide_columns(survey)
     assert len(wide) == 0 and wide.to_pylist() == []
+    assert "0 rows" in wide._repr_html_() and "more rows" not in wide._repr_html_()
     assert wide.to_pydict() == {name: [] for name in wide_columns(survey)}
     assert long.shape == (0, len(RESPONSE_COLUMNS) + len(LONG_COLUMNS))
     # Sentiment analysis is off on this survey: its short-text question has no such column.
@@ -677,6 +643,29 @@ def test_pyarrow_reads_the_table(plain, shape):
     same_cells(arrow.to_pylist(), table)
     same_cells(table.to_pyarrow().to_pylist(), table)
     assert pa.RecordBatchReader.from_stream(table).read_all().equals(arrow)
+
+
+def test_pyarrow_can_ask_for_another_schema(plain):
+    pa = pytest.importorskip("pyarrow")
+    table = plain.tables[plain.fake.survey_ids[0], "wide"]
+    schema = pa.schema(table)
+    plain_strings = pa.schema(
+        [f.with_type(pa.string()) if pa.types.is_dictionary(f.type) else f for f in schema]
+    )
+    reader = pa.RecordBatchReader.from_stream(table, schema=plain_strings)
+    assert reader.schema.field("country").type == pa.string()
+    assert reader.read_all().column("country").to_pylist() == table.to_pydict()["country"]
+
+
+def test_a_head_is_read_through_the_capsule_too(plain):
+    pa = pytest.importorskip("pyarrow")
+    pl = pytest.importorskip("polars")
+    duckdb = pytest.importorskip("duckdb")
+    head = plain.tables[plain.fake.survey_ids[0], "wide"].head(3)
+    assert pa.table(head).num_rows == 3
+    assert pl.DataFrame(head).height == 3
+    assert duckdb.sql("select count(*) from head").fetchall() == [(3,)]
+    same_cells(pa.table(head).to_pylist(), head)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -792,8 +781,6 @@ def test_a_missing_optional_package_names_the_extra(plain, monkeypatch, method, 
     assert extra in str(caught.value)
     assert missing in str(caught.value)
     assert f"{method}()" in str(caught.value)
-    # What needs no optional package still works.
-    monkeypatch.undo()
 
 
 def test_to_pydict_and_to_pylist_need_no_optional_package(plain, monkeypatch):
