@@ -278,6 +278,19 @@ def test_a_lookup_is_resent_when_hotjar_certainly_refused_it(fake, subject, stat
     assert len(fake.lookups(action="lookup")) == 1
 
 
+def test_a_timed_out_lookup_is_not_resent_but_a_timed_out_deletion_is(fake, subject):
+    with fake.client(timeout=0.2, retry_backoff=FAST_BACKOFF, max_retries=2) as client:
+        client.test_connection()  # the token, before the fake turns slow
+        fake.latency = 0.6
+        with pytest.raises(hj.TransportError) as caught:
+            client.user_lookup(email=subject["email"])
+        assert client.stats()["retries"] == 0
+        assert "not sent again automatically" in str(caught.value)
+        with pytest.raises(hj.TransportError):
+            client.delete_user_data(email=subject["email"], confirm=True)
+        assert client.stats()["retries"] == 2
+
+
 def test_an_expired_token_is_renewed_for_a_lookup(fake, client, subject):
     client.test_connection()
     fake.expire_tokens()
