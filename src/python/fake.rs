@@ -9,10 +9,13 @@ use std::time::Duration;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::fake::{FailureTarget, FakeConfig, FakeServer, InjectedFailure, Plan, RateLimitScope};
+use crate::fake::{
+    FailureTarget, FakeConfig, FakeServer, InjectedFailure, Plan, RateLimitScope, SurveyFailure,
+};
 use crate::gdpr;
 use crate::ids::IdKind;
 
+use super::async_client::PyAsyncClient;
 use super::client::PyClient;
 use super::runtime::{block_on, ensure_same_process, runtime};
 use super::{args, convert, errors};
@@ -207,6 +210,26 @@ impl FakeHotjar {
         Ok(client.cast_into::<PyClient>()?.unbind())
     }
 
+    /// An ``AsyncClient`` for this fake, like ``client()``.
+    #[pyo3(signature = (**kwargs))]
+    fn async_client(
+        &self,
+        py: Python<'_>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAsyncClient>> {
+        let options = PyDict::new(py);
+        options.set_item("base_url", &self.url)?;
+        options.set_item("site_id", &self.site_id)?;
+        options.set_item("organization_id", &self.organization_id)?;
+        if let Some(kwargs) = kwargs {
+            options.update(kwargs.as_mapping())?;
+        }
+        let client = py
+            .get_type::<PyAsyncClient>()
+            .call((&self.client_id, &self.client_secret), Some(&options))?;
+        Ok(client.cast_into::<PyAsyncClient>()?.unbind())
+    }
+
     /// The ground truth: every survey as a client should return it.
     #[pyo3(signature = (*, with_questions = true))]
     fn surveys<'py>(&self, py: Python<'py>, with_questions: bool) -> PyResult<Bound<'py, PyList>> {
@@ -267,6 +290,43 @@ impl FakeHotjar {
                 },
             )
         })
+    }
+
+    /// Requests for one survey (the survey and its pages of responses) answer ``status``
+    /// instead of their real answer: after ``after`` of them went through, ``count`` times
+    /// (None: until ``clear_survey_failures()``). Other surveys are unaffected.
+    #[pyo3(signature = (survey_id, *, status = 500, after = 0, count = None))]
+    fn fail_survey(
+        &self,
+        survey_id: &Bound<'_, PyAny>,
+        status: u16,
+        after: usize,
+        count: Option<usize>,
+    ) -> PyResult<()> {
+        if !(400..=599).contains(&status) {
+            return Err(errors::configuration(format!(
+                "status must be an HTTP error status between 400 and 599, got {status}."
+            )));
+        }
+        if count == Some(0) {
+            return Err(errors::configuration(
+                "count must be at least 1, or None for every request.",
+            ));
+        }
+        let survey_id = args::id(survey_id, IdKind::Survey)?.to_string();
+        self.with_server(|s| {
+            s.fail_survey(SurveyFailure {
+                survey_id,
+                status,
+                after,
+                remaining: count,
+            })
+        })
+    }
+
+    /// Undoes every ``fail_survey()``.
+    fn clear_survey_failures(&self) -> PyResult<()> {
+        self.with_server(FakeServer::clear_survey_failures)
     }
 
     /// The key stops working, as when an Admin deletes it: new tokens are refused with
@@ -461,8 +521,9 @@ impl FakeHotjar {
         self.with_server(|s| s.set_lookup_status(status))
     }
 
-    /// Counters: ``requests``, ``rate_limited`` (429s sent), ``tokens_issued`` and
-    /// ``busiest_minute`` (most requests accepted in any 60 s window).
+    /// Counters: ``requests``, ``rate_limited`` (429s sent), ``tokens_issued``,
+    /// ``busiest_minute`` (most requests accepted in any 60 s window) and ``busiest_second``
+    /// (most requests arriving in any 1 s window).
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let stats = self.with_server(FakeServer::stats)?;
         let result = PyDict::new(py);
@@ -470,6 +531,7 @@ impl FakeHotjar {
         result.set_item("rate_limited", stats.rate_limited)?;
         result.set_item("tokens_issued", stats.tokens_issued)?;
         result.set_item("busiest_minute", stats.busiest_minute)?;
+        result.set_item("busiest_second", stats.busiest_second)?;
         Ok(result)
     }
 

@@ -435,11 +435,6 @@ fn mask_given<'py>(
     Ok(shown)
 }
 
-/// The organization of a call: the argument, or the client's default.
-pub fn organization(value: Option<&Bound<'_, PyAny>>, default: Option<&Id>) -> PyResult<Id> {
-    args::id_or_default(value, default, IdKind::Organization)
-}
-
 /// The number of requests a bulk run keeps in flight: 1 to 32.
 pub fn concurrency(value: args::Int) -> PyResult<usize> {
     usize::try_from(value.0)

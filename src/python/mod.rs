@@ -1,13 +1,18 @@
 //! The PyO3 bindings: `hotjar_client._native`. They convert at the edge (arguments in, dicts
 //! out, errors mapped in `errors`) and hold no API logic of their own.
 
+mod aio;
 mod args;
+mod async_client;
 mod client;
+mod client_state;
 mod convert;
 mod decode;
 mod errors;
 mod fake;
 mod gdpr;
+mod many;
+mod progress;
 mod runtime;
 mod table;
 
@@ -16,8 +21,11 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(module)?;
+    aio::register(module)?;
     module.add_class::<client::PyClient>()?;
     module.add_class::<client::ResponseIterator>()?;
+    module.add_class::<async_client::PyAsyncClient>()?;
+    module.add_class::<async_client::AsyncResponseIterator>()?;
     module.add_class::<fake::FakeHotjar>()?;
     module.add_function(wrap_pyfunction!(gdpr::mask_subject, module)?)?;
     module.add_class::<table::PyResponseTable>()?;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import os
@@ -697,3 +698,85 @@ def test_fake_subjects_are_deterministic_and_linked_as_documented():
                 linked_by_user_id(r, f"cust_{number}") for r in truth
             )
         assert len(fake.subjects(limit=3)) == 3
+
+
+# --- AsyncClient ------------------------------------------------------------------------------
+
+
+def test_the_async_client_looks_up_deletes_and_reports_like_the_sync_one(fake, client):
+    first, second, third = fake.subjects(limit=3)
+    sid = fake.survey_ids[0]
+
+    async def main():
+        async with fake.async_client() as aclient:
+            looked_up = await aclient.user_lookup(email=first["email"])
+            deleted = await aclient.delete_user_data(
+                email=first["email"], user_ids=first["user_ids"], confirm=True
+            )
+            report = await aclient.lookup_many(
+                [second["email"], "broken@", {"user_ids": third["user_ids"]}],
+                delete=True,
+                confirm=True,
+            )
+            rerun = await aclient.lookup_many(report, delete=True, confirm=True)
+            return looked_up, deleted, report, rerun
+
+    looked_up, deleted, report, rerun = asyncio.run(main())
+    assert (looked_up["action"], looked_up["email"], looked_up["http_status"]) == (
+        "lookup", "v***@example.com", 200,
+    )
+    assert set(deleted) == set(looked_up) and deleted["action"] == "delete"
+    assert deleted["user_ids"] == {fake.site_id: "c***"}
+    assert isinstance(report, LookupReport)
+    assert [row["status"] for row in report] == ["ok", "failed", "ok"]
+    assert [row["status"] for row in rerun] == ["ok", "failed", "ok"]
+    assert rerun[0] is report[0]  # carried over, not sent again
+    deletions = fake.lookups(action="delete", reveal=True)
+    assert len(deletions) == 3
+    assert all(not linked_by_email(r, first["email"]) for r in client.responses(sid))
+    assert client.responses(sid) == fake.responses(sid)
+
+
+def test_async_mistakes_raise_when_called_and_send_nothing(fake, subject):
+    async def main():
+        async with fake.async_client() as aclient:
+            with pytest.raises(hj.ConfirmationRequiredError, match=r"v\*\*\*@example\.com"):
+                aclient.delete_user_data(email=subject["email"])
+            with pytest.raises(hj.ConfirmationRequiredError, match="1 data subject"):
+                aclient.lookup_many([subject["email"]], delete=True)
+            with pytest.raises(hj.ConfigurationError, match="email address or user ids"):
+                aclient.user_lookup()
+            with pytest.raises(TypeError, match="not a single str"):
+                aclient.lookup_many(subject["email"])
+            with pytest.raises(hj.ConfigurationError, match="not the Site ID"):
+                async with hj.AsyncClient(
+                    fake.client_id, fake.client_secret, base_url=fake.url
+                ) as bare:
+                    bare.user_lookup(email=subject["email"])
+
+    asyncio.run(main())
+    assert fake.request_log() == []
+
+
+def test_cancelling_an_async_bulk_run_stops_its_requests():
+    with FakeHotjar(latency=0.2) as fake:
+        emails = [s["email"] for s in fake.subjects(limit=40)]
+
+        async def main():
+            async with fake.async_client() as aclient:
+                task = asyncio.create_task(aclient.lookup_many(emails, concurrency=2))
+                for _ in range(1000):  # up to 10 s
+                    if len(fake.lookups()) >= 2:
+                        break
+                    await asyncio.sleep(0.01)
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+                at_cancel = len(fake.request_log())
+                await asyncio.sleep(0.6)
+                return at_cancel, len(fake.request_log())
+
+        at_cancel, later = asyncio.run(main())
+        # The two requests on the wire when the task was cancelled may still be logged.
+        assert later <= at_cancel + 2
+        assert len(fake.lookups()) < 10
