@@ -22,6 +22,7 @@ pub mod endpoint;
 pub mod error;
 pub mod export;
 pub mod fake;
+pub mod gdpr;
 pub mod ids;
 pub mod many;
 pub mod page;

@@ -27,6 +27,7 @@ from hotjar_client.exceptions import (
     BadRequestError,
     ClientClosedError,
     ConfigurationError,
+    ConfirmationRequiredError,
     ExportFileError,
     HotjarError,
     InvalidResponseError,
@@ -36,6 +37,7 @@ from hotjar_client.exceptions import (
     ServerError,
     TransportError,
 )
+from hotjar_client.gdpr import LookupReport, LookupRow
 
 from . import testing
 
@@ -47,9 +49,12 @@ __all__ = [
     "Client",
     "ClientClosedError",
     "ConfigurationError",
+    "ConfirmationRequiredError",
     "ExportFileError",
     "HotjarError",
     "InvalidResponseError",
+    "LookupReport",
+    "LookupRow",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",

@@ -1,12 +1,21 @@
 """Type stubs of the native module ``hotjar_client._native`` (kept by hand, see src/python/)."""
 
-from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Coroutine,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from datetime import date, datetime
 from os import PathLike
 from types import TracebackType
 from typing import Any, Literal, TypeAlias, TypeVar
 
 from hotjar_client._many import SurveyResults
+from hotjar_client.gdpr import LookupReport, LookupRow
 
 __version__: str
 
@@ -19,6 +28,15 @@ Since: TypeAlias = datetime | date | str
 Survey: TypeAlias = dict[str, Any]
 Response: TypeAlias = dict[str, Any]
 
+UserIds: TypeAlias = Mapping[Id, str | int]
+"""Site id -> the user id that site sent through Hotjar's Identify API."""
+
+Subject: TypeAlias = str | Mapping[str, Any] | LookupRow
+"""An email, a dict with ``email`` and/or ``user_ids``, or a row of an earlier report."""
+
+LookupResult: TypeAlias = dict[str, Any]
+"""``action``, ``email`` and ``user_ids`` (masked), ``organization_id``, ``http_status``, ``at``."""
+
 _T = TypeVar("_T")
 Call: TypeAlias = Coroutine[Any, Any, _T]
 """What AsyncClient's methods return: a coroutine, run when awaited (or made a task)."""
@@ -30,6 +48,7 @@ class HotjarError(Exception):
     resume_cursor: str | None
 
 class ConfigurationError(HotjarError, ValueError): ...
+class ConfirmationRequiredError(ConfigurationError): ...
 class AuthenticationError(HotjarError): ...
 class PermissionDeniedError(HotjarError): ...
 class NotFoundError(HotjarError): ...
@@ -161,6 +180,30 @@ class Client:
         since: Since | None = None,
         resume_cursor: str | None = None,
     ) -> dict[str, Any]: ...
+    def user_lookup(
+        self,
+        *,
+        email: str | None = None,
+        user_ids: UserIds | None = None,
+        organization_id: Id | None = None,
+    ) -> LookupResult: ...
+    def delete_user_data(
+        self,
+        *,
+        email: str | None = None,
+        user_ids: UserIds | None = None,
+        organization_id: Id | None = None,
+        confirm: bool = False,
+    ) -> LookupResult: ...
+    def lookup_many(
+        self,
+        subjects: Iterable[Subject],
+        *,
+        delete: bool = False,
+        confirm: bool = False,
+        organization_id: Id | None = None,
+        concurrency: int = 4,
+    ) -> LookupReport: ...
     def responses_table_many(
         self,
         survey_ids: Iterable[Id] | None = None,
@@ -275,6 +318,30 @@ class AsyncClient:
         since: Since | None = None,
         concurrency: int = 8,
     ) -> Call[SurveyResults]: ...
+    def user_lookup(
+        self,
+        *,
+        email: str | None = None,
+        user_ids: UserIds | None = None,
+        organization_id: Id | None = None,
+    ) -> Call[LookupResult]: ...
+    def delete_user_data(
+        self,
+        *,
+        email: str | None = None,
+        user_ids: UserIds | None = None,
+        organization_id: Id | None = None,
+        confirm: bool = False,
+    ) -> Call[LookupResult]: ...
+    def lookup_many(
+        self,
+        subjects: Iterable[Subject],
+        *,
+        delete: bool = False,
+        confirm: bool = False,
+        organization_id: Id | None = None,
+        concurrency: int = 4,
+    ) -> Call[LookupReport]: ...
     def stats(self) -> dict[str, int]: ...
     def close(self) -> None: ...
     def aclose(self) -> Call[None]: ...
@@ -354,6 +421,11 @@ class FakeHotjar:
     plan: Plan
     token_ttl: float
     def set_rate_limit(self, per_minute: int | None, *, retry_after: bool = True) -> None: ...
+    lookup_status: int
+    def lookups(
+        self, *, action: Literal["lookup", "delete"] | None = None, reveal: bool = False
+    ) -> list[dict[str, Any]]: ...
+    def subjects(self, *, limit: int | None = None) -> list[dict[str, Any]]: ...
     def request_log(self) -> list[dict[str, Any]]: ...
     def clear_request_log(self) -> None: ...
     def stats(self) -> dict[str, int]: ...
@@ -366,3 +438,8 @@ class FakeHotjar:
         tb: TracebackType | None,
     ) -> bool: ...
 
+
+def _mask_subject(
+    email: str | None = None, user_ids: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The masked forms reports show: ``{"email": "j***@example.com", "user_ids": {...}}``."""

@@ -15,6 +15,7 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::cursor;
+use super::dataset::Erasures;
 use super::state::{Plan, RateLimitScope};
 use super::Shared;
 
@@ -159,7 +160,7 @@ async fn respond(shared: &Shared, peer: SocketAddr, request: Request, is_token: 
             if *organization != shared.organization_id {
                 return error(StatusCode::NOT_FOUND, "not_found", "Organization not found");
             }
-            user_lookup(&parts.headers, &body)
+            user_lookup(shared, organization, &parts.headers, &body)
         }
         _ => not_found(),
     }
@@ -348,22 +349,23 @@ fn list_responses(shared: &Shared, survey: &str, query: &[(String, String)]) -> 
         },
     };
     let total = shared.dataset.response_count(index);
+    // A snapshot: a deletion while this page is written applies from the next page on.
+    let erased = shared.lock().erased.clone();
     let mut body = Vec::with_capacity(limit * 1500 + 64);
     body.extend_from_slice(br#"{"results":"#);
-    if shared
+    let Ok(next) = shared
         .dataset
-        .write_responses_page(index, offset, limit, &mut body)
-        .is_err()
-    {
+        .write_responses_page(index, offset, limit, &erased, &mut body)
+    else {
         return error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "Serialisation failed",
         );
-    }
+    };
     body.extend_from_slice(br#","next_cursor":"#);
-    if offset + limit < total {
-        let next = cursor::encode(shared.seed, index as u64 + 1, offset + limit);
+    if next < total {
+        let next = cursor::encode(shared.seed, index as u64 + 1, next);
         body.extend_from_slice(format!("\"{next}\"").as_bytes());
     } else {
         body.extend_from_slice(b"null");
@@ -372,45 +374,103 @@ fn list_responses(shared: &Shared, survey: &str, query: &[(String, String)]) -> 
     bytes_response(StatusCode::OK, body)
 }
 
-/// The user-lookup endpoint: validates the body as the API reference describes (§4).
-fn user_lookup(headers: &HeaderMap, body: &[u8]) -> Response {
+/// The user-lookup endpoint (§4): validates the body, records what was asked, and on
+/// `delete_all_hits=true` erases the subject's responses from every later answer.
+fn user_lookup(shared: &Shared, organization: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+    let bad = |code: &str, message: &str| error(StatusCode::BAD_REQUEST, code, message);
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let Some(Value::Object(map)) = parsed.filter(|_| is_json) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "invalid_body",
-            "Body must be a JSON object",
-        );
+        return bad("invalid_body", "Body must be a JSON object");
     };
-    let email = map.get("data_subject_email").and_then(Value::as_str);
-    let ids = map
-        .get("data_subject_site_id_to_user_id_map")
-        .and_then(Value::as_object)
-        .filter(|m| !m.is_empty());
-    if email.is_none() && ids.is_none() {
-        return error(
-            StatusCode::BAD_REQUEST,
+    let email = match map.get("data_subject_email") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(email)) => Some(email.clone()),
+        Some(_) => return bad("invalid_body", "data_subject_email must be a string"),
+    };
+    let mut user_ids = Vec::new();
+    match map.get("data_subject_site_id_to_user_id_map") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(ids)) => {
+            for (site, user) in ids {
+                let site_ok = !site.is_empty() && site.bytes().all(|b| b.is_ascii_digit());
+                match user {
+                    Value::String(user) if site_ok && !user.trim().is_empty() => {
+                        user_ids.push((site.clone(), user.clone()));
+                    }
+                    _ => {
+                        return bad(
+                            "invalid_body",
+                            "data_subject_site_id_to_user_id_map must map site ids to user id \
+                             strings",
+                        )
+                    }
+                }
+            }
+        }
+        Some(_) => {
+            return bad(
+                "invalid_body",
+                "data_subject_site_id_to_user_id_map must be an object",
+            )
+        }
+    }
+    let delete = match map.get("delete_all_hits") {
+        None => false,
+        Some(Value::Bool(delete)) => *delete,
+        Some(_) => return bad("invalid_body", "delete_all_hits must be a boolean"),
+    };
+    if email.is_none() && user_ids.is_empty() {
+        return bad(
             "invalid_body",
             "data_subject_email or data_subject_site_id_to_user_id_map is required",
         );
     }
-    if let Some(email) = email {
-        let valid = email
-            .split_once('@')
-            .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'));
+    if let Some(email) = &email {
+        let valid = email.split_once('@').is_some_and(|(user, domain)| {
+            !user.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        }) && !email.chars().any(char::is_whitespace);
         if !valid {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_email",
-                "Invalid email address",
-            );
+            return bad("invalid_email", "Invalid email address");
         }
     }
-    json_response(StatusCode::OK, &json!({}))
+
+    let mut state = shared.lock();
+    let status = state.lookup_status;
+    if delete {
+        let mut erased = Erasures::clone(&state.erased);
+        if let Some(email) = &email {
+            erased.add_email(email);
+        }
+        for (site, user) in &user_ids {
+            erased.add_user_id(site, user);
+        }
+        state.erased = Arc::new(erased);
+    }
+    let at = state.started.elapsed().as_secs_f64();
+    state.lookups.push(super::LookupRecord {
+        action: if delete { "delete" } else { "lookup" },
+        organization_id: organization.to_string(),
+        email,
+        user_ids,
+        status,
+        at,
+    });
+    drop(state);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    if status == StatusCode::NO_CONTENT {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = status;
+        return response;
+    }
+    json_response(status, &json!({}))
 }
 
 fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {

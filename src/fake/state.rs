@@ -2,9 +2,13 @@
 //! request log and the knobs tests turn while it runs.
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+use super::dataset::Erasures;
 
 /// The plan of the organization the fake key belongs to (`shared/hotjar-api.md` §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +74,40 @@ pub struct RequestRecord {
     pub at: f64,
 }
 
+/// One user lookup or deletion the fake accepted. It holds the subject as sent (the fake's
+/// own made-up visitors, for tests to assert on); its `Debug` shows it masked.
+#[derive(Clone, PartialEq)]
+pub struct LookupRecord {
+    /// `"lookup"` or `"delete"`.
+    pub action: &'static str,
+    pub organization_id: String,
+    pub email: Option<String>,
+    /// (site id, user id), in the order sent.
+    pub user_ids: Vec<(String, String)>,
+    /// The status the fake answered with.
+    pub status: u16,
+    /// Seconds since the fake started.
+    pub at: f64,
+}
+
+impl fmt::Debug for LookupRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let user_ids: Vec<(String, String)> = self
+            .user_ids
+            .iter()
+            .map(|(site, user)| (site.clone(), crate::gdpr::mask_user_id(user)))
+            .collect();
+        f.debug_struct("LookupRecord")
+            .field("action", &self.action)
+            .field("organization_id", &self.organization_id)
+            .field("email", &self.email.as_deref().map(crate::gdpr::mask_email))
+            .field("user_ids", &user_ids)
+            .field("status", &self.status)
+            .field("at", &self.at)
+            .finish()
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FakeStats {
     pub requests: u64,
@@ -110,6 +148,13 @@ pub struct State {
     pub last_second: VecDeque<Instant>,
     pub log: Vec<RequestRecord>,
     pub stats: FakeStats,
+    /// Accepted lookups and deletions, in order.
+    pub lookups: Vec<LookupRecord>,
+    /// What deletions erased. Replaced, never changed in place, so a page being written
+    /// keeps the snapshot it started with.
+    pub erased: Arc<Erasures>,
+    /// The 2xx the user-lookup endpoint answers with (200, 201, 202 or 204).
+    pub lookup_status: u16,
 }
 
 const WINDOW: Duration = Duration::from_secs(60);
@@ -229,6 +274,9 @@ mod tests {
             last_second: VecDeque::new(),
             log: Vec::new(),
             stats: FakeStats::default(),
+            lookups: Vec::new(),
+            erased: Arc::default(),
+            lookup_status: 200,
         }
     }
 

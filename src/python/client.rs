@@ -12,6 +12,7 @@ use crate::client::HotjarClient;
 use crate::config::DEFAULT_BASE_URL;
 use crate::error::Error;
 use crate::export::{check_target, FileFormat};
+use crate::gdpr::Action;
 use crate::ids::{Id, IdKind};
 use crate::many::check_concurrency;
 use crate::pagination::ResponseStream;
@@ -22,7 +23,7 @@ use super::decode::{self, StringCache};
 use super::progress::Bar;
 use super::runtime::{block_on, ensure_same_process, runtime};
 use super::table::PyResponseTable;
-use super::{args, convert, errors, many};
+use super::{args, convert, errors, gdpr, many};
 
 /// A client for the Hotjar API.
 ///
@@ -331,6 +332,133 @@ impl PyClient {
         let since = args::since(since)?;
         let core = self.core()?;
         many::run_sync(py, core, site, surveys, since, concurrency, progress)
+    }
+
+    /// Asks Hotjar for a data report on one data subject: Hotjar emails a link to it to the
+    /// subject and to the organization's default recipient (``delete_all_hits=false``).
+    ///
+    /// The subject is ``email=`` and/or ``user_ids=`` (a dict site id -> the user id your
+    /// site sent through Hotjar's Identify API). ``organization_id`` defaults to the client's.
+    /// Returns what was done, with the subject masked: ``action``, ``email``, ``user_ids``,
+    /// ``organization_id``, ``http_status`` and ``at`` (UTC, ISO 8601). It is not retried
+    /// when Hotjar may already have acted on it, so the subject never gets two reports.
+    ///
+    /// >>> client.user_lookup(email="jane@example.com")["email"]
+    /// 'j***@example.com'
+    #[pyo3(signature = (*, email = None, user_ids = None, organization_id = None))]
+    fn user_lookup<'py>(
+        &self,
+        py: Python<'py>,
+        email: Option<&Bound<'py, PyAny>>,
+        user_ids: Option<&Bound<'py, PyAny>>,
+        organization_id: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let subject = gdpr::subject(py, email, user_ids)?;
+        let organization = self.state.organization(organization_id)?;
+        let core = self.core()?;
+        let outcome = block_on(py, async move {
+            core.user_lookup(&organization, &subject).await
+        })?
+        .map_err(|e| errors::to_pyerr(py, &e))?;
+        gdpr::Outcome(outcome).into_pyobject(py)
+    }
+
+    /// Deletes everything Hotjar holds on one data subject, at once and permanently
+    /// (``delete_all_hits=true``).
+    ///
+    /// Nothing is sent unless ``confirm=True``: without it this raises
+    /// ``ConfirmationRequiredError`` saying what would be deleted. Same arguments and result
+    /// as ``user_lookup`` (``action`` is ``"delete"``). Safe to retry: deleting twice deletes
+    /// nothing more.
+    ///
+    /// >>> client.delete_user_data(email="jane@example.com", confirm=True)["http_status"]
+    /// 200
+    #[pyo3(signature = (*, email = None, user_ids = None, organization_id = None, confirm = false))]
+    fn delete_user_data<'py>(
+        &self,
+        py: Python<'py>,
+        email: Option<&Bound<'py, PyAny>>,
+        user_ids: Option<&Bound<'py, PyAny>>,
+        organization_id: Option<&Bound<'py, PyAny>>,
+        confirm: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let subject = gdpr::subject(py, email, user_ids)?;
+        let organization = self.state.organization(organization_id)?;
+        let core = self.core()?;
+        let outcome = block_on(py, async move {
+            core.delete_user_data(&organization, &subject, confirm)
+                .await
+        })?
+        .map_err(|e| errors::to_pyerr(py, &e))?;
+        gdpr::Outcome(outcome).into_pyobject(py)
+    }
+
+    /// Looks up (or, with ``delete=True, confirm=True``, deletes) many data subjects and
+    /// returns a ``LookupReport``: one row per subject, in input order, with ``status``
+    /// ``"ok"`` or ``"failed"`` and the error.
+    ///
+    /// ``subjects`` holds emails, dicts with ``email`` and/or ``user_ids``, or rows of an
+    /// earlier report (``report``, ``report.failed``, ``LookupReport.from_csv(path)``): rows
+    /// that already succeeded with the same action and organization are kept, not sent
+    /// again, so re-running a report retries only its failed rows. Invalid subjects become
+    /// failed rows without a request; a wrong type raises before anything is sent. Requests
+    /// share the client's rate limiter, ``concurrency`` at a time; one failure never stops the
+    /// others, except that a refused key, a missing plan or an unknown organization (which
+    /// every request would hit) leaves the rest unsent and failed. Ctrl-C stops the run; the
+    /// ``KeyboardInterrupt`` carries the report so far as ``.report``.
+    ///
+    /// >>> report = client.lookup_many(["jane@example.com", {"user_ids": {987654: "u-1"}}])
+    /// >>> report.to_csv("lookups.csv"); retried = client.lookup_many(report)
+    #[pyo3(signature = (
+        subjects,
+        *,
+        delete = false,
+        confirm = false,
+        organization_id = None,
+        concurrency = args::Int(4),
+    ))]
+    fn lookup_many<'py>(
+        &self,
+        py: Python<'py>,
+        subjects: &Bound<'py, PyAny>,
+        delete: bool,
+        confirm: bool,
+        organization_id: Option<&Bound<'py, PyAny>>,
+        concurrency: args::Int,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let organization = self.state.organization(organization_id)?;
+        let concurrency = gdpr::concurrency(concurrency)?;
+        let action = if delete {
+            Action::Delete
+        } else {
+            Action::Lookup
+        };
+        let bulk = gdpr::Bulk::prepare(py, subjects, action, organization)?;
+        let core = self.core()?;
+        let mut run = core
+            .lookup_many(
+                &bulk.organization,
+                action,
+                bulk.to_send.clone(),
+                concurrency,
+                confirm,
+            )
+            .map_err(|e| errors::to_pyerr(py, &e))?;
+        let mut results = Vec::new();
+        loop {
+            match block_on(py, run.next()) {
+                Ok(Some(result)) => results.push(result),
+                Ok(None) => break,
+                Err(interrupted) => {
+                    // Ctrl-C: cancel what is in flight, keep what is done.
+                    drop(run);
+                    let report = gdpr::Finished { bulk, results }.into_pyobject(py)?;
+                    interrupted.value(py).setattr("report", report)?;
+                    return Err(interrupted);
+                }
+            }
+        }
+        gdpr::Finished { bulk, results }.into_pyobject(py)
     }
 
     /// Every response of a survey as Arrow columns: a :class:`ResponseTable` that pandas,

@@ -172,6 +172,16 @@ impl ClientState {
         args::id_or_default(site_id, self.site_id.as_ref(), IdKind::Site)
     }
 
+    /// The organization of a user lookup or deletion: the argument, or the client's default.
+    /// Neither given is a `ConfigurationError` that says it is not the Site ID.
+    pub fn organization(&self, organization_id: Option<&Bound<'_, PyAny>>) -> PyResult<Id> {
+        args::id_or_default(
+            organization_id,
+            self.organization_id.as_ref(),
+            IdKind::Organization,
+        )
+    }
+
     pub fn close(&self) {
         self.closed_flag.store(true, Ordering::Release);
         self.core.lock().unwrap_or_else(|p| p.into_inner()).take();

@@ -12,6 +12,7 @@ use pyo3::types::{PyDict, PyList};
 use crate::fake::{
     FailureTarget, FakeConfig, FakeServer, InjectedFailure, Plan, RateLimitScope, SurveyFailure,
 };
+use crate::gdpr;
 use crate::ids::IdKind;
 
 use super::async_client::PyAsyncClient;
@@ -410,6 +411,114 @@ impl FakeHotjar {
 
     fn clear_request_log(&self) -> PyResult<()> {
         self.with_server(FakeServer::clear_request_log)
+    }
+
+    /// The user lookups and deletions the fake accepted, oldest first: ``action``
+    /// (``"lookup"`` or ``"delete"``), ``organization_id``, ``email``, ``user_ids`` (site id ->
+    /// user id, or None), ``status`` and ``at`` (seconds since start).
+    ///
+    /// Subjects are masked (``v***@example.com``) unless ``reveal=True``; ``action`` keeps only
+    /// lookups or only deletions.
+    ///
+    /// >>> [r["email"] for r in fake.lookups(action="delete", reveal=True)]
+    /// ['visitor17@example.com']
+    #[pyo3(signature = (*, action = None, reveal = false))]
+    fn lookups<'py>(
+        &self,
+        py: Python<'py>,
+        action: Option<&str>,
+        reveal: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        if let Some(action) = action.filter(|a| !matches!(*a, "lookup" | "delete")) {
+            return Err(errors::configuration(format!(
+                "action must be 'lookup', 'delete' or None, got {action:?}."
+            )));
+        }
+        let records = self.with_server(FakeServer::lookups)?;
+        let list = PyList::empty(py);
+        for record in records {
+            if action.is_some_and(|a| a != record.action) {
+                continue;
+            }
+            let show_email = |e: &str| {
+                if reveal {
+                    e.to_string()
+                } else {
+                    gdpr::mask_email(e)
+                }
+            };
+            let show_user = |u: &str| {
+                if reveal {
+                    u.to_string()
+                } else {
+                    gdpr::mask_user_id(u)
+                }
+            };
+            let row = PyDict::new(py);
+            row.set_item("action", record.action)?;
+            row.set_item("organization_id", &record.organization_id)?;
+            row.set_item("email", record.email.as_deref().map(show_email))?;
+            if record.user_ids.is_empty() {
+                row.set_item("user_ids", py.None())?;
+            } else {
+                let ids = PyDict::new(py);
+                for (site, user) in &record.user_ids {
+                    ids.set_item(site, show_user(user))?;
+                }
+                row.set_item("user_ids", ids)?;
+            }
+            row.set_item("status", record.status)?;
+            row.set_item("at", record.at)?;
+            list.append(row)?;
+        }
+        Ok(list)
+    }
+
+    /// Data subjects that have responses in this fake, most responses first: ``email``,
+    /// ``user_ids`` (``{site_id: user_id}``), and how many visible responses are linked to
+    /// the email (``responses_by_email``), to the user id (``responses_by_user_id``) and to
+    /// either (``responses``). Deleted ones drop out.
+    ///
+    /// The fake's visitors are made up: visitor n is ``visitor{n}@example.com`` with user id
+    /// ``cust_{n}``. A response is linked to the email when it answers an email question or
+    /// has user attributes (which include ``email``), and to the user id when it has user
+    /// attributes (``user_id``). Deleting by email hides the first kind, by user id the second.
+    ///
+    /// >>> subject = fake.subjects()[0]
+    /// >>> client.delete_user_data(email=subject["email"], confirm=True)
+    #[pyo3(signature = (*, limit = None))]
+    fn subjects<'py>(&self, py: Python<'py>, limit: Option<usize>) -> PyResult<Bound<'py, PyList>> {
+        let subjects = py.detach(|| self.with_server(FakeServer::subjects))?;
+        let list = PyList::empty(py);
+        for subject in subjects.into_iter().take(limit.unwrap_or(usize::MAX)) {
+            let row = PyDict::new(py);
+            row.set_item("email", subject.email)?;
+            let ids = PyDict::new(py);
+            ids.set_item(subject.site_id, subject.user_id)?;
+            row.set_item("user_ids", ids)?;
+            row.set_item("responses_by_email", subject.responses_by_email)?;
+            row.set_item("responses_by_user_id", subject.responses_by_user_id)?;
+            row.set_item("responses", subject.responses)?;
+            list.append(row)?;
+        }
+        Ok(list)
+    }
+
+    /// The 2xx the user-lookup endpoint answers with: 200 (default, body ``{}``), 201, 202
+    /// or 204 (no body). Hotjar does not document its status.
+    #[getter]
+    fn get_lookup_status(&self) -> PyResult<u16> {
+        self.with_server(FakeServer::lookup_status)
+    }
+
+    #[setter]
+    fn set_lookup_status(&self, status: u16) -> PyResult<()> {
+        if !matches!(status, 200 | 201 | 202 | 204) {
+            return Err(errors::configuration(format!(
+                "lookup_status must be 200, 201, 202 or 204, got {status}."
+            )));
+        }
+        self.with_server(|s| s.set_lookup_status(status))
     }
 
     /// Counters: ``requests``, ``rate_limited`` (429s sent), ``tokens_issued``,

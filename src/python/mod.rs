@@ -10,6 +10,7 @@ mod convert;
 mod decode;
 mod errors;
 mod fake;
+mod gdpr;
 mod many;
 mod progress;
 mod runtime;
@@ -26,6 +27,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<async_client::PyAsyncClient>()?;
     module.add_class::<async_client::AsyncResponseIterator>()?;
     module.add_class::<fake::FakeHotjar>()?;
+    module.add_function(wrap_pyfunction!(gdpr::mask_subject, module)?)?;
     module.add_class::<table::PyResponseTable>()?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // One runtime for the sync calls, the fake and (through pyo3-async-runtimes) asyncio.
