@@ -154,9 +154,22 @@ class FakeHotjar:
         count: int = 1,
         *,
         status: int = 503,
-        body: str | None = None,
+        body: str | bytes | None = None,
         retry_after: int | None = None,
         endpoint: Literal["api", "token", "any"] = "api",
+        after: int = 0,
+        location: str | None = None,
+    ) -> None: ...
+    def inject_fault(
+        self,
+        fault: Literal[
+            "reset", "truncate", "garble", "repeat_cursor", "slow", "revoke", "expire_tokens"
+        ],
+        *,
+        count: int = 1,
+        after: int = 0,
+        endpoint: Literal["api", "token", "any"] = "api",
+        delay: float | None = None,
     ) -> None: ...
     def revoke_credentials(self) -> None: ...
     def restore_credentials(self) -> None: ...

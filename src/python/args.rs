@@ -123,7 +123,8 @@ pub fn cursor(value: Option<String>) -> PyResult<Option<String>> {
 }
 
 /// An int argument that refuses `True` and `False` (bool is an int subclass in Python, and
-/// `max_retries=True` is a mistake, not a request for one retry).
+/// `max_retries=True` is a mistake, not a request for one retry). An int beyond i64 is held
+/// as i64's bound, so that the range check names the argument instead of an OverflowError.
 #[derive(Debug, Clone, Copy)]
 pub struct Int(pub i64);
 
@@ -137,6 +138,28 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Int {
                 obj.get_type().name()?
             )));
         }
-        Ok(Int(obj.extract::<i64>()?))
+        match obj.extract::<i64>() {
+            Ok(n) => Ok(Int(n)),
+            Err(_) if obj.lt(0)? => Ok(Int(i64::MIN)),
+            Err(_) => Ok(Int(i64::MAX)),
+        }
+    }
+}
+
+/// A whole number from 0 to `max` named `name`: a bool or a non-int is a `TypeError`, a
+/// number out of range a `ConfigurationError` (never an `OverflowError`).
+pub fn count(value: &Bound<'_, PyAny>, name: &str, max: u64) -> PyResult<u64> {
+    if value.is_instance_of::<pyo3::types::PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "{name} must be an int, not {}",
+            value.get_type().name()?
+        )));
+    }
+    match value.extract::<u64>() {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(configuration(format!(
+            "{name} must be between 0 and {max}, got {}.",
+            value.str()?.to_string_lossy()
+        ))),
     }
 }
