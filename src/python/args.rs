@@ -111,13 +111,28 @@ pub fn seconds(value: f64, name: &str, max: f64) -> PyResult<Duration> {
     Ok(Duration::from_secs_f64(value))
 }
 
-/// A cursor from a failed export's `resume_cursor`.
+/// The longest cursor accepted; Hotjar's are opaque, but none is anywhere near this long.
+const MAX_CURSOR: usize = 4096;
+
+/// A cursor from a failed export's `resume_cursor`. Cursors are opaque, so only what cannot
+/// be one is refused: nothing, a control character (a line break pasted along), or a
+/// runaway length.
 pub fn cursor(value: Option<String>) -> PyResult<Option<String>> {
+    let hint = "Pass the resume_cursor of the error that stopped the export as it is, or None to \
+                start from the newest response.";
     match value {
-        Some(text) if text.trim().is_empty() => Err(configuration(
-            "resume_cursor is empty. Pass the resume_cursor of the error that stopped the \
-             export, or None to start from the newest response.",
-        )),
+        Some(text) if text.trim().is_empty() => {
+            Err(configuration(format!("resume_cursor is empty. {hint}")))
+        }
+        Some(text) if text.chars().any(char::is_control) => Err(configuration(format!(
+            "resume_cursor contains a control character (a line break?), so it is not a cursor \
+             the server sent. {hint}"
+        ))),
+        Some(text) if text.len() > MAX_CURSOR => Err(configuration(format!(
+            "resume_cursor is {} characters long, more than any cursor the server sends (at \
+             most {MAX_CURSOR}). {hint}",
+            text.len()
+        ))),
         other => Ok(other),
     }
 }
@@ -143,6 +158,24 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Int {
             Err(_) if obj.lt(0)? => Ok(Int(i64::MIN)),
             Err(_) => Ok(Int(i64::MAX)),
         }
+    }
+}
+
+/// A number of seconds (an int or a float) that refuses `True` and `False`, which Python
+/// would otherwise read as 1 and 0: `timeout=True` is a mistake.
+#[derive(Debug, Clone, Copy)]
+pub struct Float(pub f64);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Float {
+    type Error = PyErr;
+
+    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if obj.is_instance_of::<pyo3::types::PyBool>() {
+            return Err(PyTypeError::new_err(
+                "expected a number of seconds, not bool",
+            ));
+        }
+        Ok(Float(obj.extract::<f64>()?))
     }
 }
 

@@ -61,11 +61,12 @@ impl PyClient {
         site_id: Option<&Bound<'_, PyAny>>,
         organization_id: Option<&Bound<'_, PyAny>>,
         base_url: &str,
-        timeout: f64,
+        timeout: args::Float,
         max_retries: args::Int,
         requests_per_minute: Option<args::Int>,
-        retry_backoff: f64,
+        retry_backoff: args::Float,
     ) -> PyResult<Self> {
+        let (timeout, retry_backoff) = (timeout.0, retry_backoff.0);
         let py_id = |value: Option<&Bound<'_, PyAny>>, kind| -> PyResult<Option<Id>> {
             value
                 .filter(|v| !v.is_none())
@@ -146,10 +147,10 @@ impl PyClient {
         site_id = None,
         organization_id = None,
         base_url = DEFAULT_BASE_URL.to_string(),
-        timeout = 30.0,
+        timeout = args::Float(30.0),
         max_retries = args::Int(5),
         requests_per_minute = Some(args::Int(3000)),
-        retry_backoff = 1.0,
+        retry_backoff = args::Float(1.0),
     ))]
     #[pyo3(
         text_signature = "(client_id, client_secret, *, site_id=None, organization_id=None, \
@@ -164,10 +165,10 @@ impl PyClient {
         site_id: Option<&Bound<'_, PyAny>>,
         organization_id: Option<&Bound<'_, PyAny>>,
         base_url: String,
-        timeout: f64,
+        timeout: args::Float,
         max_retries: args::Int,
         requests_per_minute: Option<args::Int>,
-        retry_backoff: f64,
+        retry_backoff: args::Float,
     ) -> PyResult<Self> {
         Self::build(
             py,
@@ -194,10 +195,10 @@ impl PyClient {
         site_id = None,
         organization_id = None,
         base_url = None,
-        timeout = 30.0,
+        timeout = args::Float(30.0),
         max_retries = args::Int(5),
         requests_per_minute = Some(args::Int(3000)),
-        retry_backoff = 1.0,
+        retry_backoff = args::Float(1.0),
     ))]
     #[pyo3(
         text_signature = "(*, site_id=None, organization_id=None, base_url=None, \
@@ -210,10 +211,10 @@ impl PyClient {
         site_id: Option<&Bound<'_, PyAny>>,
         organization_id: Option<&Bound<'_, PyAny>>,
         base_url: Option<String>,
-        timeout: f64,
+        timeout: args::Float,
         max_retries: args::Int,
         requests_per_minute: Option<args::Int>,
-        retry_backoff: f64,
+        retry_backoff: args::Float,
     ) -> PyResult<Self> {
         let required = |name: &str, what: &str| -> PyResult<String> {
             env_var(py, name)?.ok_or_else(|| {

@@ -129,8 +129,8 @@ impl FakeHotjar {
         seed = None,
         *,
         responses_per_survey = None,
-        token_ttl = 3600.0,
-        latency = 0.0,
+        token_ttl = args::Float(3600.0),
+        latency = args::Float(0.0),
         rate_limit = Some(args::Int(3000)),
         rate_limit_scope = "ip",
         retry_after = true,
@@ -154,8 +154,8 @@ impl FakeHotjar {
         py: Python<'_>,
         seed: Option<&Bound<'_, PyAny>>,
         responses_per_survey: Option<&Bound<'_, PyAny>>,
-        token_ttl: f64,
-        latency: f64,
+        token_ttl: args::Float,
+        latency: args::Float,
         rate_limit: Option<args::Int>,
         rate_limit_scope: &str,
         retry_after: bool,
@@ -177,11 +177,11 @@ impl FakeHotjar {
         let mut config = FakeConfig {
             seed,
             responses_per_survey,
-            token_ttl: args::seconds(token_ttl, "token_ttl", 1e7)?,
-            latency: if latency == 0.0 {
+            token_ttl: args::seconds(token_ttl.0, "token_ttl", 1e7)?,
+            latency: if latency.0 == 0.0 {
                 Duration::ZERO
             } else {
-                args::seconds(latency, "latency", 3600.0)?
+                args::seconds(latency.0, "latency", 3600.0)?
             },
             rate_limit: rate_limit.map(per_minute).transpose()?,
             rate_limit_scope: match rate_limit_scope {
@@ -336,8 +336,8 @@ impl FakeHotjar {
     ) -> PyResult<()> {
         let count = count.map_or(Ok(1), |v| args::count(v, "count", 1_000_000))?;
         let after = after.map_or(Ok(0), |v| args::count(v, "after", 1_000_000))?;
-        let status = status.map_or(Ok(503), |v| args::count(v, "status", 599))?;
-        if status < 200 {
+        let status = status.map_or(Ok(503), |v| args::count(v, "status", u64::MAX))?;
+        if !(200..=599).contains(&status) {
             return Err(errors::configuration(format!(
                 "status must be an HTTP status between 200 and 599, got {status}."
             )));
@@ -347,6 +347,14 @@ impl FakeHotjar {
             .map(|v| args::count(v, "retry_after", 86_400))
             .transpose()?;
         let body = body.filter(|v| !v.is_none()).map(body_bytes).transpose()?;
+        if let Some(bad) = location
+            .as_deref()
+            .filter(|l| axum::http::HeaderValue::from_str(l).is_err())
+        {
+            return Err(errors::configuration(format!(
+                "location {bad:?} cannot be sent as a header (control characters?)."
+            )));
+        }
         let failure = InjectedFailure {
             status: status as u16,
             body,
@@ -376,8 +384,9 @@ impl FakeHotjar {
         count: Option<&Bound<'_, PyAny>>,
         after: Option<&Bound<'_, PyAny>>,
         endpoint: &str,
-        delay: Option<f64>,
+        delay: Option<args::Float>,
     ) -> PyResult<()> {
+        let delay = delay.map(|d| d.0);
         let count = count.map_or(Ok(1), |v| args::count(v, "count", 1_000_000))?;
         let after = after.map_or(Ok(0), |v| args::count(v, "after", 1_000_000))?;
         let fault = match (fault, delay) {
@@ -435,7 +444,8 @@ impl FakeHotjar {
     }
 
     #[setter]
-    fn set_latency(&self, seconds: f64) -> PyResult<()> {
+    fn set_latency(&self, seconds: args::Float) -> PyResult<()> {
+        let seconds = seconds.0;
         let latency = if seconds == 0.0 {
             Duration::ZERO
         } else {
@@ -463,8 +473,8 @@ impl FakeHotjar {
     }
 
     #[setter]
-    fn set_token_ttl(&self, seconds: f64) -> PyResult<()> {
-        let ttl = args::seconds(seconds, "token_ttl", 1e7)?;
+    fn set_token_ttl(&self, seconds: args::Float) -> PyResult<()> {
+        let ttl = args::seconds(seconds.0, "token_ttl", 1e7)?;
         self.with_server(|s| s.set_token_ttl(ttl))
     }
 
