@@ -163,7 +163,14 @@ class FakeHotjar:
     def inject_fault(
         self,
         fault: Literal[
-            "reset", "truncate", "garble", "repeat_cursor", "slow", "revoke", "expire_tokens"
+            "reset",
+            "truncate",
+            "garble",
+            "repeat_cursor",
+            "slow",
+            "revoke",
+            "expire_tokens",
+            "echo_token",
         ],
         *,
         count: int = 1,

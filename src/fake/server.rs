@@ -101,6 +101,18 @@ async fn respond(shared: &Shared, peer: SocketAddr, request: Request, is_token: 
     if let Fault::Slow(delay) = fault {
         tokio::time::sleep(delay).await;
     }
+    if fault == Fault::EchoToken {
+        let sent = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("(none)");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &format!("Malformed Authorization header: {sent}"),
+        );
+    }
     let cursor = parts
         .uri
         .query()

@@ -72,6 +72,9 @@ pub enum Fault {
     Revoke,
     /// Every issued access token expires as this request arrives.
     ExpireTokens,
+    /// A 400 whose message quotes the request's `Authorization` header back, as a careless
+    /// server might: a client must not pass the token on in its error.
+    EchoToken,
     /// Untouched: used to aim a fault at a later request.
     Pass,
 }

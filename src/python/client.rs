@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyType};
 use tokio::sync::mpsc;
@@ -447,6 +448,15 @@ impl PyClient {
         self.base_url.clone()
     }
 
+    /// Refused: a client holds the API secret, its token and live connections, none of which
+    /// may travel in a pickle.
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(PyTypeError::new_err(
+            "A Client cannot be pickled or copied: it holds the API secret and live \
+             connections. Create one in each process instead, e.g. with Client.from_env().",
+        ))
+    }
+
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
@@ -576,6 +586,14 @@ impl ResponseIterator {
             .try_lock()
             .ok()
             .and_then(|s| s.resume_cursor().map(str::to_string))
+    }
+
+    /// Refused: an iterator is tied to its client's connections.
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(PyTypeError::new_err(
+            "A ResponseIterator cannot be pickled or copied. To continue an export elsewhere, \
+             pass its resume_cursor to iter_responses() or responses() there.",
+        ))
     }
 
     /// Pages fetched so far.

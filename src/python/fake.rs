@@ -372,8 +372,9 @@ impl FakeHotjar {
     /// ``"truncate"`` (the body cut in half), ``"garble"`` (junk in the middle of the body),
     /// ``"repeat_cursor"`` (the page's ``next_cursor`` points back at the page itself),
     /// ``"slow"`` (answers ``delay`` seconds late), ``"revoke"`` (the key is revoked as the
-    /// request arrives, see ``restore_credentials()``) or ``"expire_tokens"`` (every issued
-    /// token expires as the request arrives).
+    /// request arrives, see ``restore_credentials()``), ``"expire_tokens"`` (every issued
+    /// token expires as the request arrives) or ``"echo_token"`` (a 400 whose message quotes
+    /// the request's bearer token, to check that clients never pass it on).
     ///
     /// >>> fake.inject_fault("reset", after=2)   # the third page's connection drops
     #[pyo3(signature = (fault, *, count = None, after = None, endpoint = "api", delay = None))]
@@ -407,10 +408,11 @@ impl FakeHotjar {
             ("repeat_cursor", None) => Fault::RepeatCursor,
             ("revoke", None) => Fault::Revoke,
             ("expire_tokens", None) => Fault::ExpireTokens,
+            ("echo_token", None) => Fault::EchoToken,
             (other, None) => {
                 return Err(errors::configuration(format!(
                     "fault must be 'reset', 'truncate', 'garble', 'repeat_cursor', 'slow', \
-                     'revoke' or 'expire_tokens', got {other:?}."
+                     'revoke', 'expire_tokens' or 'echo_token', got {other:?}."
                 )))
             }
         };
@@ -532,6 +534,14 @@ impl FakeHotjar {
             block_on(py, async move { server.stop().await })?;
         }
         Ok(())
+    }
+
+    /// A fake is a running server on this process's threads: it cannot be pickled or copied.
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(PyTypeError::new_err(
+            "A FakeHotjar cannot be pickled or copied: it is a server running in this process. \
+             Start one in the other process, or pass its url and credentials.",
+        ))
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
