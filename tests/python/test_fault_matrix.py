@@ -232,3 +232,29 @@ def test_an_iterator_stopped_by_a_repeated_cursor_stays_stopped_without_sending(
         assert len(fake.request_log()) == sent
         assert statuses(page_requests(fake, survey_id)) == [200] * 4  # no retry, no loop
         assert rows == fake.responses(survey_id)[:300]
+
+
+def test_the_readme_loop_rides_out_several_outages_with_exactly_the_truth():
+    with (
+        FakeHotjar(responses_per_survey=[SURVEY_SIZE]) as fake,
+        fake.client(retry_backoff=FAST_BACKOFF, max_retries=MAX_RETRIES) as client,
+    ):
+        survey_id = fake.survey_ids[0]
+        # Three outages longer than the retries: on page 2, on page 4, and on page 6.
+        fake.fail_next(EVERY_TRY, status=503, after=1)
+        fake.inject_fault("reset", count=EVERY_TRY, after=2)
+        fake.fail_next(EVERY_TRY, status=429, after=2)
+        stops = []
+
+        rows, cursor = [], None
+        for _attempt in range(10):
+            try:
+                rows += client.responses(survey_id, resume_cursor=cursor)
+                break
+            except (hj.TransportError, hj.ServerError, hj.RateLimitError) as error:
+                stops.append(type(error).__name__)
+                rows += error.partial
+                cursor = error.resume_cursor
+
+        assert stops == ["ServerError", "TransportError", "RateLimitError"]
+        assert rows == fake.responses(survey_id)
