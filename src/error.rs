@@ -30,6 +30,8 @@ pub enum ErrorKind {
     InvalidResponse,
     /// The client was closed.
     Closed,
+    /// An export file could not be created, written or renamed.
+    File,
 }
 
 /// An error from the core. `Display` is the message shown to users; it never contains a secret.
@@ -79,6 +81,13 @@ impl Error {
         self
     }
 
+    /// The same error with another message (to add what a caller knows, e.g. where the
+    /// partial export was kept).
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
@@ -111,22 +120,23 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A paginated export that failed part way: the error, everything fetched before it, and the
 /// cursor of the first page that was not fetched, so that nothing already fetched is lost.
+/// `T` is what was kept: JSON values, a table, or a file on disk.
 #[derive(Debug, Clone)]
-pub struct ExportError {
+pub struct ExportError<T = Vec<Value>> {
     pub error: Error,
-    pub partial: Vec<Value>,
+    pub partial: T,
     /// Pass this back as `resume_cursor` to continue where the export stopped; `None` means
     /// start from the beginning (the first page failed).
     pub resume_cursor: Option<String>,
 }
 
-impl fmt::Display for ExportError {
+impl<T> fmt::Display for ExportError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.error)
     }
 }
 
-impl std::error::Error for ExportError {}
+impl<T: fmt::Debug> std::error::Error for ExportError<T> {}
 
 /// The message a server put in an error body, read leniently because the real shape is
 /// undocumented (`msg`, `message`, `error_description`, `error`, or plain text).

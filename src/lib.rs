@@ -20,12 +20,14 @@ pub mod client;
 pub mod config;
 pub mod endpoint;
 pub mod error;
+pub mod export;
 pub mod fake;
 pub mod ids;
 pub mod page;
 pub mod pagination;
 pub mod rate_limit;
 pub mod retry;
+pub mod table;
 pub mod timestamps;
 pub mod transport;
 

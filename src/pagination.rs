@@ -213,3 +213,50 @@ impl ResponseStream {
         self.done
     }
 }
+
+/// A page fetched ahead, or the error that ended the stream with the cursor to resume from.
+pub type PrefetchedPage = std::result::Result<RawBatch, (Error, Option<String>)>;
+
+impl ResponseStream {
+    /// Fetches ahead on the runtime while the caller works on the previous page: page N+1 is
+    /// on the wire while page N is decoded, so decoding costs no time when the network is the
+    /// slow part. Dropping the result cancels the request in flight. Must be called inside
+    /// the tokio runtime.
+    pub fn prefetch(mut self) -> Prefetched {
+        let (pages, received) = tokio::sync::mpsc::channel::<PrefetchedPage>(2);
+        let task = tokio::spawn(async move {
+            loop {
+                let next = match self.next_raw().await {
+                    Ok(Some(batch)) => Ok(batch),
+                    Ok(None) => break,
+                    Err(error) => Err((error, self.resume_cursor().map(str::to_string))),
+                };
+                let failed = next.is_err();
+                if pages.send(next).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Prefetched { received, task }
+    }
+}
+
+/// A response stream fetching ahead (see [`ResponseStream::prefetch`]).
+#[derive(Debug)]
+pub struct Prefetched {
+    received: tokio::sync::mpsc::Receiver<PrefetchedPage>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Prefetched {
+    /// The next page, `None` after the last one (or after an error was returned).
+    pub async fn next(&mut self) -> Option<PrefetchedPage> {
+        self.received.recv().await
+    }
+}
+
+impl Drop for Prefetched {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -3,18 +3,20 @@
 >>> import hotjar_client as hj
 >>> with hj.Client.from_env() as client:
 ...     for survey in client.list_surveys():
-...         rows = client.responses(survey["id"])
+...         rows = client.responses(survey["id"])              # list of dicts
+...         df = client.responses_table(survey["id"]).to_pandas()  # one row per response
 
 Every failure is a :class:`HotjarError` subclass with a message that says what to do;
 ``hotjar_client.testing.FakeHotjar`` serves an offline fake of the API for tests and demos.
 """
 
-from hotjar_client._native import Client, ResponseIterator, __version__
+from hotjar_client._native import Client, ResponseIterator, ResponseTable, __version__
 from hotjar_client.exceptions import (
     AuthenticationError,
     BadRequestError,
     ClientClosedError,
     ConfigurationError,
+    ExportFileError,
     HotjarError,
     InvalidResponseError,
     NotFoundError,
@@ -32,12 +34,14 @@ __all__ = [
     "Client",
     "ClientClosedError",
     "ConfigurationError",
+    "ExportFileError",
     "HotjarError",
     "InvalidResponseError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseIterator",
+    "ResponseTable",
     "ServerError",
     "TransportError",
     "__version__",

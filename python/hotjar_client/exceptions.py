@@ -12,7 +12,8 @@
     ├── BadRequestError                        another 4xx
     ├── TransportError                         network, timeout
     ├── InvalidResponseError                   a body that breaks the API's promises
-    └── ClientClosedError (also RuntimeError)  the client was closed
+    ├── ClientClosedError (also RuntimeError)  the client was closed
+    └── ExportFileError (also OSError)         an export file could not be written
 
 Every one has ``status`` (the HTTP status or None); a failed export also carries ``partial``
 (what was fetched) and ``resume_cursor`` (where to continue).
@@ -23,6 +24,7 @@ from hotjar_client._native import (
     BadRequestError,
     ClientClosedError,
     ConfigurationError,
+    ExportFileError,
     HotjarError,
     InvalidResponseError,
     NotFoundError,
@@ -37,6 +39,7 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "ConfigurationError",
+    "ExportFileError",
     "HotjarError",
     "InvalidResponseError",
     "NotFoundError",

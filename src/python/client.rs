@@ -14,11 +14,14 @@ use tokio::task::JoinHandle;
 use crate::client::HotjarClient;
 use crate::config::{ClientConfig, DEFAULT_BASE_URL};
 use crate::error::Error;
+use crate::export::{check_target, FileFormat};
 use crate::ids::{Id, IdKind};
 use crate::pagination::{RawBatch, ResponseStream};
+use crate::table::Shape;
 
 use super::decode::{self, StringCache};
 use super::runtime::{block_on, ensure_same_process, runtime};
+use super::table::PyResponseTable;
 use super::{args, convert, errors};
 
 /// A client for the Hotjar API.
@@ -392,16 +395,135 @@ impl PyClient {
                         &rows,
                     );
                     if let Err(error) = decoded {
-                        return Err(errors::export_error(py, &error, Some(&rows), batch.cursor));
+                        return Err(errors::export_error(
+                            py,
+                            &error,
+                            Some(rows.as_any()),
+                            batch.cursor,
+                        ));
                     }
                 }
                 Some(Err((error, cursor))) => {
-                    return Err(errors::export_error(py, &error, Some(&rows), cursor));
+                    return Err(errors::export_error(
+                        py,
+                        &error,
+                        Some(rows.as_any()),
+                        cursor,
+                    ));
                 }
             }
         }
         drop(fetcher);
         Ok(rows)
+    }
+
+    /// Every response of a survey as Arrow columns: a :class:`ResponseTable` that pandas,
+    /// polars, pyarrow and DuckDB read directly.
+    ///
+    /// ``shape="wide"`` gives one row per response: the response's fields, then per question
+    /// its answer (numbers for NPS and ratings), ``[sentiment]``, ``[comment]`` and ``[tags]``
+    /// columns, then ``other_answers`` (JSON of answers with no column of their own, e.g. to a
+    /// question the survey no longer lists). ``shape="long"`` gives one row per answer.
+    /// On failure the exception's ``partial`` is a table of what was fetched.
+    ///
+    /// >>> df = client.responses_table(1234567).to_pandas()
+    #[pyo3(signature = (survey_id, *, site_id = None, shape = "wide", since = None, resume_cursor = None))]
+    fn responses_table(
+        &self,
+        py: Python<'_>,
+        survey_id: &Bound<'_, PyAny>,
+        site_id: Option<&Bound<'_, PyAny>>,
+        shape: &str,
+        since: Option<&Bound<'_, PyAny>>,
+        resume_cursor: Option<String>,
+    ) -> PyResult<PyResponseTable> {
+        let survey = args::id(survey_id, IdKind::Survey)?;
+        let site = self.site(site_id)?;
+        let shape = Shape::parse(shape).map_err(|e| errors::to_pyerr(py, &e))?;
+        let since = args::since(since)?;
+        let cursor = args::cursor(resume_cursor)?;
+        let core = self.core()?;
+        let survey_text = survey.to_string();
+        let table = block_on(py, async move {
+            core.responses_table(&site, &survey, shape, since, cursor)
+                .await
+        })?;
+        table
+            .map(|batch| PyResponseTable::new(batch, survey_text.clone(), shape))
+            .map_err(|e| {
+                let partial = e
+                    .partial
+                    .map(|batch| PyResponseTable::new(batch, survey_text.clone(), shape))
+                    .map(|t| Bound::new(py, t).map(Bound::into_any))
+                    .transpose();
+                match partial {
+                    Ok(partial) => {
+                        errors::export_error(py, &e.error, partial.as_ref(), e.resume_cursor)
+                    }
+                    Err(err) => err,
+                }
+            })
+    }
+
+    /// Streams a survey's responses to a file, page by page, in constant memory: Parquet,
+    /// CSV or JSON Lines, chosen by ``format`` or the file's suffix (``.parquet``, ``.csv``,
+    /// ``.jsonl``). Columns are those of :meth:`responses_table` with the same ``shape``; in
+    /// CSV, lists and maps are written as JSON text.
+    ///
+    /// The file is written under a temporary name and renamed when complete. If fetching
+    /// fails part way, what was written is kept as ``<path>.partial`` (the exception's
+    /// ``partial``) and ``resume_cursor`` tells where to continue.
+    ///
+    /// Returns ``{"path", "format", "shape", "responses", "rows", "pages", "bytes"}``.
+    ///
+    /// >>> client.export_responses(1234567, "responses.parquet")
+    #[pyo3(signature = (survey_id, path, *, site_id = None, format = None, shape = "wide", since = None, resume_cursor = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn export_responses<'py>(
+        &self,
+        py: Python<'py>,
+        survey_id: &Bound<'py, PyAny>,
+        path: std::path::PathBuf,
+        site_id: Option<&Bound<'py, PyAny>>,
+        format: Option<String>,
+        shape: &str,
+        since: Option<&Bound<'py, PyAny>>,
+        resume_cursor: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let survey = args::id(survey_id, IdKind::Survey)?;
+        let site = self.site(site_id)?;
+        let shape = Shape::parse(shape).map_err(|e| errors::to_pyerr(py, &e))?;
+        let format = FileFormat::resolve(&path, format.as_deref())
+            .and_then(|f| check_target(&path).map(|()| f))
+            .map_err(|e| errors::to_pyerr(py, &e))?;
+        let since = args::since(since)?;
+        let cursor = args::cursor(resume_cursor)?;
+        let core = self.core()?;
+        let summary = block_on(py, async move {
+            core.export_responses(&site, &survey, &path, format, shape, since, cursor)
+                .await
+        })?
+        .map_err(|e| {
+            let partial = e
+                .partial
+                .map(|p| p.into_pyobject(py).map(Bound::into_any))
+                .transpose();
+            match partial {
+                Ok(partial) => {
+                    errors::export_error(py, &e.error, partial.as_ref(), e.resume_cursor)
+                }
+                Err(err) => err,
+            }
+        })?;
+        let result = PyDict::new(py);
+        result.set_item("path", summary.path.to_string_lossy())?;
+        result.set_item("format", summary.format.name())?;
+        result.set_item("shape", summary.shape.name())?;
+        result.set_item("responses", summary.responses)?;
+        result.set_item("rows", summary.rows)?;
+        result.set_item("pages", summary.pages)?;
+        result.set_item("bytes", summary.bytes)?;
+        Ok(result)
     }
 
     /// Counts of what this client has sent: ``requests`` (all HTTP requests, token and

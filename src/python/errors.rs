@@ -12,13 +12,14 @@
 //! ├── BadRequestError                        another 4xx
 //! ├── TransportError                         network, timeout
 //! ├── InvalidResponseError                   a body that breaks the API's promises
-//! └── ClientClosedError (also RuntimeError)  the client was closed
+//! ├── ClientClosedError (also RuntimeError)  the client was closed
+//! └── ExportFileError (also OSError)         an export file could not be written
 //! ```
 
-use pyo3::exceptions::{PyException, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyException, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyList, PyTuple, PyType};
+use pyo3::types::{PyDict, PyTuple, PyType};
 
 use crate::error::{Error, ErrorKind};
 
@@ -34,6 +35,7 @@ struct Types {
     transport: Py<PyType>,
     invalid_response: Py<PyType>,
     closed: Py<PyType>,
+    file: Py<PyType>,
 }
 
 static TYPES: PyOnceLock<Types> = PyOnceLock::new();
@@ -127,6 +129,12 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
                 "The client was closed. Also a RuntimeError.",
                 Some(py.get_type::<PyRuntimeError>()),
             )?,
+            file: sub(
+                "ExportFileError",
+                "An export file could not be created, written or renamed (disk full, no \
+                 permission). Also an OSError.",
+                Some(py.get_type::<PyOSError>()),
+            )?,
             base: base.unbind(),
         })
     })?;
@@ -142,6 +150,7 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
         &types.transport,
         &types.invalid_response,
         &types.closed,
+        &types.file,
     ] {
         let ty = ty.bind(py);
         module.add(ty.name()?, ty)?;
@@ -162,6 +171,7 @@ fn type_for(py: Python<'_>, kind: ErrorKind) -> Option<Bound<'_, PyType>> {
         ErrorKind::Transport => &t.transport,
         ErrorKind::InvalidResponse => &t.invalid_response,
         ErrorKind::Closed => &t.closed,
+        ErrorKind::File => &t.file,
     };
     Some(ty.bind(py).clone())
 }
@@ -190,7 +200,7 @@ pub fn to_pyerr(py: Python<'_>, error: &Error) -> PyErr {
 pub fn export_error(
     py: Python<'_>,
     error: &Error,
-    partial: Option<&Bound<'_, PyList>>,
+    partial: Option<&Bound<'_, PyAny>>,
     resume_cursor: Option<String>,
 ) -> PyErr {
     let err = to_pyerr(py, error);

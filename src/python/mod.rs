@@ -8,6 +8,7 @@ mod decode;
 mod errors;
 mod fake;
 mod runtime;
+mod table;
 
 use pyo3::prelude::*;
 
@@ -17,6 +18,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<client::PyClient>()?;
     module.add_class::<client::ResponseIterator>()?;
     module.add_class::<fake::FakeHotjar>()?;
+    module.add_class::<table::PyResponseTable>()?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // One runtime for the sync calls, the fake and (through pyo3-async-runtimes) asyncio.
     let runtime = runtime::runtime()?;

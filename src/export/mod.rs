@@ -1,0 +1,330 @@
+//! Streaming export of a survey's responses to a Parquet, CSV or JSON Lines file, page by page,
+//! so memory does not grow with the survey.
+//!
+//! The file is written under a temporary name beside the target and renamed at the end: a
+//! half-written file never looks complete. If fetching fails part way, what was written is
+//! closed properly and kept as `<path>.partial`, and the error says where to resume. If the
+//! export is cancelled (Ctrl-C), the temporary file is removed.
+
+mod cells;
+mod sink;
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+use crate::client::HotjarClient;
+use crate::error::{Error, ErrorKind, ExportError, Result};
+use crate::ids::Id;
+use crate::table::{Shape, TableBuilder};
+
+use sink::Sink;
+
+/// The file formats `export_responses` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Parquet,
+    Csv,
+    Jsonl,
+}
+
+impl FileFormat {
+    const CHOICES: &'static str = "\"parquet\", \"csv\" or \"jsonl\"";
+
+    /// The format named by `format`, or else by the path's suffix.
+    pub fn resolve(path: &Path, format: Option<&str>) -> Result<Self> {
+        if let Some(name) = format {
+            return match name.trim().to_ascii_lowercase().as_str() {
+                "parquet" | "pq" => Ok(FileFormat::Parquet),
+                "csv" => Ok(FileFormat::Csv),
+                "jsonl" | "ndjson" | "json-lines" => Ok(FileFormat::Jsonl),
+                _ => Err(Error::config(format!(
+                    "format must be {}, got {name:?}.",
+                    Self::CHOICES
+                ))),
+            };
+        }
+        let suffix = path
+            .extension()
+            .and_then(|s| s.to_str())
+            .map(str::to_ascii_lowercase);
+        match suffix.as_deref() {
+            Some("parquet" | "pq") => Ok(FileFormat::Parquet),
+            Some("csv") => Ok(FileFormat::Csv),
+            Some("jsonl" | "ndjson") => Ok(FileFormat::Jsonl),
+            _ => Err(Error::config(format!(
+                "Cannot tell the file format from {:?}: name the file .parquet, .csv or \
+                 .jsonl, or pass format= ({}).",
+                path.display(),
+                Self::CHOICES
+            ))),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FileFormat::Parquet => "parquet",
+            FileFormat::Csv => "csv",
+            FileFormat::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone)]
+pub struct ExportSummary {
+    pub path: PathBuf,
+    pub format: FileFormat,
+    pub shape: Shape,
+    pub responses: usize,
+    pub rows: usize,
+    pub pages: u64,
+    pub bytes: u64,
+}
+
+/// Checks an export's target before anything is sent: its folder exists and it is not a
+/// folder itself.
+pub fn check_target(path: &Path) -> Result<()> {
+    if path.as_os_str().is_empty() {
+        return Err(Error::config("path is empty: give the file to write."));
+    }
+    if path.is_dir() {
+        return Err(Error::config(format!(
+            "{:?} is a folder; give the path of a file to write.",
+            path.display()
+        )));
+    }
+    let parent = parent_of(path);
+    if !parent.is_dir() {
+        return Err(Error::config(format!(
+            "The folder {:?} does not exist; create it first.",
+            parent.display()
+        )));
+    }
+    Ok(())
+}
+
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// The temporary file an export writes; removed when dropped unless it was kept.
+struct TempFile {
+    path: PathBuf,
+    armed: bool,
+}
+
+impl TempFile {
+    fn create(target: &Path) -> Result<(Self, File)> {
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "export".to_string());
+        let path = parent_of(target).join(format!(
+            ".{name}.{}-{:08x}.tmp",
+            std::process::id(),
+            fastrand::u32(..)
+        ));
+        let file = File::create_new(&path).map_err(|e| file_error(&path, "create", &e))?;
+        Ok((Self { path, armed: true }, file))
+    }
+
+    /// Moves the file to `to`, replacing what is there.
+    fn persist(mut self, to: &Path) -> Result<()> {
+        fs::rename(&self.path, to).map_err(|e| file_error(to, "rename to", &e))?;
+        self.armed = false;
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+fn file_error(path: &Path, action: &str, error: &dyn std::fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::File,
+        format!("Could not {action} {:?}: {error}.", path.display()),
+    )
+}
+
+/// The sink, created with the schema of the first batch.
+struct Output {
+    format: FileFormat,
+    file: Option<File>,
+    sink: Option<Sink>,
+    path: PathBuf,
+}
+
+impl Output {
+    fn write(&mut self, batch: &arrow_array::RecordBatch) -> Result<()> {
+        if self.sink.is_none() {
+            let file = self
+                .file
+                .take()
+                .ok_or_else(|| file_error(&self.path, "write", &"the file is already closed"))?;
+            self.sink = Some(
+                Sink::new(self.format, file, batch)
+                    .map_err(|e| file_error(&self.path, "write", &e))?,
+            );
+        }
+        match &mut self.sink {
+            Some(sink) => sink
+                .write(batch)
+                .map_err(|e| file_error(&self.path, "write", &e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes the header or footer (an empty table still gets its schema) and syncs.
+    fn finish(mut self, builder: &mut TableBuilder) -> Result<()> {
+        if self.sink.is_none() {
+            let empty = builder.finish()?;
+            self.write(&empty)?;
+        }
+        match self.sink {
+            Some(sink) => sink
+                .finish()
+                .map_err(|e| file_error(&self.path, "finish", &e)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl HotjarClient {
+    /// Streams a survey's responses to a file, page by page. See the module documentation for
+    /// what happens to the file on failure.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn export_responses(
+        &self,
+        site: &Id,
+        survey: &Id,
+        path: &Path,
+        format: FileFormat,
+        shape: Shape,
+        since: Option<Timestamp>,
+        resume_cursor: Option<String>,
+    ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
+        let early = |error: Error| ExportError {
+            error,
+            partial: None,
+            resume_cursor: resume_cursor.clone(),
+        };
+        check_target(path).map_err(early)?;
+        let plan = self.survey_plan(site, survey).await.map_err(early)?;
+        let (temp, file) = TempFile::create(path).map_err(early)?;
+        let mut output = Output {
+            format,
+            file: Some(file),
+            sink: None,
+            path: temp.path.clone(),
+        };
+        let mut builder = TableBuilder::new(plan, shape);
+        let mut pages = self
+            .response_stream(site, survey, since, resume_cursor)
+            .prefetch();
+        let mut pages_read = 0;
+        let mut failure = None;
+        while let Some(next) = pages.next().await {
+            let step = next.and_then(|batch| {
+                builder
+                    .append_page(batch.body(), &batch.keep)
+                    .and_then(|()| builder.finish())
+                    .and_then(|table| output.write(&table))
+                    .map_err(|error| (error, batch.cursor))
+            });
+            match step {
+                Ok(()) => pages_read += 1,
+                Err(stop) => {
+                    failure = Some(stop);
+                    break;
+                }
+            }
+        }
+        drop(pages);
+        if let Some((error, cursor)) = failure {
+            return Err(keep_partial(
+                error,
+                cursor,
+                output,
+                &mut builder,
+                temp,
+                path,
+            ));
+        }
+        output.finish(&mut builder).map_err(|error| ExportError {
+            error,
+            partial: None,
+            resume_cursor: None,
+        })?;
+        temp.persist(path).map_err(|error| ExportError {
+            error,
+            partial: None,
+            resume_cursor: None,
+        })?;
+        let bytes = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        Ok(ExportSummary {
+            path: path.to_path_buf(),
+            format,
+            shape,
+            responses: builder.responses(),
+            rows: builder.rows(),
+            pages: pages_read,
+            bytes,
+        })
+    }
+}
+
+/// After a failed fetch: closes what was written and keeps it as `<path>.partial`. A failure
+/// to write the file itself keeps nothing (the file may be broken).
+fn keep_partial(
+    error: Error,
+    cursor: Option<String>,
+    output: Output,
+    builder: &mut TableBuilder,
+    temp: TempFile,
+    path: &Path,
+) -> ExportError<Option<PathBuf>> {
+    let written = builder.responses();
+    if error.kind() == ErrorKind::File || written == 0 {
+        return ExportError {
+            error,
+            partial: None,
+            resume_cursor: cursor,
+        };
+    }
+    let mut partial_path = path.as_os_str().to_owned();
+    partial_path.push(".partial");
+    let partial_path = PathBuf::from(partial_path);
+    let kept = output
+        .finish(builder)
+        .and_then(|()| temp.persist(&partial_path));
+    match kept {
+        Ok(()) => {
+            let message = format!(
+                "{} The {written} responses written so far are in {:?} (incomplete); pass \
+                 resume_cursor= to fetch the rest.",
+                error.message(),
+                partial_path.display()
+            );
+            ExportError {
+                error: error.with_message(message),
+                partial: Some(partial_path),
+                resume_cursor: cursor,
+            }
+        }
+        Err(_) => ExportError {
+            error,
+            partial: None,
+            resume_cursor: cursor,
+        },
+    }
+}

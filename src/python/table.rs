@@ -1,0 +1,331 @@
+//! `hotjar_client.ResponseTable`: a survey's responses as Arrow columns. pandas, polars,
+//! pyarrow and DuckDB read it through the Arrow PyCapsule interface (`__arrow_c_stream__`) with
+//! no copy; `to_pydict` / `to_pylist` need no optional package.
+
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int16Type, Int32Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
+use arrow_schema::{ArrowError, DataType, Field, TimeUnit};
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyDict, PyList, PyString};
+use pyo3_arrow::ffi::{to_schema_pycapsule, to_stream_pycapsule, ArrayIterator};
+
+use crate::table::Shape;
+
+/// A survey's responses as a table: ``shape="wide"`` gives one row per response, ``"long"``
+/// one row per answer.
+///
+/// Hand it to ``pd.DataFrame.from_arrow(t)``, ``pl.DataFrame(t)``, ``pa.table(t)`` or
+/// ``duckdb.sql("select * from t")``, or call ``to_pandas()``, ``to_polars()``,
+/// ``to_pyarrow()``, ``to_pydict()`` or ``to_pylist()``.
+#[pyclass(name = "ResponseTable", module = "hotjar_client", frozen)]
+pub struct PyResponseTable {
+    batch: RecordBatch,
+    survey_id: String,
+    layout: Shape,
+}
+
+impl PyResponseTable {
+    pub fn new(batch: RecordBatch, survey_id: String, layout: Shape) -> Self {
+        Self {
+            batch,
+            survey_id,
+            layout,
+        }
+    }
+
+    /// Calls `hotjar_client._tables.<name>(table)`: the conversions that need optional
+    /// packages live in Python, where their import errors can name the extra to install.
+    fn python_helper<'py>(slf: &Bound<'py, Self>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        slf.py()
+            .import("hotjar_client._tables")?
+            .getattr(name)?
+            .call1((slf.clone(),))
+    }
+}
+
+#[pymethods]
+impl PyResponseTable {
+    /// The Arrow C stream of the table (the Arrow PyCapsule interface).
+    #[pyo3(signature = (requested_schema = None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyCapsule>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let schema = self.batch.schema();
+        let field = Field::new_struct("", schema.fields().clone(), false)
+            .with_metadata(schema.metadata().clone());
+        let batches: Vec<Result<ArrayRef, ArrowError>> = vec![Ok(Arc::new(StructArray::from(
+            self.batch.clone(),
+        )) as ArrayRef)];
+        let reader = Box::new(ArrayIterator::new(batches, Arc::new(field)));
+        Ok(to_stream_pycapsule(py, reader, requested_schema)?)
+    }
+
+    /// The Arrow C schema of the table.
+    fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
+        Ok(to_schema_pycapsule(py, self.batch.schema().as_ref())?)
+    }
+
+    /// The number of rows.
+    #[getter]
+    fn num_rows(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    /// The number of columns.
+    #[getter]
+    fn num_columns(&self) -> usize {
+        self.batch.num_columns()
+    }
+
+    /// ``(rows, columns)``, as in pandas.
+    #[getter]
+    fn shape(&self) -> (usize, usize) {
+        (self.batch.num_rows(), self.batch.num_columns())
+    }
+
+    /// ``"wide"`` (one row per response) or ``"long"`` (one row per answer).
+    #[getter]
+    fn layout(&self) -> &'static str {
+        self.layout.name()
+    }
+
+    #[getter]
+    fn survey_id(&self) -> String {
+        self.survey_id.clone()
+    }
+
+    #[getter]
+    fn column_names(&self) -> Vec<String> {
+        self.batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    /// Per column, what it holds: ``{"type": ..., "question_id": ..., "question_type": ...,
+    /// "part": "answer" | "sentiment" | "comment" | "tags"}`` (question keys only on
+    /// question columns).
+    #[getter]
+    fn columns_info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let info = PyDict::new(py);
+        for field in self.batch.schema().fields() {
+            let entry = PyDict::new(py);
+            entry.set_item("type", field.data_type().to_string())?;
+            for (key, value) in field.metadata() {
+                entry.set_item(key.trim_start_matches("hotjar."), value)?;
+            }
+            info.set_item(field.name(), entry)?;
+        }
+        Ok(info)
+    }
+
+    fn __len__(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    /// The first ``n`` rows, as a new table.
+    #[pyo3(signature = (n = 5))]
+    fn head(&self, n: usize) -> Self {
+        Self {
+            batch: self.batch.slice(0, n.min(self.batch.num_rows())),
+            survey_id: self.survey_id.clone(),
+            layout: self.layout,
+        }
+    }
+
+    /// The table as ``{column: [values]}``, with no optional package needed. Timestamps
+    /// become aware ``datetime`` objects (UTC), tags lists, user attributes dicts.
+    fn to_pydict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let out = PyDict::new(py);
+        let converter = Converter::new(py)?;
+        for (field, array) in self
+            .batch
+            .schema()
+            .fields()
+            .iter()
+            .zip(self.batch.columns())
+        {
+            out.set_item(field.name(), converter.column(array)?)?;
+        }
+        Ok(out)
+    }
+
+    /// The table as a list of row dicts, with no optional package needed.
+    fn to_pylist<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let converter = Converter::new(py)?;
+        let schema = self.batch.schema();
+        let names: Vec<Bound<'py, PyString>> = schema
+            .fields()
+            .iter()
+            .map(|f| PyString::new(py, f.name()))
+            .collect();
+        let columns = self
+            .batch
+            .columns()
+            .iter()
+            .map(|array| converter.column(array))
+            .collect::<PyResult<Vec<_>>>()?;
+        let rows = PyList::empty(py);
+        for row in 0..self.batch.num_rows() {
+            let dict = PyDict::new(py);
+            for (name, column) in names.iter().zip(&columns) {
+                dict.set_item(name, column.get_item(row)?)?;
+            }
+            rows.append(dict)?;
+        }
+        Ok(rows)
+    }
+
+    /// A pandas DataFrame (needs ``pip install 'hotjar-client[pandas]'``). Numbers and flags
+    /// stay nullable (``Int16``, ``boolean``), country/device/browser/os become categoricals,
+    /// user attributes dicts.
+    fn to_pandas<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        Self::python_helper(slf, "to_pandas")
+    }
+
+    /// A polars DataFrame (needs ``pip install 'hotjar-client[polars]'``).
+    fn to_polars<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        Self::python_helper(slf, "to_polars")
+    }
+
+    /// A ``pyarrow.Table`` (needs ``pip install 'hotjar-client[arrow]'``).
+    fn to_pyarrow<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        Self::python_helper(slf, "to_pyarrow")
+    }
+
+    fn _repr_html_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        Self::python_helper(slf, "repr_html")
+    }
+
+    fn __repr__(&self) -> String {
+        let schema = self.batch.schema();
+        let mut shown: Vec<String> = schema
+            .fields()
+            .iter()
+            .take(6)
+            .map(|f| f.name().clone())
+            .collect();
+        if schema.fields().len() > 6 {
+            shown.push(format!("… {} more", schema.fields().len() - 6));
+        }
+        format!(
+            "<hotjar_client.ResponseTable survey_id='{}' layout='{}' rows={} columns={}: {}>",
+            self.survey_id,
+            self.layout.name(),
+            self.batch.num_rows(),
+            self.batch.num_columns(),
+            shown.join(", ")
+        )
+    }
+}
+
+/// Arrow arrays to Python lists.
+struct Converter<'py> {
+    py: Python<'py>,
+    epoch: Bound<'py, PyAny>,
+    timedelta: Bound<'py, PyAny>,
+}
+
+impl<'py> Converter<'py> {
+    fn new(py: Python<'py>) -> PyResult<Self> {
+        let datetime = py.import("datetime")?;
+        let utc = datetime.getattr("timezone")?.getattr("utc")?;
+        let epoch = datetime
+            .getattr("datetime")?
+            .call1((1970, 1, 1, 0, 0, 0, 0, utc))?;
+        Ok(Self {
+            py,
+            epoch,
+            timedelta: datetime.getattr("timedelta")?,
+        })
+    }
+
+    fn column(&self, array: &ArrayRef) -> PyResult<Bound<'py, PyList>> {
+        let py = self.py;
+        let list = PyList::empty(py);
+        match array.data_type() {
+            DataType::Dictionary(_, _) => {
+                let dictionary = array.as_dictionary::<Int32Type>();
+                let values = self.column(dictionary.values())?;
+                for key in dictionary.keys().iter() {
+                    match key.and_then(|k| usize::try_from(k).ok()) {
+                        Some(k) => list.append(values.get_item(k)?)?,
+                        None => list.append(py.None())?,
+                    }
+                }
+            }
+            _ => {
+                for row in 0..array.len() {
+                    list.append(self.cell(array, row)?)?;
+                }
+            }
+        }
+        Ok(list)
+    }
+
+    fn cell(&self, array: &ArrayRef, row: usize) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        if array.is_null(row) {
+            return Ok(py.None().into_bound(py));
+        }
+        Ok(match array.data_type() {
+            DataType::Utf8 => PyString::new(py, array.as_string::<i32>().value(row)).into_any(),
+            DataType::Boolean => array
+                .as_boolean()
+                .value(row)
+                .into_pyobject(py)?
+                .to_owned()
+                .into_any(),
+            DataType::Int16 => array
+                .as_primitive::<Int16Type>()
+                .value(row)
+                .into_pyobject(py)?
+                .into_any(),
+            DataType::Int32 => array
+                .as_primitive::<Int32Type>()
+                .value(row)
+                .into_pyobject(py)?
+                .into_any(),
+            DataType::Int64 => array
+                .as_primitive::<Int64Type>()
+                .value(row)
+                .into_pyobject(py)?
+                .into_any(),
+            DataType::Timestamp(TimeUnit::Microsecond, _) => {
+                let micros = array.as_primitive::<TimestampMicrosecondType>().value(row);
+                let delta = self.timedelta.call1((0, 0, micros))?;
+                self.epoch.call_method1("__add__", (delta,))?
+            }
+            DataType::List(_) => {
+                let items: ArrayRef = array.as_list::<i32>().value(row);
+                self.column(&items)?.into_any()
+            }
+            DataType::Map(_, _) => {
+                let entries = array.as_map().value(row);
+                let keys: ArrayRef = entries.column(0).clone();
+                let values: ArrayRef = entries.column(1).clone();
+                let dict = PyDict::new(py);
+                for i in 0..entries.len() {
+                    dict.set_item(self.cell(&keys, i)?, self.cell(&values, i)?)?;
+                }
+                dict.into_any()
+            }
+            DataType::Dictionary(_, _) => {
+                let dictionary = array.as_dictionary::<Int32Type>();
+                let key = dictionary.keys().value(row);
+                match usize::try_from(key) {
+                    Ok(k) if k < dictionary.values().len() => self.cell(dictionary.values(), k)?,
+                    _ => py.None().into_bound(py),
+                }
+            }
+            other => PyString::new(py, &format!("<{other}>")).into_any(),
+        })
+    }
+}

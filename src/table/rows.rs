@@ -1,0 +1,315 @@
+//! A page of responses decoded for the column builders: borrowed straight from the page's bytes
+//! where the JSON has no escapes, and lenient about types the API reference leaves open (an id
+//! may be a number, a text field may come as a number, a list field may be `null` or absent).
+//! Nothing here builds a JSON tree: each field lands in its typed slot in one pass.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+/// The part of a page the table needs.
+#[derive(Debug, Deserialize)]
+pub(crate) struct PageRows<'a> {
+    #[serde(borrow, default)]
+    pub results: Option<Vec<ResponseRow<'a>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ResponseRow<'a> {
+    #[serde(borrow)]
+    pub id: Text<'a>,
+    #[serde(borrow)]
+    pub created_time: Text<'a>,
+    pub is_complete: Flag,
+    #[serde(borrow)]
+    pub hotjar_user_id: Text<'a>,
+    #[serde(borrow)]
+    pub country: Text<'a>,
+    #[serde(borrow)]
+    pub device: Text<'a>,
+    #[serde(borrow)]
+    pub browser: Text<'a>,
+    #[serde(borrow)]
+    pub os: Text<'a>,
+    pub window_size: Lenient<WindowSize>,
+    /// The webhook spelling of the window size (API reference §2).
+    pub window_width: Whole,
+    pub window_height: Whole,
+    #[serde(borrow)]
+    pub response_origin_url: Text<'a>,
+    #[serde(borrow)]
+    pub recording_url: Text<'a>,
+    #[serde(borrow)]
+    pub user_attributes: List<Attribute<'a>>,
+    #[serde(borrow)]
+    pub answers: List<AnswerRow<'a>>,
+}
+
+impl ResponseRow<'_> {
+    pub fn window_width(&self) -> Option<i32> {
+        self.window_size
+            .0
+            .as_ref()
+            .and_then(|w| w.width.0)
+            .or(self.window_width.0)
+    }
+
+    pub fn window_height(&self) -> Option<i32> {
+        self.window_size
+            .0
+            .as_ref()
+            .and_then(|w| w.height.0)
+            .or(self.window_height.0)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct WindowSize {
+    pub width: Whole,
+    pub height: Whole,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Attribute<'a> {
+    #[serde(borrow)]
+    pub name: Text<'a>,
+    /// A string as is; a number, boolean or anything else as its JSON text.
+    #[serde(borrow)]
+    pub value: Text<'a>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct AnswerRow<'a> {
+    #[serde(borrow)]
+    pub question_id: Text<'a>,
+    #[serde(borrow)]
+    pub answer: Text<'a>,
+    #[serde(borrow)]
+    pub comment: Text<'a>,
+    #[serde(borrow)]
+    pub sentiment: Text<'a>,
+    #[serde(borrow)]
+    pub tags: List<Tag<'a>>,
+}
+
+impl AnswerRow<'_> {
+    /// The answer as JSON, for the `other_answers` column: the shape the API sent, with the
+    /// question id as a string.
+    pub fn to_json(&self) -> serde_json::Value {
+        let text = |t: &Text| {
+            t.as_str()
+                .map_or(serde_json::Value::Null, |s| serde_json::Value::from(s))
+        };
+        serde_json::json!({
+            "question_id": text(&self.question_id),
+            "answer": text(&self.answer),
+            "comment": text(&self.comment),
+            "tags": self.tags.0.iter().map(|t| t.0.as_str().unwrap_or_default()).collect::<Vec<_>>(),
+            "sentiment": text(&self.sentiment),
+        })
+    }
+}
+
+/// A tag: `{"name": "..."}`, or a bare string.
+#[derive(Debug, Default)]
+pub(crate) struct Tag<'a>(pub Text<'a>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Tag<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Named<'a> {
+            #[serde(borrow, default)]
+            name: Text<'a>,
+        }
+        struct TagVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for TagVisitor<'a> {
+            type Value = Tag<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a tag")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+                let named = Named::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Tag(named.name))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Tag(Text(Some(Cow::Borrowed(v)))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Tag(Text(Some(Cow::Owned(v.to_string())))))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Tag(Text(None)))
+            }
+        }
+        deserializer.deserialize_any(TagVisitor(std::marker::PhantomData))
+    }
+}
+
+/// A text field: a string (borrowed when it has no escapes), `null`, or another JSON value
+/// kept as its JSON text (a number id becomes its digits, so ids match however they were sent).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Text<'a>(pub Option<Cow<'a, str>>);
+
+impl Text<'_> {
+    pub fn as_str(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TextVisitor(std::marker::PhantomData))
+    }
+}
+
+struct TextVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+    type Value = Text<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string or null")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Text(Some(Cow::Borrowed(v))))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Text(Some(Cow::Owned(v.to_string()))))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Text(Some(Cow::Owned(v))))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Text(None))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Text(None))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Text(Some(Cow::Owned(v.to_string()))))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Text(Some(Cow::Owned(v.to_string()))))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Text(Some(Cow::Owned(v.to_string()))))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        // An id sent as 1.0 is the id "1", as in the list-of-dicts output.
+        let text = if v.fract() == 0.0 && v.abs() < 9.0e15 {
+            format!("{}", v as i64)
+        } else {
+            serde_json::Value::from(v).to_string()
+        };
+        Ok(Text(Some(Cow::Owned(text))))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let value = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Text(Some(Cow::Owned(value.to_string()))))
+    }
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+        let value = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Text(Some(Cow::Owned(value.to_string()))))
+    }
+}
+
+/// A boolean, or nothing when the field is absent, `null` or of another type.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Flag(pub Option<bool>);
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Ok(Flag(value.as_bool()))
+    }
+}
+
+/// A whole number that fits an i32, or nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Whole(pub Option<i32>);
+
+impl<'de> Deserialize<'de> for Whole {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let whole = match &value {
+            serde_json::Value::Number(n) => n
+                .as_i64()
+                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+            _ => None,
+        };
+        Ok(Whole(whole.and_then(|w| i32::try_from(w).ok())))
+    }
+}
+
+/// A list that may be absent or `null` (both read as empty). Items of the wrong shape are an
+/// error: the list itself is what the API promises.
+#[derive(Debug)]
+pub(crate) struct List<T>(pub Vec<T>);
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        List(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(List(
+            Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default(),
+        ))
+    }
+}
+
+/// An object read as `T`, or nothing when the value is `null` or not an object.
+#[derive(Debug)]
+pub(crate) struct Lenient<T>(pub Option<T>);
+
+impl<T> Default for Lenient<T> {
+    fn default() -> Self {
+        Lenient(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LenientVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for LenientVisitor<T> {
+            type Value = Lenient<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|t| Lenient(Some(t)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                IgnoredAny::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(Lenient(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+        }
+        deserializer.deserialize_any(LenientVisitor(std::marker::PhantomData))
+    }
+}
