@@ -493,8 +493,9 @@ impl PyClient {
         let survey = args::id(survey_id, IdKind::Survey)?;
         let site = self.site(site_id)?;
         let shape = Shape::parse(shape).map_err(|e| errors::to_pyerr(py, &e))?;
-        let format = FileFormat::resolve(&path, format.as_deref())
-            .and_then(|f| check_target(&path).map(|()| f))
+        // The target first: "is a folder" says more than "cannot tell the format of '.'".
+        let format = check_target(&path)
+            .and_then(|()| FileFormat::resolve(&path, format.as_deref()))
             .map_err(|e| errors::to_pyerr(py, &e))?;
         let since = args::since(since)?;
         let cursor = args::cursor(resume_cursor)?;

@@ -204,6 +204,57 @@ CLIENT_CALLS = [
     Bad("from_env-site_id-bool", lambda c, f, s: hj.Client.from_env(site_id=True), T, "bool"),
 ]
 
+TABLE_CALLS = [
+    Bad("responses_table-bool", lambda c, f, s: c.responses_table(True), T, "bool"),
+    Bad("responses_table-negative", lambda c, f, s: c.responses_table(-3), C, "positive"),
+    Bad("responses_table-shape", lambda c, f, s: c.responses_table(s, shape="tall"), C, "shape"),
+    Bad(
+        "responses_table-since-naive", lambda c, f, s: c.responses_table(s, since=NAIVE), C, "naive"
+    ),
+    Bad(
+        "responses_table-cursor-line-break",
+        lambda c, f, s: c.responses_table(s, resume_cursor="a\nb"),
+        C,
+        "control",
+    ),
+    # The export cases run in an empty working folder: nothing may be written there either.
+    Bad("export_responses-bool", lambda c, f, s: c.export_responses(True, "x.csv"), T, "bool"),
+    Bad("export_responses-path-int", lambda c, f, s: c.export_responses(s, 5), T, "PathLike"),
+    Bad("export_responses-path-empty", lambda c, f, s: c.export_responses(s, ""), C, "path"),
+    Bad("export_responses-path-folder", lambda c, f, s: c.export_responses(s, "."), C, "folder"),
+    Bad(
+        "export_responses-folder-missing",
+        lambda c, f, s: c.export_responses(s, "missing/x.csv"),
+        C,
+        "does not exist",
+    ),
+    Bad("export_responses-suffix", lambda c, f, s: c.export_responses(s, "x.xlsx"), C, "format"),
+    Bad(
+        "export_responses-format",
+        lambda c, f, s: c.export_responses(s, "x.csv", format="xls"),
+        C,
+        "format must be",
+    ),
+    Bad(
+        "export_responses-shape",
+        lambda c, f, s: c.export_responses(s, "x.csv", shape="tall"),
+        C,
+        "shape",
+    ),
+    Bad(
+        "export_responses-since-naive",
+        lambda c, f, s: c.export_responses(s, "x.csv", since=NAIVE),
+        C,
+        "naive",
+    ),
+    Bad(
+        "export_responses-cursor-empty",
+        lambda c, f, s: c.export_responses(s, "x.csv", resume_cursor=""),
+        C,
+        "resume_cursor",
+    ),
+]
+
 FAKE_CALLS = [
     Bad("FakeHotjar-seed-negative", lambda c, f, s: FakeHotjar(seed=-1), C, "seed"),
     Bad("FakeHotjar-seed-str", lambda c, f, s: FakeHotjar(seed="1"), T, "seed"),
@@ -310,10 +361,13 @@ FAKE_CALLS = [
 ]
 
 
-@pytest.mark.parametrize("bad", CLIENT_INIT + CLIENT_CALLS + FAKE_CALLS, ids=lambda b: b.id)
+@pytest.mark.parametrize(
+    "bad", CLIENT_INIT + CLIENT_CALLS + TABLE_CALLS + FAKE_CALLS, ids=lambda b: b.id
+)
 def test_bad_input_is_refused_with_a_clear_error_and_nothing_is_sent(
-    fake, client, survey_id, bad, monkeypatch
+    fake, client, survey_id, bad, monkeypatch, tmp_path
 ):
+    monkeypatch.chdir(tmp_path)
     for name in ["HOTJAR_CLIENT_ID", "HOTJAR_CLIENT_SECRET", "HOTJAR_BASE_URL", "HOTJAR_SITE_ID"]:
         monkeypatch.setenv(
             name, {"HOTJAR_BASE_URL": fake.url, "HOTJAR_SITE_ID": fake.site_id}.get(name, "x")
@@ -328,6 +382,7 @@ def test_bad_input_is_refused_with_a_clear_error_and_nothing_is_sent(
     assert bad.says in message
     assert "\n" not in message
     assert fake.request_log() == []
+    assert list(tmp_path.iterdir()) == []
     # The client and the fake still work afterwards.
     assert client.get_survey(survey_id)["id"] == survey_id
 
@@ -376,7 +431,7 @@ def test_every_public_method_is_in_the_matrix():
     """A new public method must get bad-input cases above (or join NO_INPUT)."""
     client_methods = {n for n in dir(hj.Client) if not n.startswith("_")}
     fake_methods = {n for n in dir(FakeHotjar) if not n.startswith("_")}
-    client_cases = {b.id.split("-")[0] for b in CLIENT_CALLS} | {"__init__"}
+    client_cases = {b.id.split("-")[0] for b in CLIENT_CALLS + TABLE_CALLS}
     fake_cases = {b.id.split("-")[0] for b in FAKE_CALLS}
 
     assert client_methods - client_cases - NO_INPUT["Client"] == set()

@@ -258,3 +258,69 @@ def test_the_readme_loop_rides_out_several_outages_with_exactly_the_truth():
 
         assert stops == ["ServerError", "TransportError", "RateLimitError"]
         assert rows == fake.responses(survey_id)
+
+
+# --- file exports -----------------------------------------------------------------------------
+# export_responses() fetches the survey first (one API request), then the pages: ``after=N + 1``
+# hits page N + 1. On failure it keeps what it wrote as ``<path>.partial``; resuming writes the
+# rest to ``path``. The two files hold exactly the survey.
+
+
+def ids_in(path, fmt: str) -> list[str]:
+    if fmt == "jsonl":
+        return [json.loads(line)["response_id"] for line in path.read_text().splitlines()]
+    if fmt == "csv":
+        import csv
+
+        with path.open(newline="", encoding="utf-8") as f:
+            return [row["response_id"] for row in csv.DictReader(f)]
+    import pyarrow.parquet as pq
+
+    return [str(v) for v in pq.read_table(path).column("response_id").to_pylist()]
+
+
+FILE_CASES = [
+    c
+    for c in GIVES_UP
+    if c.id
+    in {"key-revoked-mid-export", "5xx-beyond-retries", "reset-on-every-try", "repeated-cursor"}
+]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+@pytest.mark.parametrize(
+    ("case", "after"),
+    [pytest.param(c, a, id=f"{c.id}-page{a + 1}") for c in FILE_CASES for a in c.positions],
+)
+def test_a_failed_file_export_keeps_a_partial_file_and_resumes_to_exactly_the_truth(
+    case, after, fmt, tmp_path
+):
+    path = tmp_path / f"responses.{fmt}"
+    with (
+        FakeHotjar(responses_per_survey=[SURVEY_SIZE]) as fake,
+        fake.client(retry_backoff=FAST_BACKOFF, max_retries=MAX_RETRIES) as client,
+    ):
+        survey_id = fake.survey_ids[0]
+        truth = [r["id"] for r in fake.responses(survey_id)]
+        case.inject(fake, after + 1)
+
+        with pytest.raises(case.error) as caught:
+            client.export_responses(survey_id, path)
+
+        error = caught.value
+        assert not path.exists()  # never a file that looks complete
+        if after == 0:
+            assert error.partial is None and error.resume_cursor is None
+            assert list(tmp_path.iterdir()) == []
+            written: list[str] = []
+        else:
+            assert str(error.partial) == f"{path}.partial"
+            assert [p.name for p in tmp_path.iterdir()] == [f"responses.{fmt}.partial"]
+            written = ids_in(tmp_path / f"responses.{fmt}.partial", fmt)
+            assert written == truth[: after * 100]
+
+        case.heal(fake)
+        summary = client.export_responses(survey_id, path, resume_cursor=error.resume_cursor)
+
+        assert written + ids_in(path, fmt) == truth
+        assert summary["responses"] == SURVEY_SIZE - len(written)
