@@ -297,8 +297,8 @@ def test_a_failed_file_export_keeps_a_partial_file_and_resumes_to_exactly_the_tr
 ):
     path = tmp_path / f"responses.{fmt}"
     with (
-        FakeHotjar(responses_per_survey=[SURVEY_SIZE]) as fake,
-        fake.client(retry_backoff=FAST_BACKOFF, max_retries=MAX_RETRIES) as client,
+        FakeHotjar(responses_per_survey=[SURVEY_SIZE], **case.fake) as fake,
+        fake.client(retry_backoff=FAST_BACKOFF, max_retries=MAX_RETRIES, **case.client) as client,
     ):
         survey_id = fake.survey_ids[0]
         truth = [r["id"] for r in fake.responses(survey_id)]
@@ -324,3 +324,24 @@ def test_a_failed_file_export_keeps_a_partial_file_and_resumes_to_exactly_the_tr
 
         assert written + ids_in(path, fmt) == truth
         assert summary["responses"] == SURVEY_SIZE - len(written)
+
+
+@pytest.mark.parametrize("case", GIVES_UP, ids=lambda c: c.id)
+def test_a_failed_table_export_keeps_a_partial_table_and_resumes_to_exactly_the_truth(case):
+    # responses_table() also fetches the survey first: ``after=3`` hits page 3.
+    with (
+        FakeHotjar(responses_per_survey=[SURVEY_SIZE], **case.fake) as fake,
+        fake.client(retry_backoff=FAST_BACKOFF, max_retries=MAX_RETRIES, **case.client) as client,
+    ):
+        survey_id = fake.survey_ids[0]
+        truth = [r["id"] for r in fake.responses(survey_id)]
+        case.inject(fake, 3)
+
+        with pytest.raises(case.error) as caught:
+            client.responses_table(survey_id)
+
+        partial = caught.value.partial.to_pydict()["response_id"]
+        assert partial == truth[:200]
+        case.heal(fake)
+        rest = client.responses_table(survey_id, resume_cursor=caught.value.resume_cursor)
+        assert partial + rest.to_pydict()["response_id"] == truth
