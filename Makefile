@@ -32,7 +32,7 @@ build: venv
 lint: venv deny
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --all-features -- -D warnings
-	$(VENV)/bin/ruff check python tests
+	$(VENV)/bin/ruff check python tests benches
 
 # Licenses, banned crates and sources of every dependency (deny.toml), offline, when cargo-deny
 # is installed: installing it compiles for about 10 minutes on 2 cores, too long for every CI
@@ -54,7 +54,7 @@ pytest: build
 # Benchmarks against the code users would otherwise write; figures in benches/README.md.
 bench: venv
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --extras test,bench
-	$(PY) benches/bench_dicts.py
+	$(PY) benches/run_all.py
 
 clean:
 	rm -rf $(VENV) target demo-export

@@ -3,48 +3,27 @@ a user would otherwise write (requests + json, httpx + orjson), in one run, on o
 
     make bench                       # or: python benches/bench_dicts.py --responses 100000
 
-The fake Hotjar API runs in this process; each contender runs in a fresh child process, so its
-wall time, CPU time and peak RSS are its own. The fake's rate limit is off and so is
-hotjar_client's limiter: the peers do not pace themselves either, and this measures the
+The fake Hotjar API runs in a process of its own; each contender runs in a fresh child
+process, so its wall time, CPU time and peak RSS are its own. The fake's rate limit is off and
+so is hotjar_client's limiter: the peers do not pace themselves either, and this measures the
 client, not the 3000/minute ceiling. Each contender runs --repeat times; the median counts.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import statistics
-import subprocess
 import sys
-import textwrap
 
-from hotjar_client.testing import FakeHotjar
+from _harness import Summary, fake_server, machine, median, require, run
 
-# Each contender prints one JSON line: rows fetched, a checksum of their ids, wall seconds.
-PRELUDE = """
-import hashlib, json, os, resource, sys, time
-URL, SITE, SURVEY = os.environ["HOTJAR_BASE_URL"], os.environ["HOTJAR_SITE_ID"], sys.argv[1]
-CID, SECRET = os.environ["HOTJAR_CLIENT_ID"], os.environ["HOTJAR_CLIENT_SECRET"]
-PAGES = f"{URL}/v1/sites/{SITE}/surveys/{SURVEY}/responses"
-TOKEN = {"grant_type": "client_credentials", "client_id": CID, "client_secret": SECRET}
-
-def report(rows, started):
-    wall = time.perf_counter() - started
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    digest = hashlib.sha1("".join(r["id"] for r in rows).encode()).hexdigest()
-    print(json.dumps({"rows": len(rows), "digest": digest, "wall": wall,
-                      "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}))
-"""
-
+# Each contender ends with report(): its figures, the rows fetched and a checksum of their ids.
 CONTENDERS = {
     "hotjar_client": """
 import hotjar_client as hj
 started = time.perf_counter()
 with hj.Client.from_env(requests_per_minute=None) as client:
     rows = client.responses(SURVEY)
-report(rows, started)
+report(measure(started), rows=len(rows), digest=digest(r["id"] for r in rows))
 """,
     "requests + json": """
 import requests
@@ -61,7 +40,7 @@ with requests.Session() as session:
         if not body.get("next_cursor"):
             break
         params["cursor"] = body["next_cursor"]
-report(rows, started)
+report(measure(started), rows=len(rows), digest=digest(r["id"] for r in rows))
 """,
     "httpx + orjson": """
 import httpx, orjson
@@ -78,44 +57,24 @@ with httpx.Client() as http:
         if not body.get("next_cursor"):
             break
         params["cursor"] = body["next_cursor"]
-report(rows, started)
+report(measure(started), rows=len(rows), digest=digest(r["id"] for r in rows))
 """,
 }
 
-
-def run(name: str, code: str, fake: FakeHotjar, survey_id: str) -> dict:
-    env = dict(
-        os.environ,
-        HOTJAR_BASE_URL=fake.url,
-        HOTJAR_SITE_ID=fake.site_id,
-        HOTJAR_CLIENT_ID=fake.client_id,
-        HOTJAR_CLIENT_SECRET=fake.client_secret,
-    )
-    script = textwrap.dedent(PRELUDE) + textwrap.dedent(code)
-    done = subprocess.run(
-        [sys.executable, "-c", script, survey_id],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{name} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+OURS = "hotjar_client"
+# Target: how many times hotjar_client's wall time each peer takes, at least.
+TARGETS = {"requests + json": 2.0, "httpx + orjson": 1.3}
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    parser.add_argument("--json", metavar="PATH", help="also write the summary here (run_all)")
+    args = parser.parse_args(argv)
+    require("requests", "httpx", "orjson")
 
-    missing = [m for m in ("requests", "httpx", "orjson") if not _importable(m)]
-    if missing:
-        raise SystemExit(f"missing peers: {', '.join(missing)} (make bench installs them)")
-
-    with FakeHotjar(seed=7, responses_per_survey=[args.responses], rate_limit=None) as fake:
+    with fake_server([args.responses]) as fake:
         survey_id = fake.survey_ids[0]
         results: dict[str, list[dict]] = {name: [] for name in CONTENDERS}
         # Interleave the contenders so that a slow moment of the machine hits all of them.
@@ -128,33 +87,27 @@ def main() -> int:
     if len(digests) != 1 or counts != {args.responses}:
         raise SystemExit(f"contenders disagree on the data: rows {counts}, digests {digests}")
 
-    def median(name: str, key: str) -> float:
-        return statistics.median(r[key] for r in results[name])
-
-    ours = "hotjar_client"
-    print(
-        f"{args.responses:,} responses as a list of dicts, median of {args.repeat} runs "
-        f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})"
-    )
+    title = f"1. {args.responses:,} responses as a list of dicts, median of {args.repeat} runs"
+    summary = Summary("dicts", title)
+    print(f"{title} ({machine()})")
     print(
         f"{'contender':<16} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} "
         f"{'wall vs us':>11} {'RSS vs us':>10}"
     )
-    for name in CONTENDERS:
-        wall, cpu, rss = median(name, "wall"), median(name, "cpu"), median(name, "rss_mb")
+    ours_wall, ours_rss = median(results[OURS], "wall"), median(results[OURS], "rss_mb")
+    for name, runs in results.items():
+        wall, cpu, rss = median(runs, "wall"), median(runs, "cpu"), median(runs, "rss_mb")
         print(
             f"{name:<16} {wall:7.2f} {cpu:7.2f} {rss:8.0f} "
-            f"{wall / median(ours, 'wall'):10.2f}x {rss / median(ours, 'rss_mb'):9.2f}x"
+            f"{wall / ours_wall:10.2f}x {rss / ours_rss:9.2f}x"
         )
+        summary.row(name, wall, cpu, rss, wall_ratio=wall / ours_wall, rss_ratio=rss / ours_rss)
+    for name, goal in TARGETS.items():
+        speedup = median(results[name], "wall") / ours_wall
+        summary.target(f"faster than {name}", speedup, ">=", goal)
+    summary.print_targets()
+    summary.save(args.json)
     return 0
-
-
-def _importable(module: str) -> bool:
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def repr_html(table: Any, rows: int = 10) -> str:
         )
     header = "".join(f"<th>{html.escape(n)}</th>" for n in names)
     caption = (
-        f"ResponseTable survey {html.escape(table.survey_id)}: {table.num_rows:,} rows × "
+        f"ResponseTable survey {html.escape(table.survey_id)}: {table.num_rows:,} rows, "
         f"{table.num_columns} columns ({table.layout})"
     )
     more = f"<p>… {table.num_rows - rows:,} more rows</p>" if table.num_rows > rows else ""

@@ -95,6 +95,12 @@ pub fn check_target(path: &Path) -> Result<()> {
             path.display()
         )));
     }
+    if path.file_name().is_some_and(|name| name.len() > 255) {
+        return Err(Error::config(format!(
+            "The file name {:?} is longer than the 255 bytes file systems allow.",
+            path.display()
+        )));
+    }
     let parent = parent_of(path);
     if !parent.is_dir() {
         return Err(Error::config(format!(
@@ -124,8 +130,18 @@ impl TempFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "export".to_string());
+        // Most file systems cap a name at 255 bytes: shorten the borrowed part so that any
+        // legal target name gives a legal temporary name.
+        let mut short = name.as_str();
+        while short.len() > 200 {
+            let mut end = short.len() - 1;
+            while !short.is_char_boundary(end) {
+                end -= 1;
+            }
+            short = &short[..end];
+        }
         let path = parent_of(target).join(format!(
-            ".{name}.{}-{:08x}.tmp",
+            ".{short}.{}-{:08x}.tmp",
             std::process::id(),
             fastrand::u32(..)
         ));
@@ -326,5 +342,41 @@ fn keep_partial(
             partial: None,
             resume_cursor: cursor,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_format_comes_from_the_argument_or_the_suffix() {
+        let resolve =
+            |path: &str, format: Option<&str>| FileFormat::resolve(Path::new(path), format);
+        assert_eq!(resolve("a/b.PARQUET", None).ok(), Some(FileFormat::Parquet));
+        assert_eq!(resolve("b.csv", None).ok(), Some(FileFormat::Csv));
+        assert_eq!(resolve("b.ndjson", None).ok(), Some(FileFormat::Jsonl));
+        assert_eq!(
+            resolve("b.txt", Some("jsonl")).ok(),
+            Some(FileFormat::Jsonl)
+        );
+        let unknown = resolve("b.xlsx", None).expect_err("unknown suffix");
+        assert_eq!(unknown.kind(), ErrorKind::Configuration);
+        assert!(unknown.message().contains("format="), "{unknown}");
+        assert!(resolve("b.csv", Some("excel")).is_err());
+    }
+
+    #[test]
+    fn the_target_folder_must_exist_and_the_target_must_not_be_one() {
+        let dir = std::env::temp_dir();
+        assert!(check_target(&dir.join("x.csv")).is_ok());
+        assert!(
+            check_target(Path::new("x.csv")).is_ok(),
+            "a bare name means the cwd"
+        );
+        assert!(check_target(&dir).is_err());
+        assert!(check_target(&dir.join("no-such-folder-hj").join("x.csv")).is_err());
+        assert!(check_target(Path::new("")).is_err());
+        assert!(check_target(&dir.join("x".repeat(256))).is_err());
     }
 }

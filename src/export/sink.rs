@@ -19,7 +19,8 @@ const ROW_GROUP_ROWS: usize = 50_000;
 
 pub(super) enum Sink {
     Parquet(Box<ArrowWriter<BufWriter<File>>>),
-    Csv(csv::Writer<BufWriter<File>>, bool),
+    /// The writer, and whether the header was written.
+    Csv(Box<csv::Writer<BufWriter<File>>>, bool),
     Jsonl(BufWriter<File>),
 }
 
@@ -40,7 +41,7 @@ impl Sink {
                     .map_err(|e| e.to_string())?;
                 Sink::Parquet(Box::new(writer))
             }
-            FileFormat::Csv => Sink::Csv(csv::Writer::from_writer(buffered), false),
+            FileFormat::Csv => Sink::Csv(Box::new(csv::Writer::from_writer(buffered)), false),
             FileFormat::Jsonl => Sink::Jsonl(buffered),
         })
     }

@@ -16,6 +16,8 @@ const NEWEST_RESPONSE_EPOCH: i64 = 1_782_820_800;
 const RESPONSE_SPACING_SECONDS: i64 = 150;
 const FIRST_SURVEY_ID: u64 = 1_234_560;
 const FIRST_RESPONSE_ID: u64 = 8_800_000_000_000;
+/// With `extra_fields`, some responses answer this question, which no survey lists.
+const REMOVED_QUESTION_ID: u64 = 5_559_999;
 
 /// An id on the wire: a digit string, or a number when the fake imitates a server that sends
 /// numbers (the API reference's open question 1).
@@ -248,7 +250,8 @@ pub struct DatasetConfig {
     pub site_id: String,
     pub responses_per_survey: Vec<usize>,
     pub numeric_ids: bool,
-    /// Adds fields the API reference does not know, to check clients keep them.
+    /// Adds fields the API reference does not know, and answers to a question no survey
+    /// lists (an orphan, id 5559999), to check clients keep them.
     pub extra_fields: bool,
 }
 
@@ -550,6 +553,17 @@ impl Dataset {
                 continue; // skipped an optional question
             }
             answers.push(self.answer(survey, question, &mut rng));
+        }
+        if self.config.extra_fields && rng.u8(0..100) < 10 {
+            // An orphan answer: to a question the survey no longer lists (deleted since the
+            // response came in). Clients must keep it.
+            answers.push(AnswerJson {
+                question_id: self.wire_id(REMOVED_QUESTION_ID),
+                answer: Some("An answer to a question that was removed".to_string()),
+                comment: None,
+                tags: vec![TagJson { name: TAGS[0] }],
+                sentiment: None,
+            });
         }
 
         let user_attributes = if rng.bool() {

@@ -7,16 +7,14 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyType};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+use pyo3::types::{PyDict, PyList, PyString, PyType};
 
 use crate::client::HotjarClient;
 use crate::config::{ClientConfig, DEFAULT_BASE_URL};
 use crate::error::Error;
 use crate::export::{check_target, FileFormat};
 use crate::ids::{Id, IdKind};
-use crate::pagination::{RawBatch, ResponseStream};
+use crate::pagination::ResponseStream;
 use crate::table::Shape;
 
 use super::decode::{self, StringCache};
@@ -363,28 +361,18 @@ impl PyClient {
         let site = self.site(site_id)?;
         let since = args::since(since)?;
         let cursor = args::cursor(resume_cursor)?;
-        let mut stream = self.core()?.response_stream(&site, &survey, since, cursor);
+        let core = self.core()?;
         // Fetch ahead while this thread decodes: page N+1 is on the wire while page N becomes
-        // dicts, so decoding costs no time when the network is the slow part.
-        let (pages, mut received) = mpsc::channel::<PageResult>(2);
-        let fetcher = AbortOnDrop(runtime()?.spawn(async move {
-            loop {
-                let next = match stream.next_raw().await {
-                    Ok(Some(batch)) => Ok(batch),
-                    Ok(None) => break,
-                    Err(error) => Err((error, stream.resume_cursor().map(str::to_string))),
-                };
-                let failed = next.is_err();
-                if pages.send(next).await.is_err() || failed {
-                    break;
-                }
-            }
-        }));
+        // dicts. Dropping `pages` (on return or Ctrl-C) cancels the request in flight.
+        let mut pages = {
+            let _inside = runtime()?.enter();
+            core.response_stream(&site, &survey, since, cursor)
+                .prefetch()
+        };
         let rows = PyList::empty(py);
         let mut keys = StringCache::new();
         loop {
-            // On Ctrl-C this returns early and dropping `fetcher` cancels the request in flight.
-            match block_on(py, received.recv())? {
+            match block_on(py, pages.next())? {
                 None => break,
                 Some(Ok(batch)) => {
                     let decoded = decode::append_results(
@@ -413,7 +401,6 @@ impl PyClient {
                 }
             }
         }
-        drop(fetcher);
         Ok(rows)
     }
 
@@ -507,14 +494,8 @@ impl PyClient {
         .map_err(|e| {
             let partial = e
                 .partial
-                .map(|p| p.into_pyobject(py).map(Bound::into_any))
-                .transpose();
-            match partial {
-                Ok(partial) => {
-                    errors::export_error(py, &e.error, partial.as_ref(), e.resume_cursor)
-                }
-                Err(err) => err,
-            }
+                .map(|p| PyString::new(py, &p.to_string_lossy()).into_any());
+            errors::export_error(py, &e.error, partial.as_ref(), e.resume_cursor)
         })?;
         let result = PyDict::new(py);
         result.set_item("path", summary.path.to_string_lossy())?;
@@ -604,17 +585,6 @@ impl PyClient {
             self.masked_client_id,
             if self.closed() { " closed" } else { "" }
         )
-    }
-}
-
-type PageResult = Result<RawBatch, (Error, Option<String>)>;
-
-/// Aborts a spawned task when dropped.
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

@@ -60,14 +60,14 @@ pub struct TableBuilder {
 
 enum Body {
     Wide(WideColumns),
-    Long(LongColumns),
+    Long(Box<LongColumns>),
 }
 
 impl TableBuilder {
     pub fn new(plan: SurveyPlan, shape: Shape) -> Self {
         let body = match shape {
             Shape::Wide => Body::Wide(WideColumns::new(&plan)),
-            Shape::Long => Body::Long(LongColumns::new()),
+            Shape::Long => Body::Long(Box::new(LongColumns::new())),
         };
         Self {
             plan: Arc::new(plan),
@@ -544,5 +544,179 @@ impl LongColumns {
             .into_iter()
             .map(|(name, array)| Column::plain(name, array))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::cast::AsArray;
+    use arrow_array::Array;
+    use serde_json::json;
+
+    fn plan() -> SurveyPlan {
+        SurveyPlan::from_survey(
+            "77",
+            &json!({"name": "S", "sentiment_analysis_enabled": true, "questions": [
+                {"id": "1", "type": "nps", "text": "Score?"},
+                {"id": "2", "type": "long-text", "text": "Why?"},
+                {"id": "3", "type": "single-option", "text": "Pick",
+                 "choices": [{"text": "Other", "allow_comment": true}]},
+                {"id": "4", "type": "statement", "text": "Thanks"},
+            ]}),
+        )
+    }
+
+    fn page() -> Vec<u8> {
+        json!({"results": [
+            {"id": 10, "created_time": "2024-06-20T17:42:05Z", "is_complete": true,
+             "country": "DE", "window_size": {"width": 390, "height": 844},
+             "user_attributes": [{"name": "plan", "value": "pro"}, {"name": "ltv", "value": 12.5}],
+             "answers": [
+                {"question_id": 1, "answer": "9", "comment": null, "tags": [], "sentiment": null},
+                {"question_id": "2", "answer": "Great", "tags": [{"name": "ux"}, "bare"],
+                 "sentiment": "positive"},
+                {"question_id": "3", "answer": "Other", "comment": "Just looking"},
+                {"question_id": "99", "answer": "orphan", "tags": []},
+                {"question_id": "1", "answer": "10"},
+             ]},
+            {"id": "11", "created_time": "not a time", "window_width": 1536, "window_height": 730,
+             "window_size": "garbage", "user_attributes": null,
+             "answers": [{"question_id": "1", "answer": "n/a"}, {"question_id": "4", "answer": "x"}]},
+            {"id": "12", "answers": []},
+            {"id": "13", "answers": null},
+        ], "next_cursor": null})
+        .to_string()
+        .into_bytes()
+    }
+
+    fn column<'a>(batch: &'a RecordBatch, name: &str) -> &'a ArrayRef {
+        batch
+            .column_by_name(name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    }
+
+    #[test]
+    fn wide_rows_keep_every_answer_somewhere() {
+        let mut builder = TableBuilder::new(plan(), Shape::Wide);
+        builder
+            .append_page(&page(), &[true, true, true, false])
+            .expect("page");
+        let batch = builder.finish().expect("batch");
+        assert_eq!(batch.num_rows(), 3);
+        assert_eq!(builder.responses(), 3);
+        let names: Vec<_> = batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(
+            names[RESPONSE_COLUMNS.len()..],
+            [
+                "Score?",
+                "Score? [tags]",
+                "Why?",
+                "Why? [sentiment]",
+                "Why? [tags]",
+                "Pick",
+                "Pick [comment]",
+                "Pick [tags]",
+                "other_answers"
+            ]
+        );
+        let ids = column(&batch, "response_id").as_string::<i32>();
+        assert_eq!((ids.value(0), ids.value(1)), ("10", "11"));
+        let score = column(&batch, "Score?").as_primitive::<arrow_array::types::Int16Type>();
+        assert_eq!(score.value(0), 9);
+        // "n/a" does not fit a number column: null there, kept whole in other_answers.
+        assert!(score.is_null(1));
+        let other = column(&batch, "other_answers").as_string::<i32>();
+        let first: serde_json::Value = serde_json::from_str(other.value(0)).expect("json");
+        assert_eq!(first[0]["question_id"], "99");
+        assert_eq!(
+            first[1]["answer"], "10",
+            "a second answer to one question is kept"
+        );
+        let second: serde_json::Value = serde_json::from_str(other.value(1)).expect("json");
+        assert_eq!(second[0]["answer"], "n/a");
+        assert_eq!(
+            second[1]["question_id"], "4",
+            "an answer to a statement is kept"
+        );
+        assert!(other.is_null(2));
+        let tags = column(&batch, "Why? [tags]").as_list::<i32>();
+        let first_tags = tags.value(0);
+        let first_tags = first_tags.as_string::<i32>();
+        assert_eq!((first_tags.value(0), first_tags.value(1)), ("ux", "bare"));
+        assert!(tags.is_null(1), "unanswered: null, not []");
+        assert_eq!(
+            column(&batch, "Pick [comment]").as_string::<i32>().value(0),
+            "Just looking"
+        );
+        let width = column(&batch, "window_width").as_primitive::<arrow_array::types::Int32Type>();
+        assert_eq!((width.value(0), width.value(1)), (390, 1536));
+        assert!(column(&batch, "created_time").is_null(1));
+        let attributes = column(&batch, "user_attributes").as_map();
+        let values = attributes.value(0);
+        assert_eq!(values.column(1).as_string::<i32>().value(1), "12.5");
+        assert_eq!(attributes.value(1).len(), 0);
+    }
+
+    #[test]
+    fn long_rows_one_per_answer_and_one_for_a_response_without_answers() {
+        let mut builder = TableBuilder::new(plan(), Shape::Long);
+        builder
+            .append_page(&page(), &[true, true, true, true])
+            .expect("page");
+        let batch = builder.finish().expect("batch");
+        assert_eq!(batch.num_rows(), 5 + 2 + 1 + 1);
+        assert_eq!(builder.responses(), 4);
+        let qid = column(&batch, "question_id").as_string::<i32>();
+        assert_eq!(qid.value(3), "99");
+        let text = column(&batch, "question_text");
+        assert!(text.is_null(3), "an orphan's text is unknown");
+        assert!(qid.is_null(7) && qid.is_null(8));
+        assert_eq!(column(&batch, "answer").as_string::<i32>().value(5), "n/a");
+    }
+
+    #[test]
+    fn finishing_twice_gives_the_same_schema_and_empty_batches_have_it() {
+        let mut builder = TableBuilder::new(plan(), Shape::Wide);
+        let empty = builder.finish().expect("empty");
+        builder.append_page(&page(), &[true; 4]).expect("page");
+        let full = builder.finish().expect("full");
+        assert_eq!(empty.num_rows(), 0);
+        assert_eq!(empty.schema(), full.schema());
+        assert_eq!(full.schema().metadata()["hotjar.survey_id"], "77");
+    }
+
+    #[test]
+    fn a_page_whose_item_count_changed_or_shape_is_wrong_is_an_error() {
+        let mut builder = TableBuilder::new(plan(), Shape::Wide);
+        assert!(builder.append_page(&page(), &[true]).is_err());
+        let bad = br#"{"results": [{"id": "1", "answers": {"not": "a list"}}]}"#;
+        let error = builder.append_page(bad, &[true]).expect_err("bad shape");
+        assert_eq!(error.kind(), ErrorKind::InvalidResponse);
+        assert_eq!(builder.responses(), 0, "nothing half-appended");
+    }
+
+    #[test]
+    fn a_survey_without_questions_keeps_every_answer_in_other_answers() {
+        let plan = SurveyPlan::from_survey("5", &json!({"name": "no questions"}));
+        let mut builder = TableBuilder::new(plan, Shape::Wide);
+        builder.append_page(&page(), &[true; 4]).expect("page");
+        let batch = builder.finish().expect("batch");
+        assert_eq!(batch.num_columns(), RESPONSE_COLUMNS.len() + 1);
+        let other = column(&batch, "other_answers").as_string::<i32>();
+        let first: serde_json::Value = serde_json::from_str(other.value(0)).expect("json");
+        assert_eq!(first.as_array().map(Vec::len), Some(5));
+    }
+
+    #[test]
+    fn shapes_parse_strictly() {
+        assert_eq!(Shape::parse("long").expect("long"), Shape::Long);
+        let error = Shape::parse("Wide").expect_err("case matters");
+        assert!(error.message().contains("\"wide\""));
     }
 }

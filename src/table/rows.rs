@@ -43,7 +43,7 @@ pub(crate) struct ResponseRow<'a> {
     #[serde(borrow)]
     pub recording_url: Text<'a>,
     #[serde(borrow)]
-    pub user_attributes: List<Attribute<'a>>,
+    pub user_attributes: Attributes<'a>,
     #[serde(borrow)]
     pub answers: List<AnswerRow<'a>>,
 }
@@ -80,7 +80,93 @@ pub(crate) struct Attribute<'a> {
     pub name: Text<'a>,
     /// A string as is; a number, boolean or anything else as its JSON text.
     #[serde(borrow)]
-    pub value: Text<'a>,
+    pub value: JsonText<'a>,
+}
+
+/// `user_attributes`: a list of `{name, value}` (the API's shape), or leniently an object
+/// `{name: value}`; a list item that is not an object is kept as a value without a name.
+#[derive(Debug, Default)]
+pub(crate) struct Attributes<'a>(pub Vec<Attribute<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Attributes<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ItemVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for ItemVisitor<'a> {
+            type Value = Attribute<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a user attribute")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+                Attribute::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                let value =
+                    serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(unnamed(Cow::Owned(value.to_string())))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(unnamed(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(unnamed(Cow::Owned(v.to_string())))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(unnamed(Cow::Owned(v.to_string())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(unnamed(Cow::Owned(v.to_string())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(unnamed(Cow::Owned(v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(unnamed(Cow::Owned(serde_json::Value::from(v).to_string())))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Attribute::default())
+            }
+        }
+        struct Item<'a>(Attribute<'a>);
+        impl<'de: 'a, 'a> Deserialize<'de> for Item<'a> {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer
+                    .deserialize_any(ItemVisitor(std::marker::PhantomData))
+                    .map(Item)
+            }
+        }
+        struct AttributesVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for AttributesVisitor<'a> {
+            type Value = Attributes<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of user attributes")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(Item(attribute)) = seq.next_element()? {
+                    out.push(attribute);
+                }
+                Ok(Attributes(out))
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut out = Vec::new();
+                while let Some((name, value)) = map.next_entry::<Text<'a>, JsonText<'a>>()? {
+                    out.push(Attribute { name, value });
+                }
+                Ok(Attributes(out))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Attributes::default())
+            }
+        }
+        deserializer.deserialize_any(AttributesVisitor(std::marker::PhantomData))
+    }
+}
+
+fn unnamed(value: Cow<'_, str>) -> Attribute<'_> {
+    Attribute {
+        name: Text(None),
+        value: JsonText(Text(Some(value))),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,13 +190,13 @@ impl AnswerRow<'_> {
     pub fn to_json(&self) -> serde_json::Value {
         let text = |t: &Text| {
             t.as_str()
-                .map_or(serde_json::Value::Null, |s| serde_json::Value::from(s))
+                .map_or(serde_json::Value::Null, serde_json::Value::from)
         };
         serde_json::json!({
             "question_id": text(&self.question_id),
             "answer": text(&self.answer),
             "comment": text(&self.comment),
-            "tags": self.tags.0.iter().map(|t| t.0.as_str().unwrap_or_default()).collect::<Vec<_>>(),
+            "tags": self.tags.0.iter().map(|t| text(&t.0)).collect::<Vec<_>>(),
             "sentiment": text(&self.sentiment),
         })
     }
@@ -146,6 +232,25 @@ impl<'de: 'a, 'a> Deserialize<'de> for Tag<'a> {
             fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
                 Ok(Tag(Text(None)))
             }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Tag(Text(Some(Cow::Owned(v.to_string())))))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Tag(Text(Some(Cow::Owned(v.to_string())))))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Tag(Text(Some(Cow::Owned(v.to_string())))))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Tag(Text(Some(Cow::Owned(
+                    serde_json::Value::from(v).to_string(),
+                )))))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                let value =
+                    serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(Tag(Text(Some(Cow::Owned(value.to_string())))))
+            }
         }
         deserializer.deserialize_any(TagVisitor(std::marker::PhantomData))
     }
@@ -164,11 +269,39 @@ impl Text<'_> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(TextVisitor(std::marker::PhantomData))
+        deserializer.deserialize_any(TextVisitor {
+            floats_as_json: false,
+            marker: std::marker::PhantomData,
+        })
     }
 }
 
-struct TextVisitor<'a>(std::marker::PhantomData<&'a ()>);
+/// A value kept as text the way a JSON reader would show it: a string as is, anything else
+/// as its JSON text (`759.0` stays "759.0"; only ids turn whole floats into digits).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct JsonText<'a>(pub Text<'a>);
+
+impl JsonText<'_> {
+    pub fn as_str(&self) -> Option<&str> {
+        self.0.as_str()
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for JsonText<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_any(TextVisitor {
+                floats_as_json: true,
+                marker: std::marker::PhantomData,
+            })
+            .map(JsonText)
+    }
+}
+
+struct TextVisitor<'a> {
+    floats_as_json: bool,
+    marker: std::marker::PhantomData<&'a ()>,
+}
 
 impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
     type Value = Text<'a>;
@@ -202,7 +335,7 @@ impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
         // An id sent as 1.0 is the id "1", as in the list-of-dicts output.
-        let text = if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        let text = if !self.floats_as_json && v.fract() == 0.0 && v.abs() < 9.0e15 {
             format!("{}", v as i64)
         } else {
             serde_json::Value::from(v).to_string()

@@ -95,7 +95,12 @@ impl SurveyPlan {
             } else {
                 text.clone()
             };
-            let answer_column = names.claim(&base);
+            // A question without answers (a statement) has no column, so takes no name.
+            let answer_column = if answer == AnswerKind::None {
+                base
+            } else {
+                names.claim(&base)
+            };
             let takes_sentiment = sentiment_enabled && is_free_text(&kind);
             let takes_comment = takes_comment(&kind, question.get("choices"));
             let (sentiment_column, comment_column, tags_column) = if answer == AnswerKind::None {

@@ -262,3 +262,200 @@ async fn a_repeated_cursor_ends_the_walk_and_the_looping_page_is_fetched_again_o
         .unwrap();
     assert_eq!([first, rest].concat(), truth);
 }
+
+/// A fresh folder under the system's temp dir for one test's files.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "hotjar-client-e2e-{name}-{}-{}",
+        std::process::id(),
+        fastrand::u32(..)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn read_parquet(path: &std::path::Path) -> arrow_array::RecordBatch {
+    let file = std::fs::File::open(path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let batches: Vec<_> = reader.map(Result::unwrap).collect();
+    let schema = batches[0].schema();
+    arrow_select_concat(&schema, &batches)
+}
+
+fn arrow_select_concat(
+    schema: &arrow_schema::SchemaRef,
+    batches: &[arrow_array::RecordBatch],
+) -> arrow_array::RecordBatch {
+    let columns = (0..schema.fields().len())
+        .map(|i| {
+            let parts: Vec<&dyn arrow_array::Array> =
+                batches.iter().map(|b| b.column(i).as_ref()).collect();
+            arrow_select::concat::concat(&parts).unwrap()
+        })
+        .collect();
+    arrow_array::RecordBatch::try_new(schema.clone(), columns).unwrap()
+}
+
+fn ids_of(batch: &arrow_array::RecordBatch) -> Vec<String> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::Array;
+    let ids = batch
+        .column_by_name("response_id")
+        .unwrap()
+        .as_string::<i32>();
+    (0..ids.len()).map(|i| ids.value(i).to_string()).collect()
+}
+
+#[tokio::test]
+async fn a_parquet_export_holds_the_same_rows_as_the_table() {
+    use hotjar_client::export::FileFormat;
+    use hotjar_client::table::Shape;
+    let fake = fake(FakeConfig::default()).await;
+    let client = client_for(&fake, |c| c.requests_per_minute = None);
+    let id = &fake.dataset().survey_ids()[0];
+    let table = client
+        .responses_table(&site(&fake), &survey(id), Shape::Wide, None, None)
+        .await
+        .unwrap();
+    let dir = scratch("parquet");
+    let path = dir.join("out.parquet");
+    let summary = client
+        .export_responses(
+            &site(&fake),
+            &survey(id),
+            &path,
+            FileFormat::Parquet,
+            Shape::Wide,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!((summary.responses, summary.pages), (1234, 13));
+    let read = read_parquet(&path);
+    assert_eq!(read.num_rows(), 1234);
+    assert_eq!(ids_of(&read), ids_of(&table));
+    for (field, column) in table.schema().fields().iter().zip(table.columns()) {
+        let back = read.column_by_name(field.name()).unwrap();
+        // Parquet may hand dictionaries back as plain strings; compare as text.
+        let as_text = |a: &dyn arrow_array::Array| {
+            // Instants as numbers: the formatter would need chrono-tz for the zone "UTC".
+            let a = match a.data_type() {
+                arrow_schema::DataType::Timestamp(..) => {
+                    arrow_cast::cast(a, &arrow_schema::DataType::Int64).unwrap()
+                }
+                _ => arrow_array::make_array(a.to_data()),
+            };
+            arrow_cast::display::ArrayFormatter::try_new(a.as_ref(), &Default::default())
+                .map(|f| {
+                    (0..a.len())
+                        .map(|i| f.value(i).to_string())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap()
+        };
+        assert_eq!(
+            as_text(back.as_ref()),
+            as_text(column.as_ref()),
+            "{}",
+            field.name()
+        );
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers,
+        [std::ffi::OsString::from("out.parquet")],
+        "no temp file is left"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_failed_export_keeps_a_partial_file_and_resumes() {
+    use hotjar_client::export::FileFormat;
+    use hotjar_client::table::Shape;
+    let fake = fake(FakeConfig::default()).await;
+    let client = client_for(&fake, |c| {
+        c.requests_per_minute = None;
+        c.max_retries = 1;
+    });
+    let id = fake.dataset().survey_ids()[0].clone();
+    let dir = scratch("partial");
+    let path = dir.join("out.csv");
+    fake.set_latency(Duration::from_millis(20));
+    let export = {
+        let (client, site, survey, path) = (client.clone(), site(&fake), survey(&id), path.clone());
+        tokio::spawn(async move {
+            client
+                .export_responses(
+                    &site,
+                    &survey,
+                    &path,
+                    FileFormat::Csv,
+                    Shape::Wide,
+                    None,
+                    None,
+                )
+                .await
+        })
+    };
+    // Once three pages were served, the server fails for good.
+    while fake
+        .request_log()
+        .iter()
+        .filter(|r| r.path.ends_with("/responses"))
+        .count()
+        < 3
+    {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    fake.fail_next(2, failure(500, None));
+    let error = export.await.unwrap().unwrap_err();
+    assert_eq!(error.error.kind(), ErrorKind::Server);
+    assert!(!path.exists(), "a failed export never has the final name");
+    let partial = error.partial.clone().unwrap();
+    assert!(partial.to_string_lossy().ends_with("out.csv.partial"));
+    assert!(
+        error.error.message().contains("out.csv.partial"),
+        "{}",
+        error.error
+    );
+
+    fake.set_latency(Duration::ZERO);
+    let rest_path = dir.join("rest.csv");
+    client
+        .export_responses(
+            &site(&fake),
+            &survey(&id),
+            &rest_path,
+            FileFormat::Csv,
+            Shape::Wide,
+            None,
+            error.resume_cursor.clone(),
+        )
+        .await
+        .unwrap();
+    let ids = |p: &std::path::Path| -> Vec<String> {
+        let mut reader = csv::Reader::from_path(p).unwrap();
+        reader
+            .records()
+            .map(|r| r.unwrap()[0].to_string())
+            .collect()
+    };
+    let mut all = ids(&partial);
+    all.extend(ids(&rest_path));
+    let truth: Vec<String> = fake
+        .responses_truth(&id)
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(all, truth);
+    std::fs::remove_dir_all(dir).unwrap();
+}

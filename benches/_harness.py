@@ -1,0 +1,202 @@
+"""What the benchmarks share: the fake in a process of its own, contenders in fresh child
+processes that report their own wall time, CPU time and peak RSS, medians, and a JSON summary
+that ``run_all.py`` gathers into one table.
+
+Peak RSS is the child's ``VmHWM`` (Linux), the high-water mark of its own address space. Not
+``ru_maxrss``: a child started by ``subprocess`` (vfork + exec) inherits its parent's peak RSS
+there, so a big parent would hide a small contender. Elsewhere ``ru_maxrss`` is the fallback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SEED = 7  # every benchmark serves the same generated data
+
+# Starts a FakeHotjar, prints what a client needs as one JSON line, serves until stdin closes.
+_FAKE_SERVER = """
+import json, sys
+from hotjar_client.testing import FakeHotjar
+counts = [int(n) for n in sys.argv[2].split(",")]
+with FakeHotjar(int(sys.argv[1]), responses_per_survey=counts, rate_limit=None) as fake:
+    print(json.dumps({"url": fake.url, "site_id": fake.site_id, "client_id": fake.client_id,
+                      "client_secret": fake.client_secret, "survey_ids": fake.survey_ids}),
+          flush=True)
+    sys.stdin.read()
+"""
+
+# Put before every contender's code: the fake's address and credentials, and `report`, which
+# prints the one JSON line the harness reads (the contender's own figures plus `extra`).
+PRELUDE = """
+import hashlib, json, os, resource, sys, time
+URL, SITE, SURVEY = os.environ["HOTJAR_BASE_URL"], os.environ["HOTJAR_SITE_ID"], sys.argv[1]
+CID, SECRET = os.environ["HOTJAR_CLIENT_ID"], os.environ["HOTJAR_CLIENT_SECRET"]
+SURVEY_URL = f"{URL}/v1/sites/{SITE}/surveys/{SURVEY}"
+PAGES = f"{SURVEY_URL}/responses"
+TOKEN = {"grant_type": "client_credentials", "client_id": CID, "client_secret": SECRET}
+
+def peak_rss_mb():
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+def measure(started):
+    wall = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": peak_rss_mb()}
+
+def digest(ids):
+    return hashlib.sha1("".join(map(str, ids)).encode()).hexdigest()
+
+def report(figures, **extra):
+    print(json.dumps({**figures, **extra}))
+"""
+
+
+@dataclass(frozen=True)
+class Fake:
+    """A fake Hotjar API serving from another process."""
+
+    url: str
+    site_id: str
+    client_id: str
+    client_secret: str
+    survey_ids: list[str]
+
+    def client(self) -> Any:
+        """A hotjar_client Client on this fake, limiter off (for the harness's own look-ups)."""
+        import hotjar_client as hj
+
+        return hj.Client(
+            self.client_id,
+            self.client_secret,
+            site_id=self.site_id,
+            base_url=self.url,
+            requests_per_minute=None,
+        )
+
+    def env(self) -> dict[str, str]:
+        return dict(
+            os.environ,
+            HOTJAR_BASE_URL=self.url,
+            HOTJAR_SITE_ID=self.site_id,
+            HOTJAR_CLIENT_ID=self.client_id,
+            HOTJAR_CLIENT_SECRET=self.client_secret,
+        )
+
+
+@contextlib.contextmanager
+def fake_server(responses_per_survey: Sequence[int], seed: int = SEED) -> Iterator[Fake]:
+    """Serves a fake with one survey per count (rate limit off) from a child process, so that
+    neither its memory nor its CPU time counts against the process that measures."""
+    counts = ",".join(str(n) for n in responses_per_survey)
+    process = subprocess.Popen(
+        [sys.executable, "-c", _FAKE_SERVER, str(seed), counts],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line:
+            raise SystemExit(f"the fake did not start (exit code {process.wait()})")
+        yield Fake(**json.loads(line))
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def run(name: str, code: str, fake: Fake, *args: str, timeout: float = 900) -> dict[str, Any]:
+    """Runs PRELUDE + code in a fresh interpreter with ``args`` as argv[1:]; returns its report."""
+    script = textwrap.dedent(PRELUDE) + textwrap.dedent(code)
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env=fake.env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{name} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def median(runs: Sequence[dict[str, Any]], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def require(*modules: str) -> None:
+    missing = []
+    for module in modules:
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(module)
+    if missing:
+        raise SystemExit(f"missing packages: {', '.join(missing)} (make bench installs them)")
+
+
+@dataclass
+class Summary:
+    """One benchmark's result, as run_all.py prints it: a row per contender, then targets."""
+
+    bench: str
+    title: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    targets: list[dict[str, Any]] = field(default_factory=list)
+
+    def row(self, contender: str, wall: float, cpu: float, rss_mb: float, **more: Any) -> None:
+        self.rows.append(
+            {"contender": contender, "wall": wall, "cpu": cpu, "rss_mb": rss_mb, **more}
+        )
+
+    def target(self, what: str, measured: float, op: str, goal: float, unit: str = "x") -> None:
+        met = measured >= goal if op == ">=" else measured <= goal
+        self.targets.append(
+            {"what": what, "measured": measured, "op": op, "goal": goal, "unit": unit, "met": met}
+        )
+
+    def print_targets(self) -> None:
+        for t in self.targets:
+            print(f"  target {format_target(t)}")
+
+    def save(self, path: str | None) -> None:
+        if path:
+            payload = {"bench": self.bench, "title": self.title, "rows": self.rows}
+            payload["targets"] = self.targets
+            Path(path).write_text(json.dumps(payload, indent=1))
+
+
+def format_target(t: dict[str, Any]) -> str:
+    unit = t["unit"]
+    measured = f"{t['measured']:.2f}{unit}" if unit == "x" else f"{t['measured']:.0f} {unit}"
+    goal = f"{t['goal']:g}{unit}" if unit == "x" else f"{t['goal']:g} {unit}"
+    return f"{t['what']}: {measured} (goal {t['op']} {goal}) {'met' if t['met'] else 'MISSED'}"
