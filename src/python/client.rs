@@ -459,12 +459,15 @@ impl PyClient {
     ///
     /// The file is written under a temporary name and renamed when complete. If fetching
     /// fails part way, what was written is kept as ``<path>.partial`` (the exception's
-    /// ``partial``) and ``resume_cursor`` tells where to continue.
+    /// ``partial``) with a note beside it (``<path>.partial.json``): ``resume=True``
+    /// continues that file from where it stopped (in this process or another, later), and
+    /// starts from the beginning when there is nothing to continue. ``resume_cursor`` instead
+    /// exports only the rest, to ``path``.
     ///
     /// Returns ``{"path", "format", "shape", "responses", "rows", "pages", "bytes"}``.
     ///
-    /// >>> client.export_responses(1234567, "responses.parquet")
-    #[pyo3(signature = (survey_id, path, *, site_id = None, format = None, shape = "wide", since = None, resume_cursor = None))]
+    /// >>> client.export_responses(1234567, "responses.parquet", resume=True)
+    #[pyo3(signature = (survey_id, path, *, site_id = None, format = None, shape = "wide", since = None, resume_cursor = None, resume = false))]
     #[allow(clippy::too_many_arguments)]
     fn export_responses<'py>(
         &self,
@@ -476,8 +479,15 @@ impl PyClient {
         shape: &str,
         since: Option<&Bound<'py, PyAny>>,
         resume_cursor: Option<String>,
+        resume: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let survey = args::id(survey_id, IdKind::Survey)?;
+        if resume && resume_cursor.is_some() {
+            return Err(errors::configuration(
+                "Pass resume=True (continue <path>.partial, which knows where it stopped) or \
+                 resume_cursor= (export the rest to path), not both.",
+            ));
+        }
         let site = self.site(site_id)?;
         let shape = Shape::parse(shape).map_err(|e| errors::to_pyerr(py, &e))?;
         // The target first: "is a folder" says more than "cannot tell the format of '.'".
@@ -488,8 +498,13 @@ impl PyClient {
         let cursor = args::cursor(resume_cursor)?;
         let core = self.core()?;
         let summary = block_on(py, async move {
-            core.export_responses(&site, &survey, &path, format, shape, since, cursor)
-                .await
+            if resume {
+                core.resume_export_responses(&site, &survey, &path, format, shape, since)
+                    .await
+            } else {
+                core.export_responses(&site, &survey, &path, format, shape, since, cursor)
+                    .await
+            }
         })?
         .map_err(|e| {
             let partial = e

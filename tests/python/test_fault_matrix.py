@@ -315,7 +315,10 @@ def test_a_failed_file_export_keeps_a_partial_file_and_resumes_to_exactly_the_tr
             written: list[str] = []
         else:
             assert str(error.partial) == f"{path}.partial"
-            assert [p.name for p in tmp_path.iterdir()] == [f"responses.{fmt}.partial"]
+            assert sorted(p.name for p in tmp_path.iterdir()) == [
+                f"responses.{fmt}.partial",
+                f"responses.{fmt}.partial.json",  # the note that resume=True reads
+            ]
             written = ids_in(tmp_path / f"responses.{fmt}.partial", fmt)
             assert written == truth[: after * 100]
 
@@ -345,3 +348,78 @@ def test_a_failed_table_export_keeps_a_partial_table_and_resumes_to_exactly_the_
         case.heal(fake)
         rest = client.responses_table(survey_id, resume_cursor=caught.value.resume_cursor)
         assert partial + rest.to_pydict()["response_id"] == truth
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+@pytest.mark.parametrize("case", FILE_CASES, ids=lambda c: c.id)
+def test_resume_true_continues_the_partial_file_into_one_file_with_exactly_the_truth(
+    case, fmt, tmp_path
+):
+    path = tmp_path / f"responses.{fmt}"
+    with (
+        FakeHotjar(responses_per_survey=[SURVEY_SIZE], **case.fake) as fake,
+        fake.client(retry_backoff=FAST_BACKOFF, max_retries=MAX_RETRIES, **case.client) as client,
+    ):
+        survey_id = fake.survey_ids[0]
+        truth = [r["id"] for r in fake.responses(survey_id)]
+        # Fails on page 3, then (resumed) on page 5: the partial file grows, then completes.
+        case.inject(fake, 3)
+        with pytest.raises(case.error) as first:
+            client.export_responses(survey_id, path, resume=True)  # nothing to resume yet
+        assert "resume=True" in str(first.value)
+        note = json.loads((tmp_path / f"responses.{fmt}.partial.json").read_text())
+        assert note["responses"] == 200
+        assert note["resume_cursor"] == first.value.resume_cursor
+        case.heal(fake)
+
+        case.inject(fake, 1 + 2)  # the survey, pages 3 and 4 pass, page 5 fails
+        with pytest.raises(case.error) as second:
+            client.export_responses(survey_id, path, resume=True)
+        assert ids_in(tmp_path / f"responses.{fmt}.partial", fmt) == truth[:400]
+        case.heal(fake)
+
+        summary = client.export_responses(survey_id, path, resume=True)
+
+        assert ids_in(path, fmt) == truth
+        assert summary["responses"] == SURVEY_SIZE
+        assert sorted(p.name for p in tmp_path.iterdir()) == [f"responses.{fmt}"]
+        assert second.value.resume_cursor != first.value.resume_cursor
+
+
+def test_resume_true_refuses_a_partial_file_made_with_other_settings(fake, fast_client, tmp_path):
+    survey_id = fake.survey_ids[1]
+    path = tmp_path / "responses.jsonl"
+    fake.fail_next(EVERY_TRY, status=503, after=2)
+    with pytest.raises(hj.ServerError):
+        fast_client.export_responses(survey_id, path)
+    fake.clear_request_log()
+
+    for call, says in [
+        (lambda: fast_client.export_responses(survey_id, path, resume=True, shape="long"), "shape"),
+        (lambda: fast_client.export_responses(fake.survey_ids[3], path, resume=True), "survey"),
+        (
+            lambda: fast_client.export_responses(survey_id, path, resume=True, since="2026-01-01"),
+            "since",
+        ),
+        (
+            lambda: fast_client.export_responses(survey_id, path, resume=True, resume_cursor="abc"),
+            "not both",
+        ),
+    ]:
+        with pytest.raises(hj.ConfigurationError, match=says):
+            call()
+    assert fake.request_log() == []
+    (tmp_path / "responses.jsonl.partial.json").unlink()
+    with pytest.raises(hj.ConfigurationError, match="where it stopped is unknown"):
+        fast_client.export_responses(survey_id, path, resume=True)
+    assert fake.request_log() == []
+
+
+def test_resume_true_without_a_partial_file_exports_everything(fake, client, tmp_path):
+    survey_id = fake.survey_ids[4]
+    path = tmp_path / "responses.csv"
+
+    summary = client.export_responses(survey_id, path, resume=True)
+
+    assert ids_in(path, "csv") == [r["id"] for r in fake.responses(survey_id)]
+    assert summary["responses"] == 37
