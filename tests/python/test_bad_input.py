@@ -219,6 +219,12 @@ TABLE_CALLS = [
     ),
     # The export cases run in an empty working folder: nothing may be written there either.
     Bad("export_responses-bool", lambda c, f, s: c.export_responses(True, "x.csv"), T, "bool"),
+    Bad(
+        "export_responses-resume-str",
+        lambda c, f, s: c.export_responses(s, "x.csv", resume="yes"),
+        T,
+        "bool",
+    ),
     Bad("export_responses-path-int", lambda c, f, s: c.export_responses(s, 5), T, "PathLike"),
     Bad("export_responses-path-empty", lambda c, f, s: c.export_responses(s, ""), C, "path"),
     Bad("export_responses-path-folder", lambda c, f, s: c.export_responses(s, "."), C, "folder"),

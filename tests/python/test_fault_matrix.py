@@ -423,3 +423,22 @@ def test_resume_true_without_a_partial_file_exports_everything(fake, client, tmp
 
     assert ids_in(path, "csv") == [r["id"] for r in fake.responses(survey_id)]
     assert summary["responses"] == 37
+
+
+def test_resume_true_refuses_to_mix_columns_when_the_survey_changed(fake, fast_client, tmp_path):
+    survey_id = fake.survey_ids[0]
+    path = tmp_path / "responses.parquet"
+    fake.fail_next(EVERY_TRY, status=503, after=3)
+    with pytest.raises(hj.ServerError):
+        fast_client.export_responses(survey_id, path)
+    before = ids_in(tmp_path / "responses.parquet.partial", "parquet")
+    # The survey lost a question since: its columns are no longer those of the partial file.
+    survey = fast_client.get_survey(survey_id)
+    survey["questions"] = survey["questions"][1:]
+    fake.fail_next(status=200, body=json.dumps(survey))
+
+    with pytest.raises(hj.ConfigurationError, match="columns changed"):
+        fast_client.export_responses(survey_id, path, resume=True)
+
+    assert ids_in(tmp_path / "responses.parquet.partial", "parquet") == before
+    assert not path.exists()
