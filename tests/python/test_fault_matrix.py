@@ -72,7 +72,8 @@ def faults(*kinds: str) -> Inject:
     return inject
 
 
-SLOW = {"client": {"timeout": 0.3}}
+# A timeout well above what a loaded machine needs for a fake page, a delay well above it.
+SLOW = {"client": {"timeout": 0.5}}
 
 RECOVERS = [
     Case("token-expires-mid-export", fault("expire_tokens")),
@@ -84,7 +85,7 @@ RECOVERS = [
     Case("reset-mid-body", fault("reset")),
     Case("truncated-page", fault("truncate")),
     Case("malformed-page", fault("garble")),
-    Case("slower-than-timeout", fault("slow", delay=1.0), **SLOW),
+    Case("slower-than-timeout", fault("slow", delay=1.5), **SLOW),
     Case("every-transient-fault-on-one-page", faults("reset", "503", "truncate")),
     Case("a-401-on-a-page", burst(401)),
 ]
@@ -103,7 +104,7 @@ GIVES_UP = [
     Case("malformed-on-every-try", fault("garble", EVERY_TRY), hj.InvalidResponseError),
     Case(
         "slower-than-timeout-every-try",
-        fault("slow", EVERY_TRY, delay=1.0),
+        fault("slow", EVERY_TRY, delay=1.5),
         hj.TransportError,
         **SLOW,
     ),
