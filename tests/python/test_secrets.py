@@ -81,6 +81,12 @@ def test_a_run_where_everything_fails_leaks_no_secret_anywhere(tmp_path, caplog,
         assert revoked.value.partial == []
         fake.restore_credentials()
 
+        # A file export that fails part way: its partial file and the note beside it.
+        fake.fail_next(2, status=503, after=2)
+        with pytest.raises(hj.ServerError) as exported:
+            client.export_responses(survey_id, tmp_path / "export" / "r.parquet")
+        assert (tmp_path / "export" / "r.parquet.partial.json").is_file()
+
         # An iterator stopped by an expired, then refused, token.
         iterator = client.iter_responses(survey_id)
         next(iterator)
@@ -89,7 +95,7 @@ def test_a_run_where_everything_fails_leaks_no_secret_anywhere(tmp_path, caplog,
             list(iterator)
         fake.restore_credentials()
 
-        for error in (echoed.value, quoted.value, revoked.value, stopped.value):
+        for error in (echoed.value, quoted.value, revoked.value, exported.value, stopped.value):
             produced += everything_about(error)
         for obj in (client, fake, iterator):
             with pytest.raises(TypeError, match="cannot be pickled") as refused:
