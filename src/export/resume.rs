@@ -139,12 +139,14 @@ pub(super) fn seed(output: &mut Output, seed: &Seed) -> Result<()> {
     let unreadable = |e: &dyn std::fmt::Display| file_error(partial, "read", e);
     let columns = match output.format {
         FileFormat::Jsonl => {
-            let text = fs::read_to_string(partial).map_err(|e| unreadable(&e))?;
-            let first: serde_json::Map<String, serde_json::Value> = text
-                .lines()
-                .next()
-                .and_then(|line| serde_json::from_str(line).ok())
-                .ok_or_else(|| unreadable(&"no JSON object on its first line"))?;
+            // Only the first line: the partial file may be large.
+            let mut line = String::new();
+            File::open(partial)
+                .map(io::BufReader::new)
+                .and_then(|mut reader| io::BufRead::read_line(&mut reader, &mut line))
+                .map_err(|e| unreadable(&e))?;
+            let first: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&line)
+                .map_err(|_| unreadable(&"no JSON object on its first line"))?;
             copy_into(output, partial)?;
             first.keys().cloned().collect()
         }

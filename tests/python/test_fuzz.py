@@ -158,10 +158,7 @@ def expected_rows(body: bytes):
 
 
 def same(a, b) -> bool:
-    """Equal, with floats allowed one rounding step apart (the two parsers may round a long
-    literal differently)."""
-    if isinstance(a, float) and isinstance(b, float):
-        return a == b or math.isclose(a, b, rel_tol=1e-15)
+    """Equal, and of the same types all the way down (``1 == 1.0 == True`` in Python)."""
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
@@ -306,3 +303,17 @@ def test_a_page_that_fails_to_decode_adds_none_of_its_rows_to_partial(fake, clie
     assert caught.value.partial == truth[:100]
     rest = client.responses(survey_id, resume_cursor=caught.value.resume_cursor)
     assert caught.value.partial + rest == truth
+
+
+def test_floats_are_parsed_exactly(fake, client):
+    # Found by test_arbitrary_json_pages_are_refused_or_read_exactly: serde_json's default
+    # float parsing read 1801439850948199.0 as 1801439850948199.25, so a whole-number id
+    # stayed a (wrong) float instead of becoming "1801439850948199".
+    values = [1801439850948199.0, 0.1, 2.2250738585072014e-308, 9007199254740993.0, 442.15]
+    body = json.dumps({"results": [{"id": v, "value": v} for v in values], "next_cursor": None})
+    fake.fail_next(status=200, body=body)
+
+    rows = client.responses(fake.survey_ids[0])
+
+    assert [r["value"] for r in rows] == [json.loads(repr(v)) for v in values]
+    assert rows[0]["id"] == "1801439850948199"
