@@ -27,6 +27,7 @@ BENCHES = {
     "dicts": ("bench_dicts.py", [], ["--responses", "5000", "--repeat", "1"]),
     "dataframe": ("bench_dataframe.py", [], ["--responses", "10000", "--repeat", "1"]),
     "export": ("bench_export.py", [], ["--sizes", "10000,30000,100000", "--repeat", "1"]),
+    "many": ("bench_many.py", [], ["--surveys", "4", "--responses", "500", "--skip", "requests"]),
 }
 
 

@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -15,6 +16,7 @@ use crate::auth::{Token, TokenCache, TokenResponse};
 use crate::config::ValidConfig;
 use crate::endpoint::Endpoint;
 use crate::error::{server_message, Error, ErrorKind, Result};
+use crate::per_key;
 use crate::rate_limit::RateLimiter;
 use crate::retry::{self, RetryPolicy};
 
@@ -32,8 +34,9 @@ pub struct TransportStats {
 pub struct Transport {
     http: reqwest::Client,
     config: ValidConfig,
-    tokens: TokenCache,
-    limiter: Option<RateLimiter>,
+    /// Shared with every client of the same key in the process (see `per_key`).
+    tokens: Arc<TokenCache>,
+    limiter: Option<Arc<RateLimiter>>,
     policy: RetryPolicy,
     pub stats: TransportStats,
 }
@@ -61,8 +64,14 @@ impl Transport {
         };
         Ok(Self {
             http,
-            limiter: config.requests_per_minute.map(RateLimiter::per_minute),
-            tokens: TokenCache::default(),
+            limiter: config
+                .requests_per_minute
+                .map(|rpm| per_key::limiter(config.base_url.as_str(), &config.client_id, rpm)),
+            tokens: per_key::token_cache(
+                config.base_url.as_str(),
+                &config.client_id,
+                config.client_secret.expose(),
+            ),
             policy,
             config,
             stats: TransportStats::default(),

@@ -6,11 +6,22 @@
 ...         rows = client.responses(survey["id"])              # list of dicts
 ...         df = client.responses_table(survey["id"]).to_pandas()  # one row per response
 
+``client.responses_many()`` fetches many surveys at once under the rate limit, and
+:class:`AsyncClient` is the asyncio twin of :class:`Client`.
+
 Every failure is a :class:`HotjarError` subclass with a message that says what to do;
 ``hotjar_client.testing.FakeHotjar`` serves an offline fake of the API for tests and demos.
 """
 
-from hotjar_client._native import Client, ResponseIterator, ResponseTable, __version__
+from hotjar_client._many import SurveyResults
+from hotjar_client._native import (
+    AsyncClient,
+    AsyncResponseIterator,
+    Client,
+    ResponseIterator,
+    ResponseTable,
+    __version__,
+)
 from hotjar_client.exceptions import (
     AuthenticationError,
     BadRequestError,
@@ -29,6 +40,8 @@ from hotjar_client.exceptions import (
 from . import testing
 
 __all__ = [
+    "AsyncClient",
+    "AsyncResponseIterator",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -43,6 +56,7 @@ __all__ = [
     "ResponseIterator",
     "ResponseTable",
     "ServerError",
+    "SurveyResults",
     "TransportError",
     "__version__",
     "testing",

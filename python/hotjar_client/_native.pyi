@@ -1,10 +1,12 @@
 """Type stubs of the native module ``hotjar_client._native`` (kept by hand, see src/python/)."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from os import PathLike
 from types import TracebackType
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, TypeVar
+
+from hotjar_client._many import SurveyResults
 
 __version__: str
 
@@ -16,6 +18,10 @@ Since: TypeAlias = datetime | date | str
 
 Survey: TypeAlias = dict[str, Any]
 Response: TypeAlias = dict[str, Any]
+
+_T = TypeVar("_T")
+Call: TypeAlias = Coroutine[Any, Any, _T]
+"""What AsyncClient's methods return: a coroutine, run when awaited (or made a task)."""
 
 class HotjarError(Exception):
     status: int | None
@@ -124,7 +130,17 @@ class Client:
         site_id: Id | None = None,
         since: Since | None = None,
         resume_cursor: str | None = None,
+        progress: bool = False,
     ) -> list[Response]: ...
+    def responses_many(
+        self,
+        survey_ids: Iterable[Id] | None = None,
+        *,
+        site_id: Id | None = None,
+        since: Since | None = None,
+        concurrency: int = 8,
+        progress: bool = False,
+    ) -> SurveyResults: ...
     def responses_table(
         self,
         survey_id: Id,
@@ -146,6 +162,15 @@ class Client:
         resume_cursor: str | None = None,
         resume: bool = False,
     ) -> dict[str, Any]: ...
+    def responses_table_many(
+        self,
+        survey_ids: Iterable[Id] | None = None,
+        *,
+        site_id: Id | None = None,
+        shape: Shape = "wide",
+        since: Since | None = None,
+        concurrency: int = 8,
+    ) -> SurveyResults: ...
     def stats(self) -> dict[str, int]: ...
     def close(self) -> None: ...
     @property
@@ -163,6 +188,112 @@ class Client:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool: ...
+
+class AsyncResponseIterator(AsyncIterator[Response]):
+    """An async iterator over a survey's responses; fetches a page when its buffer runs dry."""
+
+    @property
+    def resume_cursor(self) -> str | None: ...
+    @property
+    def pages_fetched(self) -> int: ...
+    def __aiter__(self) -> AsyncResponseIterator: ...
+    def __anext__(self) -> Awaitable[Response]: ...
+
+class AsyncClient:
+    """An asyncio client for the Hotjar API: ``Client``'s twin, every method awaited."""
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        site_id: Id | None = None,
+        organization_id: Id | None = None,
+        base_url: str = "https://api.hotjar.io",
+        timeout: float = 30.0,
+        max_retries: int = 5,
+        requests_per_minute: int | None = 3000,
+        retry_backoff: float = 1.0,
+    ) -> None: ...
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        site_id: Id | None = None,
+        organization_id: Id | None = None,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 5,
+        requests_per_minute: int | None = 3000,
+        retry_backoff: float = 1.0,
+    ) -> AsyncClient: ...
+    def test_connection(self) -> Call[dict[str, float]]: ...
+    def list_surveys(
+        self, site_id: Id | None = None, *, with_questions: bool = False
+    ) -> Call[list[Survey]]: ...
+    def get_survey(self, survey_id: Id, *, site_id: Id | None = None) -> Call[Survey]: ...
+    def aiter_responses(
+        self,
+        survey_id: Id,
+        *,
+        site_id: Id | None = None,
+        since: Since | None = None,
+        resume_cursor: str | None = None,
+    ) -> AsyncResponseIterator: ...
+    def responses(
+        self,
+        survey_id: Id,
+        *,
+        site_id: Id | None = None,
+        since: Since | None = None,
+        resume_cursor: str | None = None,
+        progress: bool = False,
+    ) -> Call[list[Response]]: ...
+    def responses_many(
+        self,
+        survey_ids: Iterable[Id] | None = None,
+        *,
+        site_id: Id | None = None,
+        since: Since | None = None,
+        concurrency: int = 8,
+        progress: bool = False,
+    ) -> Call[SurveyResults]: ...
+    def responses_table(
+        self,
+        survey_id: Id,
+        *,
+        site_id: Id | None = None,
+        shape: Shape = "wide",
+        since: Since | None = None,
+        resume_cursor: str | None = None,
+    ) -> Call[ResponseTable]: ...
+    def responses_table_many(
+        self,
+        survey_ids: Iterable[Id] | None = None,
+        *,
+        site_id: Id | None = None,
+        shape: Shape = "wide",
+        since: Since | None = None,
+        concurrency: int = 8,
+    ) -> Call[SurveyResults]: ...
+    def stats(self) -> dict[str, int]: ...
+    def close(self) -> None: ...
+    def aclose(self) -> Call[None]: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def site_id(self) -> str | None: ...
+    @property
+    def organization_id(self) -> str | None: ...
+    @property
+    def base_url(self) -> str: ...
+    def __aenter__(self) -> Call[AsyncClient]: ...
+    def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Call[bool]: ...
 
 Plan: TypeAlias = Literal["ask_scale", "observe_scale", "none"]
 
@@ -201,6 +332,7 @@ class FakeHotjar:
     @property
     def survey_ids(self) -> list[str]: ...
     def client(self, **kwargs: Any) -> Client: ...
+    def async_client(self, **kwargs: Any) -> AsyncClient: ...
     def surveys(self, *, with_questions: bool = True) -> list[Survey]: ...
     def responses(self, survey_id: Id) -> list[Response]: ...
     def fail_next(
@@ -232,6 +364,10 @@ class FakeHotjar:
         endpoint: Literal["api", "token", "any"] = "api",
         delay: float | None = None,
     ) -> None: ...
+    def fail_survey(
+        self, survey_id: Id, *, status: int = 500, after: int = 0, count: int | None = None
+    ) -> None: ...
+    def clear_survey_failures(self) -> None: ...
     def revoke_credentials(self) -> None: ...
     def restore_credentials(self) -> None: ...
     def expire_tokens(self) -> None: ...

@@ -20,6 +20,7 @@ pub use dataset::{Dataset, DatasetConfig};
 use state::State;
 pub use state::{
     FailureTarget, FakeStats, Fault, InjectedFailure, Plan, RateLimitScope, RequestRecord,
+    SurveyFailure,
 };
 
 /// Settings of a fake server.
@@ -125,6 +126,8 @@ impl FakeServer {
                 tokens: Default::default(),
                 windows: Default::default(),
                 failures: Default::default(),
+                survey_failures: Vec::new(),
+                last_second: Default::default(),
                 log: Vec::new(),
                 stats: FakeStats::default(),
             }),
@@ -229,6 +232,21 @@ impl FakeServer {
         let mut state = self.shared.lock();
         state.failures.extend(std::iter::repeat_n(pass, after));
         state.failures.extend(std::iter::repeat_n(failure, count));
+    }
+
+    /// Requests for one survey (the survey and its responses) fail from now on, as set out
+    /// in `failure`; replaces an earlier setting for that survey.
+    pub fn fail_survey(&self, failure: SurveyFailure) {
+        let mut state = self.shared.lock();
+        state
+            .survey_failures
+            .retain(|f| f.survey_id != failure.survey_id);
+        state.survey_failures.push(failure);
+    }
+
+    /// Undoes every `fail_survey`.
+    pub fn clear_survey_failures(&self) {
+        self.shared.lock().survey_failures.clear();
     }
 
     /// The key stops working: the token endpoint answers `invalid_client` and every issued

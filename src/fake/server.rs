@@ -63,19 +63,31 @@ async fn respond(shared: &Shared, peer: SocketAddr, request: Request, is_token: 
     };
 
     // Rate limit first: a real gateway counts requests before anything else looks at them.
-    let (latency, admitted, send_retry_after, failure) = {
+    let (latency, admitted, send_retry_after, failure, survey_failure) = {
         let mut state = shared.lock();
+        state.arrived();
         let key = match state.rate_limit_scope {
             RateLimitScope::Ip => peer.ip().to_string(),
             RateLimitScope::Key => shared.client_id.clone(),
         };
         let admitted = state.admit(&key);
-        let failure = if admitted.is_ok() {
-            state.take_failure(is_token)
+        let (failure, survey_failure) = if admitted.is_ok() {
+            let failure = state.take_failure(is_token);
+            let survey_failure = match failure {
+                Some(_) => None,
+                None => state.take_survey_failure(parts.uri.path()),
+            };
+            (failure, survey_failure)
         } else {
-            None
+            (None, None)
         };
-        (state.latency, admitted, state.send_retry_after, failure)
+        (
+            state.latency,
+            admitted,
+            state.send_retry_after,
+            failure,
+            survey_failure,
+        )
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -98,6 +110,14 @@ async fn respond(shared: &Shared, peer: SocketAddr, request: Request, is_token: 
         Some(failure) => failure.fault,
         None => Fault::Pass,
     };
+    if let Some(status) = survey_failure {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return error(
+            status,
+            "injected_failure",
+            "Injected failure for this survey",
+        );
+    }
     if let Fault::Slow(delay) = fault {
         tokio::time::sleep(delay).await;
     }

@@ -134,6 +134,18 @@ pub struct FakeStats {
     pub busiest_minute: u64,
     /// Injected failures that hit a request (aiming entries not counted).
     pub faults_injected: u64,
+    /// The most requests that arrived in any 1 s window so far (refused ones included).
+    pub busiest_second: u64,
+}
+
+/// Every request for one survey (the survey and its responses) fails with `status`, after
+/// `after` of them went through, `remaining` times (`None`: until cleared).
+#[derive(Debug, Clone)]
+pub struct SurveyFailure {
+    pub survey_id: String,
+    pub status: u16,
+    pub after: usize,
+    pub remaining: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -150,6 +162,9 @@ pub struct State {
     pub tokens: HashMap<String, Instant>,
     pub windows: HashMap<String, VecDeque<Instant>>,
     pub failures: VecDeque<InjectedFailure>,
+    pub survey_failures: Vec<SurveyFailure>,
+    /// Arrival times of the last second, for `busiest_second`.
+    pub last_second: VecDeque<Instant>,
     pub log: Vec<RequestRecord>,
     pub stats: FakeStats,
 }
@@ -179,6 +194,45 @@ impl State {
         window.push_back(now);
         self.stats.busiest_minute = self.stats.busiest_minute.max(window.len() as u64);
         Ok(())
+    }
+
+    /// Counts an arriving request for `busiest_second`.
+    pub fn arrived(&mut self) {
+        let now = Instant::now();
+        while self
+            .last_second
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            self.last_second.pop_front();
+        }
+        self.last_second.push_back(now);
+        self.stats.busiest_second = self.stats.busiest_second.max(self.last_second.len() as u64);
+    }
+
+    /// The status to fail this request with, if it is for a survey set to fail.
+    pub fn take_survey_failure(&mut self, path: &str) -> Option<u16> {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let ["v1", "sites", _, "surveys", survey, ..] = segments.as_slice() else {
+            return None;
+        };
+        let position = self
+            .survey_failures
+            .iter()
+            .position(|f| f.survey_id == *survey)?;
+        let failure = &mut self.survey_failures[position];
+        if failure.after > 0 {
+            failure.after -= 1;
+            return None;
+        }
+        let status = failure.status;
+        if let Some(remaining) = &mut failure.remaining {
+            *remaining = remaining.saturating_sub(1);
+            if *remaining == 0 {
+                self.survey_failures.remove(position);
+            }
+        }
+        Some(status)
     }
 
     /// Takes the next injected failure that applies to this kind of request.
@@ -236,6 +290,8 @@ mod tests {
             tokens: HashMap::new(),
             windows: HashMap::new(),
             failures: VecDeque::new(),
+            survey_failures: Vec::new(),
+            last_second: VecDeque::new(),
             log: Vec::new(),
             stats: FakeStats::default(),
         }
@@ -289,5 +345,39 @@ mod tests {
             s.take_failure(true).map(|f| f.target),
             Some(FailureTarget::Token)
         );
+    }
+
+    #[test]
+    fn a_survey_failure_lets_some_requests_through_then_fails_that_survey_only() {
+        let mut s = state(None);
+        s.survey_failures.push(SurveyFailure {
+            survey_id: "42".into(),
+            status: 500,
+            after: 1,
+            remaining: Some(2),
+        });
+        let page = "/v1/sites/1/surveys/42/responses";
+        assert_eq!(
+            s.take_survey_failure("/v1/sites/1/surveys/43/responses"),
+            None
+        );
+        assert_eq!(s.take_survey_failure("/v1/sites/1/surveys"), None);
+        assert_eq!(s.take_survey_failure(page), None);
+        assert_eq!(s.take_survey_failure(page), Some(500));
+        assert_eq!(s.take_survey_failure("/v1/sites/1/surveys/42"), Some(500));
+        assert_eq!(s.take_survey_failure(page), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn busiest_second_counts_arrivals_in_any_second() {
+        let mut s = state(None);
+        for _ in 0..3 {
+            s.arrived();
+        }
+        tokio::time::advance(Duration::from_millis(999)).await;
+        s.arrived();
+        tokio::time::advance(Duration::from_millis(1)).await;
+        s.arrived();
+        assert_eq!(s.stats.busiest_second, 4);
     }
 }

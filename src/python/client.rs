@@ -10,17 +10,20 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyType};
 
 use crate::client::HotjarClient;
-use crate::config::{ClientConfig, DEFAULT_BASE_URL};
+use crate::config::DEFAULT_BASE_URL;
 use crate::error::Error;
 use crate::export::{check_target, FileFormat};
 use crate::ids::{Id, IdKind};
+use crate::many::check_concurrency;
 use crate::pagination::ResponseStream;
 use crate::table::Shape;
 
+use super::client_state::{ClientState, Options};
 use super::decode::{self, StringCache};
+use super::progress::Bar;
 use super::runtime::{block_on, ensure_same_process, runtime};
 use super::table::PyResponseTable;
-use super::{args, convert, errors};
+use super::{args, convert, errors, many};
 
 /// A client for the Hotjar API.
 ///
@@ -33,110 +36,17 @@ use super::{args, convert, errors};
 /// ...     rows = client.responses(surveys[0]["id"])
 #[pyclass(name = "Client", module = "hotjar_client", frozen)]
 pub struct PyClient {
-    core: Mutex<Option<HotjarClient>>,
-    site_id: Option<Id>,
-    organization_id: Option<Id>,
-    base_url: String,
-    masked_client_id: String,
-    /// Set by `close()`; iterators made by this client look at it before fetching.
-    closed_flag: Arc<AtomicBool>,
-    /// The process that created the client (see `runtime::ensure_same_process`).
-    pid: u32,
-}
-
-/// Shows enough of a client id to tell keys apart, never the whole of it.
-fn mask(client_id: &str) -> String {
-    let visible: String = client_id.chars().take(4).collect();
-    if client_id.chars().count() <= 8 {
-        "***".to_string()
-    } else {
-        format!("{visible}…")
-    }
+    state: ClientState,
 }
 
 impl PyClient {
-    #[allow(clippy::too_many_arguments)]
-    fn build(
-        py: Python<'_>,
-        client_id: &str,
-        client_secret: &str,
-        site_id: Option<&Bound<'_, PyAny>>,
-        organization_id: Option<&Bound<'_, PyAny>>,
-        base_url: &str,
-        timeout: args::Float,
-        max_retries: args::Int,
-        requests_per_minute: Option<args::Int>,
-        retry_backoff: args::Float,
-    ) -> PyResult<Self> {
-        let (timeout, retry_backoff) = (timeout.0, retry_backoff.0);
-        let py_id = |value: Option<&Bound<'_, PyAny>>, kind| -> PyResult<Option<Id>> {
-            value
-                .filter(|v| !v.is_none())
-                .map(|v| args::id(v, kind))
-                .transpose()
-        };
-        let site_id = py_id(site_id, IdKind::Site)?;
-        let organization_id = py_id(organization_id, IdKind::Organization)?;
-        let mut config = ClientConfig::new(client_id, client_secret);
-        config.base_url = base_url.to_string();
-        config.timeout = args::seconds(timeout, "timeout", 3600.0)?;
-        let max_retries = max_retries.0;
-        config.max_retries = u32::try_from(max_retries)
-            .ok()
-            .filter(|n| *n <= 20)
-            .ok_or_else(|| {
-                errors::configuration(format!(
-                    "max_retries must be between 0 and 20, got {max_retries}."
-                ))
-            })?;
-        config.requests_per_minute = match requests_per_minute.map(|n| n.0) {
-            None => None,
-            Some(n) => Some(u32::try_from(n).ok().filter(|n| *n >= 1).ok_or_else(|| {
-                errors::configuration(format!(
-                    "requests_per_minute must be between 1 and 1000000 (Hotjar allows 3000), \
-                     or None to turn the limiter off; got {n}."
-                ))
-            })?),
-        };
-        config.retry_backoff = if retry_backoff == 0.0 {
-            std::time::Duration::ZERO
-        } else {
-            args::seconds(retry_backoff, "retry_backoff", 60.0)?
-        };
-        let core = HotjarClient::new(config).map_err(|e| errors::to_pyerr(py, &e))?;
-        Ok(Self {
-            base_url: core.base_url().as_str().trim_end_matches('/').to_string(),
-            masked_client_id: mask(core.client_id()),
-            core: Mutex::new(Some(core)),
-            site_id,
-            organization_id,
-            closed_flag: Arc::new(AtomicBool::new(false)),
-            pid: std::process::id(),
-        })
-    }
-
     fn core(&self) -> PyResult<HotjarClient> {
-        ensure_same_process(self.pid, "Client")?;
-        self.core
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-            .ok_or_else(|| errors::closed("Client"))
+        self.state.core()
     }
 
     fn site(&self, site_id: Option<&Bound<'_, PyAny>>) -> PyResult<Id> {
-        args::id_or_default(site_id, self.site_id.as_ref(), IdKind::Site)
+        self.state.site(site_id)
     }
-}
-
-fn env_var(py: Python<'_>, name: &str) -> PyResult<Option<String>> {
-    let value = py
-        .import("os")?
-        .getattr("environ")?
-        .call_method1("get", (name,))?;
-    Ok(value
-        .extract::<Option<String>>()?
-        .filter(|v| !v.trim().is_empty()))
 }
 
 #[pymethods]
@@ -172,18 +82,16 @@ impl PyClient {
         requests_per_minute: Option<args::Int>,
         retry_backoff: args::Float,
     ) -> PyResult<Self> {
-        Self::build(
-            py,
-            client_id,
-            client_secret,
+        let options = Options {
             site_id,
             organization_id,
-            &base_url,
             timeout,
             max_retries,
             requests_per_minute,
             retry_backoff,
-        )
+        };
+        let state = ClientState::build(py, "Client", client_id, client_secret, &base_url, options)?;
+        Ok(Self { state })
     }
 
     /// Builds a client from the environment: ``HOTJAR_CLIENT_ID``, ``HOTJAR_CLIENT_SECRET``,
@@ -218,40 +126,16 @@ impl PyClient {
         requests_per_minute: Option<args::Int>,
         retry_backoff: args::Float,
     ) -> PyResult<Self> {
-        let required = |name: &str, what: &str| -> PyResult<String> {
-            env_var(py, name)?.ok_or_else(|| {
-                errors::configuration(format!(
-                    "The environment variable {name} is not set. It holds the API key's {what}; \
-                     create a key in Hotjar under Settings > API, then export {name}=..."
-                ))
-            })
-        };
-        let client_id = required("HOTJAR_CLIENT_ID", "client ID")?;
-        let client_secret = required("HOTJAR_CLIENT_SECRET", "client secret")?;
-        let env_site = env_var(py, "HOTJAR_SITE_ID")?
-            .map(|s| s.into_pyobject(py).map(|o| o.into_any()))
-            .transpose()?;
-        let env_org = env_var(py, "HOTJAR_ORGANIZATION_ID")?
-            .map(|s| s.into_pyobject(py).map(|o| o.into_any()))
-            .transpose()?;
-        let base_url = match base_url {
-            Some(url) => url,
-            None => env_var(py, "HOTJAR_BASE_URL")?.unwrap_or_else(|| DEFAULT_BASE_URL.into()),
-        };
-        Self::build(
-            py,
-            &client_id,
-            &client_secret,
-            site_id.filter(|v| !v.is_none()).or(env_site.as_ref()),
-            organization_id
-                .filter(|v| !v.is_none())
-                .or(env_org.as_ref()),
-            &base_url,
+        let options = Options {
+            site_id,
+            organization_id,
             timeout,
             max_retries,
             requests_per_minute,
             retry_backoff,
-        )
+        };
+        let state = ClientState::from_env(py, "Client", base_url, options)?;
+        Ok(Self { state })
     }
 
     /// Exchanges the credentials for a new access token, and raises if Hotjar refuses them.
@@ -335,7 +219,7 @@ impl PyClient {
             buffer: Mutex::new(VecDeque::new()),
             exhausted: AtomicBool::new(false),
             undecodable: Mutex::new(None),
-            client_closed: self.closed_flag.clone(),
+            client_closed: self.state.closed_flag.clone(),
             survey_id: survey.to_string(),
             pid: std::process::id(),
         })
@@ -348,7 +232,9 @@ impl PyClient {
     /// as ``resume_cursor=`` and add the two lists to get the whole survey.
     ///
     /// >>> rows = client.responses(1234567)
-    #[pyo3(signature = (survey_id, *, site_id = None, since = None, resume_cursor = None))]
+    #[pyo3(signature = (
+        survey_id, *, site_id = None, since = None, resume_cursor = None, progress = false
+    ))]
     fn responses<'py>(
         &self,
         py: Python<'py>,
@@ -356,6 +242,7 @@ impl PyClient {
         site_id: Option<&Bound<'py, PyAny>>,
         since: Option<&Bound<'py, PyAny>>,
         resume_cursor: Option<String>,
+        progress: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let survey = args::id(survey_id, IdKind::Survey)?;
         let site = self.site(site_id)?;
@@ -371,9 +258,14 @@ impl PyClient {
         };
         let rows = PyList::empty(py);
         let mut keys = StringCache::new();
-        loop {
-            match block_on(py, pages.next())? {
-                None => break,
+        let bar = Bar::new(py, progress, &format!("Survey {survey}"), None);
+        let outcome = loop {
+            let received = match block_on(py, pages.next()) {
+                Ok(received) => received,
+                Err(interrupted) => break Err(interrupted),
+            };
+            match received {
+                None => break Ok(()),
                 Some(Ok(batch)) => {
                     let decoded = decode::append_results(
                         py,
@@ -382,17 +274,20 @@ impl PyClient {
                         &mut keys,
                         &rows,
                     );
-                    if let Err(error) = decoded {
-                        return Err(errors::export_error(
-                            py,
-                            &error,
-                            Some(rows.as_any()),
-                            batch.cursor,
-                        ));
+                    match decoded {
+                        Ok(appended) => bar.update(py, appended),
+                        Err(error) => {
+                            break Err(errors::export_error(
+                                py,
+                                &error,
+                                Some(rows.as_any()),
+                                batch.cursor,
+                            ))
+                        }
                     }
                 }
                 Some(Err((error, cursor))) => {
-                    return Err(errors::export_error(
+                    break Err(errors::export_error(
                         py,
                         &error,
                         Some(rows.as_any()),
@@ -400,8 +295,43 @@ impl PyClient {
                     ));
                 }
             }
-        }
-        Ok(rows)
+        };
+        bar.close(py);
+        outcome.map(|()| rows)
+    }
+
+    /// The responses of many surveys, fetched ``concurrency`` surveys at a time (one survey's
+    /// pages come one after another, so this is what makes a multi-survey export fast). Every
+    /// request goes through the client's one rate limiter, shared by all of them.
+    ///
+    /// ``survey_ids=None`` exports every survey of the site. Returns a ``SurveyResults``: a
+    /// dict survey id -> list of responses for the surveys that completed, and ``.errors``,
+    /// survey id -> the exception of a survey that failed (with ``partial`` and
+    /// ``resume_cursor``), so a failed survey loses nothing and stops no other.
+    /// ``progress=True`` shows a tqdm bar when tqdm is installed.
+    ///
+    /// >>> results = client.responses_many(since="2024-06-01")
+    /// >>> results.raise_for_errors()
+    /// >>> frames = {sid: pd.DataFrame(rows) for sid, rows in results.items()}
+    #[pyo3(signature = (
+        survey_ids = None, *, site_id = None, since = None, concurrency = args::Int(8),
+        progress = false
+    ))]
+    fn responses_many<'py>(
+        &self,
+        py: Python<'py>,
+        survey_ids: Option<&Bound<'py, PyAny>>,
+        site_id: Option<&Bound<'py, PyAny>>,
+        since: Option<&Bound<'py, PyAny>>,
+        concurrency: args::Int,
+        progress: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let concurrency = check_concurrency(concurrency.0).map_err(|e| errors::to_pyerr(py, &e))?;
+        let surveys = many::survey_list(survey_ids)?;
+        let site = self.site(site_id)?;
+        let since = args::since(since)?;
+        let core = self.core()?;
+        many::run_sync(py, core, site, surveys, since, concurrency, progress)
     }
 
     /// Every response of a survey as Arrow columns: a :class:`ResponseTable` that pandas,
@@ -523,48 +453,73 @@ impl PyClient {
         Ok(result)
     }
 
+    /// Each survey's responses as a ``ResponseTable`` (as ``responses_table``), fetched
+    /// ``concurrency`` surveys at a time under the client's one rate limit; as
+    /// ``responses_many``, a ``SurveyResults`` whose ``.errors`` keep a failed survey's table
+    /// so far (``partial``) and ``resume_cursor``.
+    ///
+    /// >>> tables = client.responses_table_many()
+    /// >>> frames = {sid: t.to_pandas() for sid, t in tables.items()}
+    #[pyo3(signature = (
+        survey_ids = None, *, site_id = None, shape = "wide", since = None,
+        concurrency = args::Int(8)
+    ))]
+    fn responses_table_many<'py>(
+        &self,
+        py: Python<'py>,
+        survey_ids: Option<&Bound<'py, PyAny>>,
+        site_id: Option<&Bound<'py, PyAny>>,
+        shape: &str,
+        since: Option<&Bound<'py, PyAny>>,
+        concurrency: args::Int,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let concurrency = check_concurrency(concurrency.0).map_err(|e| errors::to_pyerr(py, &e))?;
+        let shape = Shape::parse(shape).map_err(|e| errors::to_pyerr(py, &e))?;
+        let surveys = many::survey_list(survey_ids)?;
+        let site = self.site(site_id)?;
+        let since = args::since(since)?;
+        let core = self.core()?;
+        let tables = block_on(py, async move {
+            core.responses_table_many(&site, surveys, shape, since, concurrency)
+                .await
+        })?
+        .map_err(|e| errors::to_pyerr(py, &e))?;
+        many::table_results(py, tables, shape)
+    }
+
     /// Counts of what this client has sent: ``requests`` (all HTTP requests, token and
     /// retries included), ``retries`` and ``token_requests``.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let stats = self.core()?.stats();
-        let result = PyDict::new(py);
-        result.set_item("requests", stats.requests)?;
-        result.set_item("retries", stats.retries)?;
-        result.set_item("token_requests", stats.token_requests)?;
-        Ok(result)
+        self.state.stats(py)
     }
 
     /// Closes the connection pool. Later calls raise ``ClientClosedError``. Calling it twice
     /// is fine.
     fn close(&self) {
-        self.closed_flag.store(true, Ordering::Release);
-        self.core.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.state.close();
     }
 
     /// Whether ``close()`` was called.
     #[getter]
     fn closed(&self) -> bool {
-        self.core
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_none()
+        self.state.closed()
     }
 
     /// The default site, or None.
     #[getter]
     fn site_id(&self) -> Option<String> {
-        self.site_id.as_ref().map(ToString::to_string)
+        self.state.site_id()
     }
 
     /// The default organization, or None.
     #[getter]
     fn organization_id(&self) -> Option<String> {
-        self.organization_id.as_ref().map(ToString::to_string)
+        self.state.organization_id()
     }
 
     #[getter]
     fn base_url(&self) -> String {
-        self.base_url.clone()
+        self.state.base_url()
     }
 
     /// Refused: a client holds the API secret, its token and live connections, none of which
@@ -591,15 +546,7 @@ impl PyClient {
     }
 
     fn __repr__(&self) -> String {
-        let show = |id: &Option<Id>| id.as_ref().map_or("None".to_string(), |i| format!("'{i}'"));
-        format!(
-            "<hotjar_client.Client site_id={} organization_id={} base_url='{}' client_id='{}'{}>",
-            show(&self.site_id),
-            show(&self.organization_id),
-            self.base_url,
-            self.masked_client_id,
-            if self.closed() { " closed" } else { "" }
-        )
+        self.state.repr()
     }
 }
 

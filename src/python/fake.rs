@@ -12,9 +12,11 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use crate::fake::{
     FailureTarget, FakeConfig, FakeServer, Fault, InjectedFailure, Plan, RateLimitScope,
+    SurveyFailure,
 };
 use crate::ids::IdKind;
 
+use super::async_client::PyAsyncClient;
 use super::client::PyClient;
 use super::runtime::{block_on, ensure_same_process, runtime};
 use super::{args, convert, errors};
@@ -282,6 +284,26 @@ impl FakeHotjar {
         Ok(client.cast_into::<PyClient>()?.unbind())
     }
 
+    /// An ``AsyncClient`` for this fake, like ``client()``.
+    #[pyo3(signature = (**kwargs))]
+    fn async_client(
+        &self,
+        py: Python<'_>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAsyncClient>> {
+        let options = PyDict::new(py);
+        options.set_item("base_url", &self.url)?;
+        options.set_item("site_id", &self.site_id)?;
+        options.set_item("organization_id", &self.organization_id)?;
+        if let Some(kwargs) = kwargs {
+            options.update(kwargs.as_mapping())?;
+        }
+        let client = py
+            .get_type::<PyAsyncClient>()
+            .call((&self.client_id, &self.client_secret), Some(&options))?;
+        Ok(client.cast_into::<PyAsyncClient>()?.unbind())
+    }
+
     /// The ground truth: every survey as a client should return it.
     #[pyo3(signature = (*, with_questions = true))]
     fn surveys<'py>(&self, py: Python<'py>, with_questions: bool) -> PyResult<Bound<'py, PyList>> {
@@ -423,6 +445,50 @@ impl FakeHotjar {
         self.with_server(|s| s.fail_after(after as usize, count as usize, failure))
     }
 
+    /// Requests for one survey (the survey and its pages of responses) answer ``status``
+    /// instead of their real answer: after ``after`` of them went through, ``count`` times
+    /// (None: until ``clear_survey_failures()``). Other surveys are unaffected.
+    #[pyo3(signature = (survey_id, *, status = None, after = None, count = None))]
+    #[pyo3(text_signature = "($self, survey_id, *, status=500, after=0, count=None)")]
+    fn fail_survey(
+        &self,
+        survey_id: &Bound<'_, PyAny>,
+        status: Option<&Bound<'_, PyAny>>,
+        after: Option<&Bound<'_, PyAny>>,
+        count: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let status = status.map_or(Ok(500), |v| args::count(v, "status", u64::MAX))?;
+        let after = after.map_or(Ok(0), |v| args::count(v, "after", 1_000_000))? as usize;
+        let count = count
+            .filter(|v| !v.is_none())
+            .map(|v| args::count(v, "count", 1_000_000).map(|n| n as usize))
+            .transpose()?;
+        if !(400..=599).contains(&status) {
+            return Err(errors::configuration(format!(
+                "status must be an HTTP error status between 400 and 599, got {status}."
+            )));
+        }
+        if count == Some(0) {
+            return Err(errors::configuration(
+                "count must be at least 1, or None for every request.",
+            ));
+        }
+        let survey_id = args::id(survey_id, IdKind::Survey)?.to_string();
+        self.with_server(|s| {
+            s.fail_survey(SurveyFailure {
+                survey_id,
+                status: status as u16,
+                after,
+                remaining: count,
+            })
+        })
+    }
+
+    /// Undoes every ``fail_survey()``.
+    fn clear_survey_failures(&self) -> PyResult<()> {
+        self.with_server(FakeServer::clear_survey_failures)
+    }
+
     /// The key stops working, as when an Admin deletes it: new tokens are refused with
     /// ``invalid_client`` and issued tokens get 401.
     fn revoke_credentials(&self) -> PyResult<()> {
@@ -510,8 +576,9 @@ impl FakeHotjar {
     }
 
     /// Counters: ``requests``, ``rate_limited`` (429s sent), ``tokens_issued``,
-    /// ``busiest_minute`` (most requests accepted in any 60 s window) and ``faults_injected``
-    /// (requests that ``fail_next`` or ``inject_fault`` hit).
+    /// ``busiest_minute`` (most requests accepted in any 60 s window), ``busiest_second``
+    /// (most requests arriving in any 1 s window) and ``faults_injected`` (requests that
+    /// ``fail_next`` or ``inject_fault`` hit).
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let stats = self.with_server(FakeServer::stats)?;
         let result = PyDict::new(py);
@@ -519,6 +586,7 @@ impl FakeHotjar {
         result.set_item("rate_limited", stats.rate_limited)?;
         result.set_item("tokens_issued", stats.tokens_issued)?;
         result.set_item("busiest_minute", stats.busiest_minute)?;
+        result.set_item("busiest_second", stats.busiest_second)?;
         result.set_item("faults_injected", stats.faults_injected)?;
         Ok(result)
     }

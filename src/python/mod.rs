@@ -1,12 +1,17 @@
 //! The PyO3 bindings: `hotjar_client._native`. They convert at the edge (arguments in, dicts
 //! out, errors mapped in `errors`) and hold no API logic of their own.
 
+mod aio;
 mod args;
+mod async_client;
 mod client;
+mod client_state;
 mod convert;
 mod decode;
 mod errors;
 mod fake;
+mod many;
+mod progress;
 mod runtime;
 mod table;
 
@@ -15,8 +20,11 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(module)?;
+    aio::register(module)?;
     module.add_class::<client::PyClient>()?;
     module.add_class::<client::ResponseIterator>()?;
+    module.add_class::<async_client::PyAsyncClient>()?;
+    module.add_class::<async_client::AsyncResponseIterator>()?;
     module.add_class::<fake::FakeHotjar>()?;
     module.add_class::<table::PyResponseTable>()?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -471,6 +471,7 @@ def test_stats_count_requests_tokens_and_429s():
             "rate_limited": 2,
             "tokens_issued": 1,
             "busiest_minute": 3,
+            "busiest_second": 5,  # every arrival counts, the refused ones too
             "faults_injected": 0,
         }
 

@@ -1,0 +1,332 @@
+//! Many surveys at once. One survey's pages come one after another (each cursor comes from the
+//! previous page), so an export of many surveys is bound by the round trip unless surveys are
+//! fetched side by side. Here up to `concurrency` workers each take the next survey and walk
+//! its pages; every request still goes through the client's one limiter (shared per key, see
+//! `per_key`), which keeps the whole client under the rate limit.
+//!
+//! Pages are handed to the caller as they arrive ([`ManyPages`]), undecoded, so the Python
+//! bindings can turn them into objects while the next pages are on the wire. A survey that
+//! fails does not stop the others: its failure, with where to resume, is one more event.
+
+use arrow_array::RecordBatch;
+use jiff::Timestamp;
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::client::HotjarClient;
+use crate::error::{Error, ExportError, Result};
+use crate::ids::Id;
+use crate::pagination::RawBatch;
+use crate::table::Shape;
+
+/// The most surveys fetched at once. Hotjar's 3000 requests a minute are reached with a few
+/// workers at a 100-300 ms round trip; more only queue at the limiter.
+pub const MAX_CONCURRENCY: usize = 64;
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// Checks `concurrency` before anything is sent.
+pub fn check_concurrency(concurrency: i64) -> Result<usize> {
+    usize::try_from(concurrency)
+        .ok()
+        .filter(|n| (1..=MAX_CONCURRENCY).contains(n))
+        .ok_or_else(|| {
+            Error::config(format!(
+                "concurrency must be between 1 and {MAX_CONCURRENCY}, got {concurrency}. \
+                 Every request shares the client's rate limit, so a few surveys at a time \
+                 (the default {DEFAULT_CONCURRENCY}) already reach it."
+            ))
+        })
+}
+
+/// What happened to one survey of a [`ManyPages`]; `index` is its position in the list given.
+#[derive(Debug)]
+pub enum SurveyEvent {
+    /// One more page of the survey (pages of one survey arrive in order).
+    Page { index: usize, batch: RawBatch },
+    /// The survey is complete.
+    Done { index: usize },
+    /// The survey stopped on `error` after its retries; pass `resume_cursor` back to continue.
+    Failed {
+        index: usize,
+        error: Error,
+        resume_cursor: Option<String>,
+    },
+}
+
+/// The pages of many surveys, fetched concurrently. Dropping it cancels every request in flight.
+#[derive(Debug)]
+pub struct ManyPages {
+    events: mpsc::Receiver<SurveyEvent>,
+    /// Aborted on drop (a `JoinSet` aborts its tasks when dropped).
+    _workers: JoinSet<()>,
+}
+
+impl ManyPages {
+    /// The next event, or `None` once every survey is done or failed.
+    pub async fn next(&mut self) -> Option<SurveyEvent> {
+        self.events.recv().await
+    }
+}
+
+impl HotjarClient {
+    /// Starts fetching the responses of `surveys` (at or after `since`), `concurrency` surveys
+    /// at a time. Must be called within a tokio runtime: the workers are spawned on it.
+    pub fn many_pages(
+        &self,
+        site: &Id,
+        surveys: Vec<Id>,
+        since: Option<Timestamp>,
+        concurrency: usize,
+    ) -> ManyPages {
+        let concurrency = concurrency
+            .clamp(1, MAX_CONCURRENCY)
+            .min(surveys.len().max(1));
+        // Room for 64 pages (about 8 MB) or four per worker: when the consumer falls behind
+        // (decoding on a busy machine), the workers keep the rate limit's pace instead of
+        // waiting for it; memory stays bounded.
+        let (sender, events) = mpsc::channel((concurrency * 4).max(64));
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(
+            surveys
+                .into_iter()
+                .enumerate()
+                .collect::<std::collections::VecDeque<_>>(),
+        ));
+        let mut workers = JoinSet::new();
+        for _ in 0..concurrency {
+            let client = self.clone();
+            let site = site.clone();
+            let queue = queue.clone();
+            let sender = sender.clone();
+            workers.spawn(async move {
+                loop {
+                    let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+                    let Some((index, survey)) = next else { return };
+                    let mut stream = client.response_stream(&site, &survey, since, None);
+                    let finished = loop {
+                        match stream.next_raw().await {
+                            Ok(Some(batch)) => {
+                                if sender
+                                    .send(SurveyEvent::Page { index, batch })
+                                    .await
+                                    .is_err()
+                                {
+                                    return; // the caller went away
+                                }
+                            }
+                            Ok(None) => break SurveyEvent::Done { index },
+                            Err(error) => {
+                                break SurveyEvent::Failed {
+                                    index,
+                                    error,
+                                    resume_cursor: stream.resume_cursor().map(str::to_string),
+                                }
+                            }
+                        }
+                    };
+                    if sender.send(finished).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        ManyPages {
+            events,
+            _workers: workers,
+        }
+    }
+
+    /// Every response of each survey (every survey of the site when `surveys` is `None`),
+    /// fetched `concurrency` surveys at a time, in the order given. A survey that failed has
+    /// its error, with what was fetched and where to resume; the others are unaffected.
+    pub async fn responses_many(
+        &self,
+        site: &Id,
+        surveys: Option<Vec<Id>>,
+        since: Option<Timestamp>,
+        concurrency: usize,
+    ) -> Result<Vec<(Id, Result<Vec<Value>, ExportError>)>> {
+        let concurrency = check_concurrency(concurrency as i64)?;
+        let surveys = match surveys {
+            Some(surveys) => dedupe(surveys),
+            None => self.survey_ids(site).await?,
+        };
+        let mut collected: Vec<(Vec<Value>, Outcome)> =
+            surveys.iter().map(|_| (Vec::new(), None)).collect();
+        let mut pages = self.many_pages(site, surveys.clone(), since, concurrency);
+        while let Some(event) = pages.next().await {
+            match event {
+                SurveyEvent::Page { index, batch } => {
+                    let slot = &mut collected[index];
+                    if slot.1.is_some() {
+                        continue; // a page of it was undecodable: keep no gap in `partial`
+                    }
+                    match batch.to_values() {
+                        Ok(values) => slot.0.extend(values),
+                        Err(error) => slot.1 = Some(Err((error, batch.cursor))),
+                    }
+                }
+                SurveyEvent::Done { index } => {
+                    collected[index].1.get_or_insert(Ok(()));
+                }
+                SurveyEvent::Failed {
+                    index,
+                    error,
+                    resume_cursor,
+                } => {
+                    collected[index]
+                        .1
+                        .get_or_insert(Err((error, resume_cursor)));
+                }
+            }
+        }
+        Ok(surveys
+            .into_iter()
+            .zip(collected)
+            .map(|(survey, (partial, outcome))| {
+                let result = match outcome {
+                    Some(Ok(())) => Ok(partial),
+                    Some(Err((error, resume_cursor))) => Err(ExportError {
+                        error,
+                        partial,
+                        resume_cursor,
+                    }),
+                    // Unreachable: every worker reports each survey it takes, and the channel
+                    // only closes when every worker is done.
+                    None => Err(ExportError {
+                        error: Error::new(
+                            crate::error::ErrorKind::Transport,
+                            "The export of this survey stopped without a result.",
+                        ),
+                        partial,
+                        resume_cursor: None,
+                    }),
+                };
+                (survey, result)
+            })
+            .collect())
+    }
+
+    /// The ids of every survey of a site, in the API's order.
+    pub async fn survey_ids(&self, site: &Id) -> Result<Vec<Id>> {
+        let surveys = self.list_surveys(site, false).await?;
+        surveys
+            .iter()
+            .map(|survey| {
+                let raw = match &survey["id"] {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                Id::parse(crate::ids::IdKind::Survey, &raw).map_err(|_| {
+                    Error::new(
+                        crate::error::ErrorKind::InvalidResponse,
+                        format!("The survey list holds a survey without a usable id ({raw})."),
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+/// How a survey ended (`None` while it runs): the error and where to resume on failure.
+type Outcome = Option<std::result::Result<(), (Error, Option<String>)>>;
+
+/// Drops repeated ids, keeping the first: a survey fetched twice would only cost requests.
+pub fn dedupe(surveys: Vec<Id>) -> Vec<Id> {
+    let mut seen = std::collections::HashSet::new();
+    surveys
+        .into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect()
+}
+
+/// One survey's table, or the error that stopped it with the rows read so far.
+pub type TableResult = Result<RecordBatch, ExportError<Option<RecordBatch>>>;
+
+impl HotjarClient {
+    /// Each survey's responses as one Arrow record batch (see `responses_table`), fetched
+    /// `concurrency` surveys at a time, in the order given (every survey of the site when
+    /// `surveys` is `None`). A failed survey keeps its rows so far and its resume cursor.
+    pub async fn responses_table_many(
+        &self,
+        site: &Id,
+        surveys: Option<Vec<Id>>,
+        shape: Shape,
+        since: Option<Timestamp>,
+        concurrency: usize,
+    ) -> Result<Vec<(Id, TableResult)>> {
+        let concurrency = check_concurrency(concurrency as i64)?;
+        let surveys = match surveys {
+            Some(surveys) => dedupe(surveys),
+            None => self.survey_ids(site).await?,
+        };
+        let (client, site_owned) = (self.clone(), site.clone());
+        let tables = run_bounded(surveys.clone(), concurrency, move |survey| {
+            let (client, site) = (client.clone(), site_owned.clone());
+            async move {
+                client
+                    .responses_table(&site, &survey, shape, since, None)
+                    .await
+            }
+        })
+        .await;
+        Ok(surveys
+            .into_iter()
+            .zip(tables)
+            .map(|(survey, table)| {
+                let table = table.unwrap_or_else(|| {
+                    Err(ExportError {
+                        error: Error::new(
+                            crate::error::ErrorKind::Transport,
+                            format!("The export of survey {survey} stopped without a result."),
+                        ),
+                        partial: None,
+                        resume_cursor: None,
+                    })
+                });
+                (survey, table)
+            })
+            .collect())
+    }
+}
+
+/// Runs `work` on every survey, at most `concurrency` at once, and returns the outputs in the
+/// order of `surveys` (`None` for a task that panicked). Dropping the future aborts the work.
+async fn run_bounded<T, F, Fut>(surveys: Vec<Id>, concurrency: usize, work: F) -> Vec<Option<T>>
+where
+    F: Fn(Id) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let count = surveys.len();
+    let work = std::sync::Arc::new(work);
+    let queue = std::sync::Arc::new(std::sync::Mutex::new(
+        surveys
+            .into_iter()
+            .enumerate()
+            .collect::<std::collections::VecDeque<_>>(),
+    ));
+    let mut workers = JoinSet::new();
+    for _ in 0..concurrency.min(count) {
+        let (work, queue) = (work.clone(), queue.clone());
+        workers.spawn(async move {
+            let mut done = Vec::new();
+            loop {
+                let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+                let Some((index, survey)) = next else {
+                    return done;
+                };
+                done.push((index, work(survey).await));
+            }
+        });
+    }
+    let mut outputs: Vec<Option<T>> = (0..count).map(|_| None).collect();
+    while let Some(joined) = workers.join_next().await {
+        if let Ok(done) = joined {
+            for (index, output) in done {
+                outputs[index] = Some(output);
+            }
+        }
+    }
+    outputs
+}
