@@ -261,7 +261,60 @@ TABLE_CALLS = [
     ),
 ]
 
+MANY_CALLS = [
+    Bad("responses_many-str", lambda c, f, s: c.responses_many("123"), T, "survey_ids"),
+    Bad("responses_many-bools", lambda c, f, s: c.responses_many([True]), T, "bool"),
+    Bad("responses_many-negative", lambda c, f, s: c.responses_many([s, -1]), C, "positive"),
+    Bad(
+        "responses_many-concurrency-0",
+        lambda c, f, s: c.responses_many([s], concurrency=0),
+        C,
+        "concurrency",
+    ),
+    Bad(
+        "responses_many-concurrency-huge",
+        lambda c, f, s: c.responses_many([s], concurrency=10**6),
+        C,
+        "concurrency",
+    ),
+    Bad(
+        "responses_many-concurrency-bool",
+        lambda c, f, s: c.responses_many([s], concurrency=True),
+        T,
+        "bool",
+    ),
+    Bad(
+        "responses_many-progress-str",
+        lambda c, f, s: c.responses_many([s], progress="yes"),
+        T,
+        "bool",
+    ),
+    Bad(
+        "responses_many-since-naive", lambda c, f, s: c.responses_many([s], since=NAIVE), C, "naive"
+    ),
+    Bad(
+        "responses_table_many-shape",
+        lambda c, f, s: c.responses_table_many([s], shape="x"),
+        C,
+        "shape",
+    ),
+    Bad(
+        "responses_table_many-concurrency",
+        lambda c, f, s: c.responses_table_many([s], concurrency=-1),
+        C,
+        "concurrency",
+    ),
+]
+
 FAKE_CALLS = [
+    Bad("async_client-bad-option", lambda c, f, s: f.async_client(timeout=-1), C, "timeout"),
+    Bad("async_client-bool-timeout", lambda c, f, s: f.async_client(timeout=True), T, "bool"),
+    Bad("async_client-unknown-option", lambda c, f, s: f.async_client(retries=1), T, "retries"),
+    Bad("fail_survey-letters", lambda c, f, s: f.fail_survey("abc"), C, "survey_id"),
+    Bad("fail_survey-status", lambda c, f, s: f.fail_survey(s, status=200), C, "status"),
+    Bad("fail_survey-after-negative", lambda c, f, s: f.fail_survey(s, after=-1), C, "after"),
+    Bad("fail_survey-count-zero", lambda c, f, s: f.fail_survey(s, count=0), C, "count"),
+    Bad("fail_survey-count-bool", lambda c, f, s: f.fail_survey(s, count=True), T, "bool"),
     Bad("FakeHotjar-seed-negative", lambda c, f, s: FakeHotjar(seed=-1), C, "seed"),
     Bad("FakeHotjar-seed-str", lambda c, f, s: FakeHotjar(seed="1"), T, "seed"),
     Bad("FakeHotjar-seed-bool", lambda c, f, s: FakeHotjar(seed=True), T, "bool"),
@@ -368,7 +421,7 @@ FAKE_CALLS = [
 
 
 @pytest.mark.parametrize(
-    "bad", CLIENT_INIT + CLIENT_CALLS + TABLE_CALLS + FAKE_CALLS, ids=lambda b: b.id
+    "bad", CLIENT_INIT + CLIENT_CALLS + TABLE_CALLS + MANY_CALLS + FAKE_CALLS, ids=lambda b: b.id
 )
 def test_bad_input_is_refused_with_a_clear_error_and_nothing_is_sent(
     fake, client, survey_id, bad, monkeypatch, tmp_path
@@ -427,6 +480,7 @@ NO_INPUT = {
         "expire_tokens",
         "request_log",
         "clear_request_log",
+        "clear_survey_failures",
         "stats",
         "close",
     },
@@ -437,7 +491,7 @@ def test_every_public_method_is_in_the_matrix():
     """A new public method must get bad-input cases above (or join NO_INPUT)."""
     client_methods = {n for n in dir(hj.Client) if not n.startswith("_")}
     fake_methods = {n for n in dir(FakeHotjar) if not n.startswith("_")}
-    client_cases = {b.id.split("-")[0] for b in CLIENT_CALLS + TABLE_CALLS}
+    client_cases = {b.id.split("-")[0] for b in CLIENT_CALLS + TABLE_CALLS + MANY_CALLS}
     fake_cases = {b.id.split("-")[0] for b in FAKE_CALLS}
 
     assert client_methods - client_cases - NO_INPUT["Client"] == set()
