@@ -148,11 +148,15 @@ fn check_page(body: &[u8]) -> Result<(), TestCaseError> {
         Ok(page) => page,
         Err(error) => {
             prop_assert_eq!(error.kind(), ErrorKind::InvalidResponse);
-            // serde_json finds a page where the reader found none: only a doubled `results`
-            // key (serde_json keeps the last one; the reader refuses to guess).
+            // serde_json finds a page where the reader found none: only when a key of the
+            // envelope comes twice (serde_json keeps the last; the reader refuses a doubled
+            // `results`, and stops at the first `next_cursor` of the wrong type). Found by a
+            // run of 1,000,000 cases: a mutation that doubled `"next_cursor":`.
             if reference.is_some() {
+                let text = String::from_utf8_lossy(body);
                 prop_assert!(
-                    error.message().contains("appears twice"),
+                    error.message().contains("appears twice")
+                        || text.matches("\"next_cursor\"").count() > 1,
                     "refused a page serde_json reads: {}",
                     error
                 );
