@@ -37,6 +37,9 @@ pub mod transport;
 #[cfg(feature = "python")]
 mod python;
 
+#[cfg(test)]
+mod fuzz;
+
 pub use client::{ClientStats, HotjarClient, TokenInfo};
 pub use config::{ClientConfig, Secret};
 pub use error::{Error, ErrorKind, ExportError, Result};

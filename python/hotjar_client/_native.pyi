@@ -179,6 +179,7 @@ class Client:
         shape: Shape = "wide",
         since: Since | None = None,
         resume_cursor: str | None = None,
+        resume: bool = False,
     ) -> dict[str, Any]: ...
     def user_lookup(
         self,
@@ -406,9 +407,29 @@ class FakeHotjar:
         count: int = 1,
         *,
         status: int = 503,
-        body: str | None = None,
+        body: str | bytes | None = None,
         retry_after: int | None = None,
         endpoint: Literal["api", "token", "any"] = "api",
+        after: int = 0,
+        location: str | None = None,
+    ) -> None: ...
+    def inject_fault(
+        self,
+        fault: Literal[
+            "reset",
+            "truncate",
+            "garble",
+            "repeat_cursor",
+            "slow",
+            "revoke",
+            "expire_tokens",
+            "echo_token",
+        ],
+        *,
+        count: int = 1,
+        after: int = 0,
+        endpoint: Literal["api", "token", "any"] = "api",
+        delay: float | None = None,
     ) -> None: ...
     def fail_survey(
         self, survey_id: Id, *, status: int = 500, after: int = 0, count: int | None = None

@@ -19,8 +19,8 @@ use tokio::task::JoinHandle;
 pub use dataset::{Dataset, DatasetConfig, Erasures, FakeSubject};
 use state::State;
 pub use state::{
-    FailureTarget, FakeStats, InjectedFailure, LookupRecord, Plan, RateLimitScope, RequestRecord,
-    SurveyFailure,
+    FailureTarget, FakeStats, Fault, InjectedFailure, LookupRecord, Plan, RateLimitScope,
+    RequestRecord, SurveyFailure,
 };
 
 /// Settings of a fake server.
@@ -246,7 +246,18 @@ impl FakeServer {
 
     /// The next `count` matching requests get `failure` instead of their real answer.
     pub fn fail_next(&self, count: usize, failure: InjectedFailure) {
+        self.fail_after(0, count, failure);
+    }
+
+    /// The first `after` matching requests from now are answered normally, then the next
+    /// `count` get `failure`: `fail_after(2, 1, ..)` hits the third page of an export.
+    pub fn fail_after(&self, after: usize, count: usize, failure: InjectedFailure) {
+        let pass = InjectedFailure {
+            fault: Fault::Pass,
+            ..failure.clone()
+        };
         let mut state = self.shared.lock();
+        state.failures.extend(std::iter::repeat_n(pass, after));
         state.failures.extend(std::iter::repeat_n(failure, count));
     }
 

@@ -5,8 +5,10 @@
 // per request, so boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{ConnectInfo, Request, State as AxumState};
@@ -16,7 +18,7 @@ use serde_json::{json, Value};
 
 use super::cursor;
 use super::dataset::Erasures;
-use super::state::{Plan, RateLimitScope};
+use super::state::{Fault, InjectedFailure, Plan, RateLimitScope};
 use super::Shared;
 
 const MAX_BODY: usize = 1 << 20;
@@ -104,21 +106,11 @@ async fn respond(shared: &Shared, peer: SocketAddr, request: Request, is_token: 
         }
         return response;
     }
-    if let Some(failure) = failure {
-        let status =
-            StatusCode::from_u16(failure.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-        let mut response = match failure.body {
-            Some(text) => raw(status, text),
-            None => error(status, "injected_failure", "Injected failure from the fake"),
-        };
-        if let Some(seconds) = failure.retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, seconds.into());
-        }
-        return response;
-    }
-
+    let fault = match failure {
+        Some(failure) if failure.fault == Fault::Replace => return canned(failure),
+        Some(failure) => failure.fault,
+        None => Fault::Pass,
+    };
     if let Some(status) = survey_failure {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         return error(
@@ -127,11 +119,40 @@ async fn respond(shared: &Shared, peer: SocketAddr, request: Request, is_token: 
             "Injected failure for this survey",
         );
     }
+    if let Fault::Slow(delay) = fault {
+        tokio::time::sleep(delay).await;
+    }
+    if fault == Fault::EchoToken {
+        let sent = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("(none)");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &format!("Malformed Authorization header: {sent}"),
+        );
+    }
+    let cursor = parts
+        .uri
+        .query()
+        .and_then(|q| query_value(&parse_query(Some(q)), "cursor").map(str::to_string));
+    let response = route(shared, parts, &body);
+    match fault {
+        Fault::ResetMidBody | Fault::Truncate | Fault::Garble | Fault::RepeatCursor => {
+            damage(response, fault, cursor).await
+        }
+        _ => response,
+    }
+}
 
+/// The real answer to a request.
+fn route(shared: &Shared, parts: axum::http::request::Parts, body: &[u8]) -> Response {
     let segments: Vec<&str> = parts.uri.path().trim_matches('/').split('/').collect();
     let query = parse_query(parts.uri.query());
     match (&parts.method, segments.as_slice()) {
-        (&Method::POST, ["v1", "oauth", "token"]) => token(shared, &parts.headers, &body),
+        (&Method::POST, ["v1", "oauth", "token"]) => token(shared, &parts.headers, body),
         (_, ["v1", "oauth", "token"]) => method_not_allowed(),
         (method, ["v1", "sites", site, "surveys", rest @ ..]) if rest.len() <= 2 => {
             if method != Method::GET {
@@ -160,9 +181,107 @@ async fn respond(shared: &Shared, peer: SocketAddr, request: Request, is_token: 
             if *organization != shared.organization_id {
                 return error(StatusCode::NOT_FOUND, "not_found", "Organization not found");
             }
-            user_lookup(shared, organization, &parts.headers, &body)
+            user_lookup(shared, organization, &parts.headers, body)
         }
         _ => not_found(),
+    }
+}
+
+/// The canned answer of an injected failure.
+fn canned(failure: InjectedFailure) -> Response {
+    let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let mut response = match failure.body {
+        Some(bytes) => bytes_response(status, bytes),
+        None => error(status, "injected_failure", "Injected failure from the fake"),
+    };
+    let headers = response.headers_mut();
+    if let Some(seconds) = failure.retry_after {
+        headers.insert(header::RETRY_AFTER, seconds.into());
+    }
+    if let Some(value) = failure
+        .location
+        .and_then(|l| header::HeaderValue::from_str(&l).ok())
+    {
+        headers.insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// The real answer, damaged by `fault`.
+async fn damage(response: Response, fault: Fault, cursor: Option<String>) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Body lost");
+    };
+    let half = bytes.len() / 2;
+    let new_body = match fault {
+        Fault::ResetMidBody => {
+            // The headers promise the whole body; the connection drops half way through it.
+            parts
+                .headers
+                .insert(header::CONTENT_LENGTH, bytes.len().into());
+            let chunks = vec![
+                Ok(bytes.slice(..half)),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected reset",
+                )),
+            ];
+            return Response::from_parts(parts, Body::from_stream(Chunks::new(chunks)));
+        }
+        Fault::Truncate => bytes.slice(..half),
+        Fault::Garble => {
+            let mut garbled = bytes[..half].to_vec();
+            garbled.extend_from_slice(b"\x00}#!garbled");
+            garbled.extend_from_slice(&bytes[half..]);
+            garbled.into()
+        }
+        Fault::RepeatCursor => match (serde_json::from_slice::<Value>(&bytes), cursor) {
+            (Ok(Value::Object(mut page)), Some(cursor)) if page.contains_key("next_cursor") => {
+                page.insert("next_cursor".into(), Value::String(cursor));
+                serde_json::to_vec(&page).unwrap_or_default().into()
+            }
+            _ => bytes,
+        },
+        _ => bytes,
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(new_body))
+}
+
+/// A body stream that yields its chunks in order, and waits a little before an error so that
+/// what came before it is on the wire first (headers and part of the body, then the drop).
+struct Chunks {
+    items: std::collections::VecDeque<std::io::Result<bytes::Bytes>>,
+    pause: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Chunks {
+    fn new(items: Vec<std::io::Result<bytes::Bytes>>) -> Self {
+        Self {
+            items: items.into(),
+            pause: None,
+        }
+    }
+}
+
+impl futures_core::Stream for Chunks {
+    type Item = std::io::Result<bytes::Bytes>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if self.items.front().is_some_and(Result::is_err) {
+            let pause = self
+                .pause
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(50))));
+            if pause.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+        Poll::Ready(self.items.pop_front())
     }
 }
 
@@ -519,8 +638,4 @@ fn bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
         header::HeaderValue::from_static("application/json; charset=utf-8"),
     );
     response
-}
-
-fn raw(status: StatusCode, body: String) -> Response {
-    bytes_response(status, body.into_bytes())
 }

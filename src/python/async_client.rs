@@ -83,10 +83,10 @@ impl PyAsyncClient {
         site_id = None,
         organization_id = None,
         base_url = DEFAULT_BASE_URL.to_string(),
-        timeout = 30.0,
+        timeout = args::Float(30.0),
         max_retries = args::Int(5),
         requests_per_minute = Some(args::Int(3000)),
-        retry_backoff = 1.0,
+        retry_backoff = args::Float(1.0),
     ))]
     #[pyo3(
         text_signature = "(client_id, client_secret, *, site_id=None, organization_id=None, \
@@ -101,10 +101,10 @@ impl PyAsyncClient {
         site_id: Option<&Bound<'_, PyAny>>,
         organization_id: Option<&Bound<'_, PyAny>>,
         base_url: String,
-        timeout: f64,
+        timeout: args::Float,
         max_retries: args::Int,
         requests_per_minute: Option<args::Int>,
-        retry_backoff: f64,
+        retry_backoff: args::Float,
     ) -> PyResult<Self> {
         let options = Options {
             site_id,
@@ -134,10 +134,10 @@ impl PyAsyncClient {
         site_id = None,
         organization_id = None,
         base_url = None,
-        timeout = 30.0,
+        timeout = args::Float(30.0),
         max_retries = args::Int(5),
         requests_per_minute = Some(args::Int(3000)),
-        retry_backoff = 1.0,
+        retry_backoff = args::Float(1.0),
     ))]
     #[pyo3(
         text_signature = "(*, site_id=None, organization_id=None, base_url=None, \
@@ -150,10 +150,10 @@ impl PyAsyncClient {
         site_id: Option<&Bound<'_, PyAny>>,
         organization_id: Option<&Bound<'_, PyAny>>,
         base_url: Option<String>,
-        timeout: f64,
+        timeout: args::Float,
         max_retries: args::Int,
         requests_per_minute: Option<args::Int>,
-        retry_backoff: f64,
+        retry_backoff: args::Float,
     ) -> PyResult<Self> {
         let options = Options {
             site_id,

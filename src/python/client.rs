@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyType};
 
@@ -59,10 +60,10 @@ impl PyClient {
         site_id = None,
         organization_id = None,
         base_url = DEFAULT_BASE_URL.to_string(),
-        timeout = 30.0,
+        timeout = args::Float(30.0),
         max_retries = args::Int(5),
         requests_per_minute = Some(args::Int(3000)),
-        retry_backoff = 1.0,
+        retry_backoff = args::Float(1.0),
     ))]
     #[pyo3(
         text_signature = "(client_id, client_secret, *, site_id=None, organization_id=None, \
@@ -77,10 +78,10 @@ impl PyClient {
         site_id: Option<&Bound<'_, PyAny>>,
         organization_id: Option<&Bound<'_, PyAny>>,
         base_url: String,
-        timeout: f64,
+        timeout: args::Float,
         max_retries: args::Int,
         requests_per_minute: Option<args::Int>,
-        retry_backoff: f64,
+        retry_backoff: args::Float,
     ) -> PyResult<Self> {
         let options = Options {
             site_id,
@@ -105,10 +106,10 @@ impl PyClient {
         site_id = None,
         organization_id = None,
         base_url = None,
-        timeout = 30.0,
+        timeout = args::Float(30.0),
         max_retries = args::Int(5),
         requests_per_minute = Some(args::Int(3000)),
-        retry_backoff = 1.0,
+        retry_backoff = args::Float(1.0),
     ))]
     #[pyo3(
         text_signature = "(*, site_id=None, organization_id=None, base_url=None, \
@@ -121,10 +122,10 @@ impl PyClient {
         site_id: Option<&Bound<'_, PyAny>>,
         organization_id: Option<&Bound<'_, PyAny>>,
         base_url: Option<String>,
-        timeout: f64,
+        timeout: args::Float,
         max_retries: args::Int,
         requests_per_minute: Option<args::Int>,
-        retry_backoff: f64,
+        retry_backoff: args::Float,
     ) -> PyResult<Self> {
         let options = Options {
             site_id,
@@ -516,12 +517,15 @@ impl PyClient {
     ///
     /// The file is written under a temporary name and renamed when complete. If fetching
     /// fails part way, what was written is kept as ``<path>.partial`` (the exception's
-    /// ``partial``) and ``resume_cursor`` tells where to continue.
+    /// ``partial``) with a note beside it (``<path>.partial.json``): ``resume=True``
+    /// continues that file from where it stopped (in this process or another, later), and
+    /// starts from the beginning when there is nothing to continue. ``resume_cursor`` instead
+    /// exports only the rest, to ``path``.
     ///
     /// Returns ``{"path", "format", "shape", "responses", "rows", "pages", "bytes"}``.
     ///
-    /// >>> client.export_responses(1234567, "responses.parquet")
-    #[pyo3(signature = (survey_id, path, *, site_id = None, format = None, shape = "wide", since = None, resume_cursor = None))]
+    /// >>> client.export_responses(1234567, "responses.parquet", resume=True)
+    #[pyo3(signature = (survey_id, path, *, site_id = None, format = None, shape = "wide", since = None, resume_cursor = None, resume = false))]
     #[allow(clippy::too_many_arguments)]
     fn export_responses<'py>(
         &self,
@@ -533,19 +537,32 @@ impl PyClient {
         shape: &str,
         since: Option<&Bound<'py, PyAny>>,
         resume_cursor: Option<String>,
+        resume: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let survey = args::id(survey_id, IdKind::Survey)?;
+        if resume && resume_cursor.is_some() {
+            return Err(errors::configuration(
+                "Pass resume=True (continue <path>.partial, which knows where it stopped) or \
+                 resume_cursor= (export the rest to path), not both.",
+            ));
+        }
         let site = self.site(site_id)?;
         let shape = Shape::parse(shape).map_err(|e| errors::to_pyerr(py, &e))?;
-        let format = FileFormat::resolve(&path, format.as_deref())
-            .and_then(|f| check_target(&path).map(|()| f))
+        // The target first: "is a folder" says more than "cannot tell the format of '.'".
+        let format = check_target(&path)
+            .and_then(|()| FileFormat::resolve(&path, format.as_deref()))
             .map_err(|e| errors::to_pyerr(py, &e))?;
         let since = args::since(since)?;
         let cursor = args::cursor(resume_cursor)?;
         let core = self.core()?;
         let summary = block_on(py, async move {
-            core.export_responses(&site, &survey, &path, format, shape, since, cursor)
-                .await
+            if resume {
+                core.resume_export_responses(&site, &survey, &path, format, shape, since)
+                    .await
+            } else {
+                core.export_responses(&site, &survey, &path, format, shape, since, cursor)
+                    .await
+            }
         })?
         .map_err(|e| {
             let partial = e
@@ -631,6 +648,15 @@ impl PyClient {
     #[getter]
     fn base_url(&self) -> String {
         self.state.base_url()
+    }
+
+    /// Refused: a client holds the API secret, its token and live connections, none of which
+    /// may travel in a pickle.
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(PyTypeError::new_err(
+            "A Client cannot be pickled or copied: it holds the API secret and live \
+             connections. Create one in each process instead, e.g. with Client.from_env().",
+        ))
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -743,6 +769,14 @@ impl ResponseIterator {
             .try_lock()
             .ok()
             .and_then(|s| s.resume_cursor().map(str::to_string))
+    }
+
+    /// Refused: an iterator is tied to its client's connections.
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(PyTypeError::new_err(
+            "A ResponseIterator cannot be pickled or copied. To continue an export elsewhere, \
+             pass its resume_cursor to iter_responses() or responses() there.",
+        ))
     }
 
     /// Pages fetched so far.

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use hotjar_client::fake::{FailureTarget, FakeConfig, FakeServer, InjectedFailure};
+use hotjar_client::fake::{FakeConfig, FakeServer, InjectedFailure};
 use hotjar_client::gdpr::{Action, Subject};
 use hotjar_client::{ClientConfig, ErrorKind, HotjarClient, Id, IdKind};
 
@@ -62,10 +62,8 @@ fn fail_next(fake: &FakeServer, status: u16, body: Option<String>) {
     fake.fail_next(
         1,
         InjectedFailure {
-            status,
-            body,
-            retry_after: None,
-            target: FailureTarget::Api,
+            body: body.map(String::into_bytes),
+            ..InjectedFailure::status(status)
         },
     );
 }
