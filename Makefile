@@ -10,7 +10,7 @@ PY     := $(VENV)/bin/python
 # (a switch rebuilds the pyo3 chain).
 export PYO3_PYTHON := $(abspath $(PY))
 
-.PHONY: demo test bench build venv lint cargo-test pytest clean
+.PHONY: demo test bench build venv lint deny cargo-test pytest clean
 
 demo: build
 	$(PY) -m hotjar_client.demo
@@ -29,10 +29,21 @@ venv: $(VENV)/.created
 build: venv
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --extras test
 
-lint: venv
+lint: venv deny
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --all-features -- -D warnings
 	$(VENV)/bin/ruff check python tests benches
+
+# Licenses, banned crates and sources of every dependency (deny.toml), offline, when cargo-deny
+# is installed: installing it compiles for about 10 minutes on 2 cores, too long for every CI
+# run (`cargo install cargo-deny --locked`). Advisories need the RustSec database from GitHub:
+# `cargo deny check advisories` where GitHub is reachable.
+deny:
+	@if command -v cargo-deny >/dev/null; then \
+		cargo deny --offline check licenses bans sources; \
+	else \
+		echo "cargo-deny is not installed: dependency licenses and sources not checked"; \
+	fi
 
 cargo-test:
 	cargo test

@@ -18,14 +18,26 @@ const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 
 /// The token endpoint's success body. Unknown fields are ignored; `token_type` is compared
-/// without regard to case because sources disagree on `Bearer` versus `bearer`.
-#[derive(Debug, Deserialize)]
+/// without regard to case because sources disagree on `Bearer` versus `bearer`. Its `Debug`
+/// hides the token.
+#[derive(Deserialize)]
 pub struct TokenResponse {
     access_token: String,
     #[serde(default)]
     token_type: Option<String>,
     #[serde(default)]
     expires_in: Option<serde_json::Value>,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A derived Debug printed the access token (found by tests/rust/secrets.rs).
+        f.debug_struct("TokenResponse")
+            .field("access_token", &"***")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
 }
 
 impl TokenResponse {

@@ -19,7 +19,7 @@ use crate::transport::Transport;
 /// the rate limiter.
 #[derive(Debug, Clone)]
 pub struct HotjarClient {
-    transport: Arc<Transport>,
+    pub(crate) transport: Arc<Transport>,
 }
 
 /// What `test_connection` learned.

@@ -6,9 +6,22 @@ use crate::ids::{Id, IdKind};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
     Token,
-    Surveys { site: Id },
-    Survey { site: Id, survey: Id },
-    Responses { site: Id, survey: Id },
+    Surveys {
+        site: Id,
+    },
+    Survey {
+        site: Id,
+        survey: Id,
+    },
+    Responses {
+        site: Id,
+        survey: Id,
+    },
+    /// User lookup (`delete: false`) or deletion (`delete: true`); one path for both.
+    UserLookup {
+        organization: Id,
+        delete: bool,
+    },
 }
 
 impl Endpoint {
@@ -19,6 +32,9 @@ impl Endpoint {
             Endpoint::Survey { site, survey } => format!("/v1/sites/{site}/surveys/{survey}"),
             Endpoint::Responses { site, survey } => {
                 format!("/v1/sites/{site}/surveys/{survey}/responses")
+            }
+            Endpoint::UserLookup { organization, .. } => {
+                format!("/v1/organizations/{organization}/user-lookup")
             }
         }
     }
@@ -32,6 +48,14 @@ impl Endpoint {
             Endpoint::Responses { site, survey } => {
                 format!("Fetching the responses of survey {survey} of site {site}")
             }
+            Endpoint::UserLookup {
+                organization,
+                delete: false,
+            } => format!("Requesting a user lookup (data report) in organization {organization}"),
+            Endpoint::UserLookup {
+                organization,
+                delete: true,
+            } => format!("Deleting a data subject's data in organization {organization}"),
         }
     }
 
@@ -50,6 +74,22 @@ impl Endpoint {
                  (list_surveys() shows the surveys of a site) or the site id is. {}",
                 IdKind::Site.where_to_find()
             ),
+            Endpoint::UserLookup { organization, .. } => format!(
+                "Organization {organization} was not found. {} The API key must also have been \
+                 created for this organization.",
+                IdKind::Organization.where_to_find()
+            ),
+        }
+    }
+
+    /// The advice for another 4xx (400, 422, ...).
+    pub fn bad_request_hint(&self) -> String {
+        match self {
+            Endpoint::UserLookup { .. } => "Hotjar rejected the data subject: check the email \
+                 address and the user ids (a map of site id to the user id sent through \
+                 Hotjar's Identify API)."
+                .to_string(),
+            _ => "the server rejected the request's parameters.".to_string(),
         }
     }
 
@@ -57,6 +97,14 @@ impl Endpoint {
     pub fn forbidden_hint(&self) -> String {
         let site = match self {
             Endpoint::Token => return "The API key is not allowed to get a token.".to_string(),
+            Endpoint::UserLookup { organization, .. } => {
+                return format!(
+                    "This API key may not look up or delete users in organization \
+                     {organization}. User lookup and deletion need a Hotjar Observe Scale or Ask \
+                     Scale plan, an API key whose scope includes user lookup, and a key created \
+                     for organization {organization}."
+                )
+            }
             Endpoint::Surveys { site }
             | Endpoint::Survey { site, .. }
             | Endpoint::Responses { site, .. } => site,

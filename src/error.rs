@@ -12,6 +12,8 @@ use serde_json::Value;
 pub enum ErrorKind {
     /// Bad input or settings, found before any request was sent.
     Configuration,
+    /// A deletion without `confirm`: nothing was sent (a kind of configuration error).
+    ConfirmationRequired,
     /// The credentials or the token were refused (token endpoint 400/401/403, API 401).
     Authentication,
     /// 403 from the API: plan, scope, or a resource outside the key's organization.

@@ -22,6 +22,7 @@ pub mod endpoint;
 pub mod error;
 pub mod export;
 pub mod fake;
+pub mod gdpr;
 pub mod ids;
 pub mod many;
 pub mod page;
@@ -35,6 +36,9 @@ pub mod transport;
 
 #[cfg(feature = "python")]
 mod python;
+
+#[cfg(test)]
+mod fuzz;
 
 pub use client::{ClientStats, HotjarClient, TokenInfo};
 pub use config::{ClientConfig, Secret};

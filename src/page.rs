@@ -35,6 +35,19 @@ impl RawPage {
     /// object with a `results` list of objects). A body that is not JSON at all (cut short,
     /// garbled) is worth fetching again; JSON of the wrong shape is not.
     pub fn parse(body: Bytes, endpoint: &Endpoint) -> Result<Self> {
+        // JSON is UTF-8 (RFC 8259). The pass below skips the values it does not need without
+        // checking their bytes, so a page garbled inside an unknown field would otherwise pass.
+        if let Err(e) = std::str::from_utf8(&body) {
+            return Err(Error::new(
+                ErrorKind::InvalidResponse,
+                format!(
+                    "{}: the server's answer is not valid JSON (not UTF-8 at byte {}).",
+                    endpoint.describe(),
+                    e.valid_up_to()
+                ),
+            )
+            .retryable(true));
+        }
         let mut deserializer = serde_json::Deserializer::from_slice(&body);
         let envelope = EnvelopeVisitor
             .deserialize(&mut deserializer)
@@ -406,6 +419,8 @@ mod tests {
             b"<html>",
             b"",
             b"{\"results\": []} x",
+            // Found by src/fuzz.rs: a byte that is not UTF-8 inside a skipped field.
+            b"{\"results\":[],\"0ext_cursor\":\"\x80100\"}",
         ] {
             let error = RawPage::parse(Bytes::from_static(body), &endpoint()).unwrap_err();
             assert!(error.retryable, "{:?}", String::from_utf8_lossy(body));

@@ -28,8 +28,8 @@ pub struct Pages {
     cursor: Option<String>,
     seen_cursors: HashSet<String>,
     finished: bool,
-    /// An error found after a page was already returned (a repeated cursor): raised by the
-    /// next call, so that the page's items are not lost.
+    /// A repeated cursor: the walk cannot go on, and every later call says so without
+    /// sending anything.
     pending: Option<Error>,
     pages_fetched: u64,
 }
@@ -73,26 +73,30 @@ impl Pages {
             .get(endpoint, &query, |body| RawPage::parse(body, endpoint))
             .await?;
         self.pages_fetched += 1;
-        match &page.next_cursor {
-            None => self.finished = true,
-            Some(next) => {
-                if let Some(current) = self.cursor.take() {
-                    self.seen_cursors.insert(current);
-                }
-                if self.seen_cursors.contains(next) {
-                    self.pending = Some(Error::new(
-                        ErrorKind::InvalidResponse,
-                        format!(
-                            "{}: the server sent a next_cursor it had already sent (after page \
-                             {}); stopped here instead of fetching the same pages forever.",
-                            self.endpoint.describe(),
-                            self.pages_fetched
-                        ),
-                    ));
-                }
-                self.cursor = Some(next.clone());
-            }
+        let Some(next) = &page.next_cursor else {
+            self.finished = true;
+            return Ok(Some(page));
+        };
+        if self.seen_cursors.contains(next) || self.cursor.as_ref() == Some(next) {
+            // The page is not used and the walk stays on its cursor: resuming from there
+            // fetches it again, so nothing is lost and nothing is returned twice.
+            let error = Error::new(
+                ErrorKind::InvalidResponse,
+                format!(
+                    "{}: the server sent a next_cursor it had already sent (on page {}); \
+                     stopped here instead of fetching the same pages forever. Nothing from that \
+                     page was kept: resume_cursor fetches it again.",
+                    self.endpoint.describe(),
+                    self.pages_fetched
+                ),
+            );
+            self.pending = Some(error.clone());
+            return Err(error);
         }
+        if let Some(current) = self.cursor.take() {
+            self.seen_cursors.insert(current);
+        }
+        self.cursor = Some(next.clone());
         Ok(Some(page))
     }
 

@@ -30,6 +30,28 @@ pub struct TransportStats {
     pub token_requests: AtomicU64,
 }
 
+/// Whether a POST may be sent again when the first try failed.
+///
+/// A GET is always safe to repeat. A POST is not, in general: the server may have acted on it
+/// and failed only to answer. The retry policy of each POST is therefore chosen by what a
+/// second copy would do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resend {
+    /// A second copy changes nothing (a deletion: what is deleted stays deleted). Retried like
+    /// a GET: 408, 429, 5xx and network errors.
+    Idempotent,
+    /// A second copy would act again (a lookup emails the data subject a report). Retried only
+    /// when the server certainly did not act on it: 408, 429 and 503 (refused before any
+    /// work), a connection that was never made, and a 401 before fetching a new token. After
+    /// a 500, 502, 504, a timeout or a broken connection the error is returned, saying so.
+    OnlyIfUnprocessed,
+}
+
+/// 408 (the request never arrived whole), 429 (refused by the limit), 503 (not accepting work).
+fn certainly_unprocessed(status: Option<u16>) -> bool {
+    matches!(status, Some(408 | 429 | 503))
+}
+
 #[derive(Debug)]
 pub struct Transport {
     http: reqwest::Client,
@@ -177,6 +199,108 @@ impl Transport {
         }
     }
 
+    /// POST a JSON body; returns the 2xx status and the body. `resend` decides which failures
+    /// are tried again (see [`Resend`]); `scrub` rewrites every error before it is logged or
+    /// returned (to mask personal data a server may echo).
+    pub async fn post_json(
+        &self,
+        endpoint: &Endpoint,
+        body: &Value,
+        resend: Resend,
+        scrub: impl Fn(Error) -> Error,
+    ) -> Result<(u16, Bytes)> {
+        let url = self.url(endpoint);
+        let payload = Bytes::from(serde_json::to_vec(body).map_err(|e| {
+            Error::config(format!(
+                "{}: the body could not be encoded: {e}",
+                endpoint.describe()
+            ))
+        })?);
+        let attempts = AtomicU32::new(0);
+        self.with_retries(|| async {
+            let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+            self.post_once(endpoint, &url, payload.clone(), resend, attempt)
+                .await
+                .map_err(&scrub)
+        })
+        .await
+    }
+
+    async fn post_once(
+        &self,
+        endpoint: &Endpoint,
+        url: &Url,
+        payload: Bytes,
+        resend: Resend,
+        attempt: u32,
+    ) -> Result<(u16, Bytes)> {
+        let mut refreshed = false;
+        loop {
+            let token = self.token().await.map_err(|e| e.retryable(false))?;
+            self.wait_for_slot().await;
+            self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            // The body (an email address, user ids) is never logged.
+            let exchange = Exchange {
+                method: "POST",
+                url,
+                query: &[],
+                started: Instant::now(),
+                attempt,
+            };
+            let sent = self
+                .http
+                .post(url.clone())
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/json; charset=utf-8",
+                )
+                .bearer_auth(token.secret())
+                .body(payload.clone())
+                .send()
+                .await;
+            let response = match sent {
+                Ok(response) => response,
+                Err(e) => {
+                    let error = exchange.failed(self.network_error(&e, endpoint), &e);
+                    return Err(if resend == Resend::Idempotent || e.is_connect() {
+                        error
+                    } else {
+                        not_resent(error)
+                    });
+                }
+            };
+            let status = response.status();
+            exchange.answered(status);
+            if status == StatusCode::UNAUTHORIZED && !refreshed {
+                // Refused before any work was done: a new token and one more try is safe.
+                log::info!(
+                    "the API refused the access token (HTTP 401 on POST {}); fetching a new one",
+                    url.path()
+                );
+                self.tokens.invalidate(&token).await;
+                refreshed = true;
+                continue;
+            }
+            if status.is_success() {
+                // The server has accepted; a body cut short changes nothing about that (and
+                // the API documents no body to read).
+                let body = response.bytes().await.unwrap_or_default();
+                return Ok((status.as_u16(), body));
+            }
+            let error = self.failure(response, endpoint, Some(&token)).await;
+            return Err(
+                if resend == Resend::OnlyIfUnprocessed
+                    && error.retryable
+                    && !certainly_unprocessed(error.status())
+                {
+                    not_resent(error)
+                } else {
+                    error
+                },
+            );
+        }
+    }
+
     /// The body of a 2xx answer, or the error for any other.
     async fn read_body(
         &self,
@@ -184,6 +308,22 @@ impl Transport {
         endpoint: &Endpoint,
         token: Option<&Token>,
     ) -> Result<Bytes> {
+        if response.status().is_success() {
+            return response
+                .bytes()
+                .await
+                .map_err(|e| self.network_error(&e, endpoint));
+        }
+        Err(self.failure(response, endpoint, token).await)
+    }
+
+    /// The error for a non-2xx answer (its body read for the server's message).
+    async fn failure(
+        &self,
+        response: Response,
+        endpoint: &Endpoint,
+        token: Option<&Token>,
+    ) -> Error {
         let status = response.status();
         let retry_after = retry::retry_after(response.headers());
         let location = response
@@ -191,14 +331,10 @@ impl Transport {
             .get(reqwest::header::LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.network_error(&e, endpoint))?;
-        if status.is_success() {
-            return Ok(body);
+        match response.bytes().await {
+            Ok(body) => self.status_error(endpoint, status, retry_after, location, &body, token),
+            Err(e) => self.network_error(&e, endpoint),
         }
-        Err(self.status_error(endpoint, status, retry_after, location, &body, token))
     }
 
     /// Maps a non-2xx answer of the API to an error, saying what to do about it.
@@ -275,11 +411,7 @@ impl Transport {
                     .to_string(),
                 true,
             ),
-            _ => (
-                ErrorKind::BadRequest,
-                "the server rejected the request's parameters.".to_string(),
-                false,
-            ),
+            _ => (ErrorKind::BadRequest, endpoint.bad_request_hint(), false),
         };
         Error::new(kind, format!("{what} failed (HTTP {code}): {advice}{said}"))
             .with_status(code)
@@ -458,6 +590,15 @@ impl Exchange<'_> {
         }
         text
     }
+}
+
+/// A failure after which the server may have acted: not retried, and the message says why.
+fn not_resent(error: Error) -> Error {
+    error.retryable(false).append(
+        " It was not sent again automatically, because Hotjar may have acted on it (a second \
+         lookup would email the data subject a second report). If no report arrives, send it \
+         again.",
+    )
 }
 
 /// Parses a JSON body; a body that is not JSON (cut short or garbled in transit) is worth

@@ -29,6 +29,7 @@ from hotjar_client.exceptions import (
     BadRequestError,
     ClientClosedError,
     ConfigurationError,
+    ConfirmationRequiredError,
     ExportFileError,
     HotjarError,
     InvalidResponseError,
@@ -38,6 +39,7 @@ from hotjar_client.exceptions import (
     ServerError,
     TransportError,
 )
+from hotjar_client.gdpr import LookupReport, LookupRow
 
 from . import testing
 
@@ -49,9 +51,12 @@ __all__ = [
     "Client",
     "ClientClosedError",
     "ConfigurationError",
+    "ConfirmationRequiredError",
     "ExportFileError",
     "HotjarError",
     "InvalidResponseError",
+    "LookupReport",
+    "LookupRow",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",

@@ -1,6 +1,14 @@
 """Type stubs of the native module ``hotjar_client._native`` (kept by hand, see src/python/)."""
 
-from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Coroutine,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from datetime import date, datetime
 from os import PathLike
 from types import TracebackType
@@ -8,6 +16,7 @@ from typing import Any, Literal, TypeAlias, TypeVar
 
 from hotjar_client._display import SurveyList
 from hotjar_client._many import SurveyResults
+from hotjar_client.gdpr import LookupReport, LookupRow
 
 __version__: str
 
@@ -23,6 +32,15 @@ Since: TypeAlias = datetime | date | str
 Survey: TypeAlias = dict[str, Any]
 Response: TypeAlias = dict[str, Any]
 
+UserIds: TypeAlias = Mapping[Id, str | int]
+"""Site id -> the user id that site sent through Hotjar's Identify API."""
+
+Subject: TypeAlias = str | Mapping[str, Any] | LookupRow
+"""An email, a dict with ``email`` and/or ``user_ids``, or a row of an earlier report."""
+
+LookupResult: TypeAlias = dict[str, Any]
+"""``action``, ``email`` and ``user_ids`` (masked), ``organization_id``, ``http_status``, ``at``."""
+
 _T = TypeVar("_T")
 Call: TypeAlias = Coroutine[Any, Any, _T]
 """What AsyncClient's methods return: a coroutine, run when awaited (or made a task)."""
@@ -34,6 +52,7 @@ class HotjarError(Exception):
     resume_cursor: str | None
 
 class ConfigurationError(HotjarError, ValueError): ...
+class ConfirmationRequiredError(ConfigurationError): ...
 class AuthenticationError(HotjarError): ...
 class PermissionDeniedError(HotjarError): ...
 class NotFoundError(HotjarError): ...
@@ -164,7 +183,32 @@ class Client:
         shape: Shape = "wide",
         since: Since | None = None,
         resume_cursor: str | None = None,
+        resume: bool = False,
     ) -> dict[str, Any]: ...
+    def user_lookup(
+        self,
+        *,
+        email: str | None = None,
+        user_ids: UserIds | None = None,
+        organization_id: Id | None = None,
+    ) -> LookupResult: ...
+    def delete_user_data(
+        self,
+        *,
+        email: str | None = None,
+        user_ids: UserIds | None = None,
+        organization_id: Id | None = None,
+        confirm: bool = False,
+    ) -> LookupResult: ...
+    def lookup_many(
+        self,
+        subjects: Iterable[Subject],
+        *,
+        delete: bool = False,
+        confirm: bool = False,
+        organization_id: Id | None = None,
+        concurrency: int = 4,
+    ) -> LookupReport: ...
     def responses_table_many(
         self,
         survey_ids: Iterable[Id] | None = None,
@@ -279,6 +323,30 @@ class AsyncClient:
         since: Since | None = None,
         concurrency: int = 8,
     ) -> Call[SurveyResults]: ...
+    def user_lookup(
+        self,
+        *,
+        email: str | None = None,
+        user_ids: UserIds | None = None,
+        organization_id: Id | None = None,
+    ) -> Call[LookupResult]: ...
+    def delete_user_data(
+        self,
+        *,
+        email: str | None = None,
+        user_ids: UserIds | None = None,
+        organization_id: Id | None = None,
+        confirm: bool = False,
+    ) -> Call[LookupResult]: ...
+    def lookup_many(
+        self,
+        subjects: Iterable[Subject],
+        *,
+        delete: bool = False,
+        confirm: bool = False,
+        organization_id: Id | None = None,
+        concurrency: int = 4,
+    ) -> Call[LookupReport]: ...
     def stats(self) -> dict[str, int]: ...
     def close(self) -> None: ...
     def aclose(self) -> Call[None]: ...
@@ -343,9 +411,29 @@ class FakeHotjar:
         count: int = 1,
         *,
         status: int = 503,
-        body: str | None = None,
+        body: str | bytes | None = None,
         retry_after: int | None = None,
         endpoint: Literal["api", "token", "any"] = "api",
+        after: int = 0,
+        location: str | None = None,
+    ) -> None: ...
+    def inject_fault(
+        self,
+        fault: Literal[
+            "reset",
+            "truncate",
+            "garble",
+            "repeat_cursor",
+            "slow",
+            "revoke",
+            "expire_tokens",
+            "echo_token",
+        ],
+        *,
+        count: int = 1,
+        after: int = 0,
+        endpoint: Literal["api", "token", "any"] = "api",
+        delay: float | None = None,
     ) -> None: ...
     def fail_survey(
         self, survey_id: Id, *, status: int = 500, after: int = 0, count: int | None = None
@@ -358,6 +446,11 @@ class FakeHotjar:
     plan: Plan
     token_ttl: float
     def set_rate_limit(self, per_minute: int | None, *, retry_after: bool = True) -> None: ...
+    lookup_status: int
+    def lookups(
+        self, *, action: Literal["lookup", "delete"] | None = None, reveal: bool = False
+    ) -> list[dict[str, Any]]: ...
+    def subjects(self, *, limit: int | None = None) -> list[dict[str, Any]]: ...
     def request_log(self) -> list[dict[str, Any]]: ...
     def clear_request_log(self) -> None: ...
     def stats(self) -> dict[str, int]: ...
@@ -370,3 +463,8 @@ class FakeHotjar:
         tb: TracebackType | None,
     ) -> bool: ...
 
+
+def _mask_subject(
+    email: str | None = None, user_ids: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The masked forms reports show: ``{"email": "j***@example.com", "user_ids": {...}}``."""

@@ -4,6 +4,7 @@
 
     HotjarError
     ├── ConfigurationError (also ValueError)   bad input, raised before any request
+    │   └── ConfirmationRequiredError          a deletion without confirm=True; nothing sent
     ├── AuthenticationError                    401, refused key or token
     ├── PermissionDeniedError                  403, plan or scope
     ├── NotFoundError                          404, site / survey / organization
@@ -24,6 +25,7 @@ from hotjar_client._native import (
     BadRequestError,
     ClientClosedError,
     ConfigurationError,
+    ConfirmationRequiredError,
     ExportFileError,
     HotjarError,
     InvalidResponseError,
@@ -39,6 +41,7 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "ConfigurationError",
+    "ConfirmationRequiredError",
     "ExportFileError",
     "HotjarError",
     "InvalidResponseError",

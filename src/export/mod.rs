@@ -7,6 +7,7 @@
 //! export is cancelled (Ctrl-C), the temporary file is removed.
 
 mod cells;
+mod resume;
 mod sink;
 
 use std::fs::{self, File};
@@ -178,19 +179,47 @@ struct Output {
     file: Option<File>,
     sink: Option<Sink>,
     path: PathBuf,
+    /// A resumed CSV export copied the partial file, header included.
+    header_written: bool,
+    /// A resumed export's partial file has these columns; the new rows must have them too.
+    expect_columns: Option<Vec<String>>,
 }
 
 impl Output {
+    fn new(format: FileFormat, file: File, path: PathBuf) -> Self {
+        Self {
+            format,
+            file: Some(file),
+            sink: None,
+            path,
+            header_written: false,
+            expect_columns: None,
+        }
+    }
+
     fn write(&mut self, batch: &arrow_array::RecordBatch) -> Result<()> {
+        if let Some(expected) = self.expect_columns.take() {
+            let schema = batch.schema();
+            let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            if names != expected.iter().map(String::as_str).collect::<Vec<_>>() {
+                return Err(Error::config(
+                    "The survey's columns changed since the partial export was written (a \
+                     question added or removed?), so the rest cannot go into the same file. \
+                     Delete the .partial file and its .partial.json note to start over.",
+                ));
+            }
+        }
         if self.sink.is_none() {
             let file = self
                 .file
                 .take()
                 .ok_or_else(|| file_error(&self.path, "write", &"the file is already closed"))?;
-            self.sink = Some(
-                Sink::new(self.format, file, batch)
-                    .map_err(|e| file_error(&self.path, "write", &e))?,
-            );
+            let mut sink = Sink::new(self.format, file, batch)
+                .map_err(|e| file_error(&self.path, "write", &e))?;
+            if let Sink::Csv(_, header_written) = &mut sink {
+                *header_written = self.header_written;
+            }
+            self.sink = Some(sink);
         }
         match &mut self.sink {
             Some(sink) => sink
@@ -229,23 +258,78 @@ impl HotjarClient {
         since: Option<Timestamp>,
         resume_cursor: Option<String>,
     ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
+        let target = Target {
+            site,
+            survey,
+            path,
+            format,
+            shape,
+            since,
+        };
+        self.export_to(target, resume_cursor, None).await
+    }
+
+    /// Continues the failed export of `path` in the same file, from its `<path>.partial` and
+    /// the note beside it (see `resume`); without a partial export, exports from the start.
+    /// `since` defaults to the partial export's.
+    pub async fn resume_export_responses(
+        &self,
+        site: &Id,
+        survey: &Id,
+        path: &Path,
+        format: FileFormat,
+        shape: Shape,
+        mut since: Option<Timestamp>,
+    ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
         let early = |error: Error| ExportError {
             error,
             partial: None,
+            resume_cursor: None,
+        };
+        check_target(path).map_err(early)?;
+        let seed = resume::find(path, site, survey, format, shape, &mut since).map_err(early)?;
+        let cursor = seed.as_ref().and_then(|s| s.note.resume_cursor.clone());
+        let target = Target {
+            site,
+            survey,
+            path,
+            format,
+            shape,
+            since,
+        };
+        self.export_to(target, cursor, seed).await
+    }
+
+    async fn export_to(
+        &self,
+        target: Target<'_>,
+        resume_cursor: Option<String>,
+        seed: Option<resume::Seed>,
+    ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
+        let Target {
+            site,
+            survey,
+            path,
+            format,
+            shape,
+            since,
+        } = target;
+        // Before anything new is written, a failure leaves any partial export as it was.
+        let early = |error: Error| ExportError {
+            error,
+            partial: seed.as_ref().map(|s| s.partial.clone()),
             resume_cursor: resume_cursor.clone(),
         };
         check_target(path).map_err(early)?;
         let plan = self.survey_plan(site, survey).await.map_err(early)?;
         let (temp, file) = TempFile::create(path).map_err(early)?;
-        let mut output = Output {
-            format,
-            file: Some(file),
-            sink: None,
-            path: temp.path.clone(),
-        };
+        let mut output = Output::new(format, file, temp.path.clone());
+        if let Some(seed) = &seed {
+            resume::seed(&mut output, seed).map_err(early)?;
+        }
         let mut builder = TableBuilder::new(plan, shape);
         let mut pages = self
-            .response_stream(site, survey, since, resume_cursor)
+            .response_stream(site, survey, since, resume_cursor.clone())
             .prefetch();
         let mut pages_read = 0;
         let mut failure = None;
@@ -266,15 +350,26 @@ impl HotjarClient {
             }
         }
         drop(pages);
+        let (seeded_responses, seeded_rows) = seed
+            .as_ref()
+            .map_or((0, 0), |s| (s.note.responses, s.note.rows));
         if let Some((error, cursor)) = failure {
-            return Err(keep_partial(
-                error,
-                cursor,
-                output,
-                &mut builder,
-                temp,
-                path,
-            ));
+            if error.kind() == ErrorKind::File {
+                // What was written may be broken: keep the partial export as it was.
+                return Err(early(error));
+            }
+            let note = resume::Note {
+                version: 1,
+                site_id: site.to_string(),
+                survey_id: survey.to_string(),
+                format: format.name().to_string(),
+                shape: shape.name().to_string(),
+                since: since.map(|t| t.to_string()),
+                resume_cursor: cursor.clone(),
+                responses: seeded_responses + builder.responses(),
+                rows: seeded_rows + builder.rows(),
+            };
+            return Err(keep_partial(error, note, output, &mut builder, temp, path));
         }
         output.finish(&mut builder).map_err(|error| ExportError {
             error,
@@ -286,48 +381,62 @@ impl HotjarClient {
             partial: None,
             resume_cursor: None,
         })?;
+        if seed.is_some() {
+            resume::clear(path);
+        }
         let bytes = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         Ok(ExportSummary {
             path: path.to_path_buf(),
             format,
             shape,
-            responses: builder.responses(),
-            rows: builder.rows(),
+            responses: seeded_responses + builder.responses(),
+            rows: seeded_rows + builder.rows(),
             pages: pages_read,
             bytes,
         })
     }
 }
 
-/// After a failed fetch: closes what was written and keeps it as `<path>.partial`. A failure
-/// to write the file itself keeps nothing (the file may be broken).
+/// Where and how an export writes.
+struct Target<'a> {
+    site: &'a Id,
+    survey: &'a Id,
+    path: &'a Path,
+    format: FileFormat,
+    shape: Shape,
+    since: Option<Timestamp>,
+}
+
+/// After a failed fetch: closes what was written and keeps it as `<path>.partial`, with the
+/// note that lets `resume=True` continue it. With nothing written, nothing is kept.
 fn keep_partial(
     error: Error,
-    cursor: Option<String>,
+    note: resume::Note,
     output: Output,
     builder: &mut TableBuilder,
     temp: TempFile,
     path: &Path,
 ) -> ExportError<Option<PathBuf>> {
-    let written = builder.responses();
-    if error.kind() == ErrorKind::File || written == 0 {
+    let cursor = note.resume_cursor.clone();
+    let written = note.responses;
+    if written == 0 {
         return ExportError {
             error,
             partial: None,
             resume_cursor: cursor,
         };
     }
-    let mut partial_path = path.as_os_str().to_owned();
-    partial_path.push(".partial");
-    let partial_path = PathBuf::from(partial_path);
+    let partial_path = resume::partial_path(path);
     let kept = output
         .finish(builder)
-        .and_then(|()| temp.persist(&partial_path));
+        .and_then(|()| temp.persist(&partial_path))
+        .and_then(|()| resume::write_note(path, &note));
     match kept {
         Ok(()) => {
             let message = format!(
-                "{} The {written} responses written so far are in {:?} (incomplete); pass \
-                 resume_cursor= to fetch the rest.",
+                "{} The {written} responses written so far are in {:?} (incomplete): call \
+                 export_responses(..., resume=True) to continue that file, or pass \
+                 resume_cursor= to export the rest to another one.",
                 error.message(),
                 partial_path.display()
             );

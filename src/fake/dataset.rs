@@ -5,6 +5,14 @@
 //! The shapes follow `shared/hotjar-api.md` §2 and §7: every question type, sentiment only on
 //! free-text answers of surveys with sentiment analysis (null otherwise, and now and then null
 //! while "pending"), unicode and multi-line text, nulls, incomplete responses, empty surveys.
+//!
+//! Data subjects (for the user-lookup endpoint): every response belongs to one of
+//! [`SUBJECT_POOL`] visitors, `visitor_of(seed, survey, index)`, a pure function like the rest.
+//! Visitor `n` is `visitor{n}@example.com` with user id `cust_{n}` on the fake's site. A
+//! response is linked to its visitor's email when it answers an `email` question or carries
+//! user attributes (which then include `email`), and to the user id when it carries user
+//! attributes (`user_id`). Deleting a subject hides exactly the responses linked to the
+//! identifiers the deletion named, from every later page and from the ground truth.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -16,6 +24,75 @@ const NEWEST_RESPONSE_EPOCH: i64 = 1_782_820_800;
 const RESPONSE_SPACING_SECONDS: i64 = 150;
 const FIRST_SURVEY_ID: u64 = 1_234_560;
 const FIRST_RESPONSE_ID: u64 = 8_800_000_000_000;
+/// How many distinct visitors the responses come from.
+pub const SUBJECT_POOL: u64 = 500;
+
+/// The email address of visitor `n`.
+pub fn subject_email(visitor: u64) -> String {
+    format!("visitor{visitor}@example.com")
+}
+
+/// The user id visitor `n` has on the fake's site (sent through the Identify API).
+pub fn subject_user_id(visitor: u64) -> String {
+    format!("cust_{visitor}")
+}
+
+/// The identifiers a deletion named, which hide every response linked to them.
+#[derive(Debug, Clone, Default)]
+pub struct Erasures {
+    /// Lower-cased: addresses are matched without regard to case.
+    emails: std::collections::HashSet<String>,
+    /// (site id, user id).
+    user_ids: std::collections::HashSet<(String, String)>,
+}
+
+impl Erasures {
+    pub fn is_empty(&self) -> bool {
+        self.emails.is_empty() && self.user_ids.is_empty()
+    }
+
+    pub fn add_email(&mut self, email: &str) {
+        self.emails.insert(email.trim().to_lowercase());
+    }
+
+    pub fn add_user_id(&mut self, site: &str, user_id: &str) {
+        self.user_ids
+            .insert((site.trim().to_string(), user_id.trim().to_string()));
+    }
+
+    fn hides(&self, site: &str, link: &Link) -> bool {
+        if self.is_empty() {
+            return false;
+        }
+        (link.by_email && self.emails.contains(&subject_email(link.visitor)))
+            || (link.by_user_id
+                && self
+                    .user_ids
+                    .contains(&(site.to_string(), subject_user_id(link.visitor))))
+    }
+}
+
+/// Which visitor a response came from, and through which identifiers Hotjar could find it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Link {
+    visitor: u64,
+    by_email: bool,
+    by_user_id: bool,
+}
+
+/// A visitor with responses in the fake: what a test needs to look it up or delete it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeSubject {
+    pub email: String,
+    pub site_id: String,
+    pub user_id: String,
+    /// Responses linked to the email (still visible).
+    pub responses_by_email: usize,
+    /// Responses linked to the user id (still visible).
+    pub responses_by_user_id: usize,
+    /// Responses linked to either.
+    pub responses: usize,
+}
 /// With `extra_fields`, some responses answer this question, which no survey lists.
 const REMOVED_QUESTION_ID: u64 = 5_559_999;
 
@@ -346,6 +423,8 @@ struct ResponseJson<'a> {
     answers: Vec<AnswerJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     experimental_score: Option<f64>,
+    #[serde(skip)]
+    link: Link,
 }
 
 fn timestamp(epoch_seconds: i64) -> String {
@@ -547,12 +626,19 @@ impl Dataset {
         } else {
             answerable.len()
         };
+        let visitor = self.visitor_of(survey_index, index);
+        let mut link = Link {
+            visitor,
+            ..Link::default()
+        };
         let mut answers = Vec::with_capacity(answered);
         for question in &answerable[..answered] {
             if !question.required && rng.u8(0..100) < 12 {
                 continue; // skipped an optional question
             }
-            answers.push(self.answer(survey, question, &mut rng));
+            let answer = self.answer(survey, question, visitor, &mut rng);
+            link.by_email |= question.kind == QuestionType::Email && answer.answer.is_some();
+            answers.push(answer);
         }
         if self.config.extra_fields && rng.u8(0..100) < 10 {
             // An orphan answer: to a question the survey no longer lists (deleted since the
@@ -569,10 +655,19 @@ impl Dataset {
         let user_attributes = if rng.bool() {
             Vec::new()
         } else {
+            link.by_email = true;
+            link.by_user_id = true;
+            // The draw is kept so that every later value stays what it was before visitors
+            // were linked to responses.
+            let _ = rng.u32(1000..99_999);
             vec![
                 AttributeJson {
                     name: "user_id",
-                    value: Value::String(format!("cust_{}", rng.u32(1000..99_999))),
+                    value: Value::String(subject_user_id(visitor)),
+                },
+                AttributeJson {
+                    name: "email",
+                    value: Value::String(subject_email(visitor)),
                 },
                 AttributeJson {
                     name: "plan",
@@ -624,13 +719,20 @@ impl Dataset {
                 .config
                 .extra_fields
                 .then(|| f64::from(rng.u32(0..1000)) / 10.0),
+            link,
         }
+    }
+
+    /// The visitor response `index` of a survey came from (1..=SUBJECT_POOL).
+    fn visitor_of(&self, survey: usize, index: usize) -> u64 {
+        mix(&[self.config.seed, survey as u64, index as u64, 3]) % SUBJECT_POOL + 1
     }
 
     fn answer<'a>(
         &'a self,
         survey: &'a Survey,
         question: &'a Question,
+        visitor: u64,
         rng: &mut fastrand::Rng,
     ) -> AnswerJson<'a> {
         let mut comment = None;
@@ -681,7 +783,10 @@ impl Dataset {
                 }
                 Some(text.to_string())
             }
-            QuestionType::Email => Some(format!("visitor{}@example.com", rng.u32(1..99_999))),
+            QuestionType::Email => {
+                let _ = rng.u32(1..99_999); // kept: later draws stay as they were
+                Some(subject_email(visitor))
+            }
             QuestionType::Statement | QuestionType::ThankYou => None,
         };
         // A few optional answers come back null, as SLT's schema allows.
@@ -714,37 +819,90 @@ impl Dataset {
         }
     }
 
-    /// Writes responses `[offset, offset + limit)` of a survey as a JSON array into `out`.
+    /// Writes up to `limit` visible responses of a survey, from position `offset` on, as a JSON
+    /// array into `out`. Returns the position after the last one looked at: where the next
+    /// page starts (the response count when none are left). Responses hidden by `erased` are
+    /// skipped, so pages stay full and a cursor stays valid across deletions.
     pub fn write_responses_page(
         &self,
         survey: usize,
         offset: usize,
         limit: usize,
+        erased: &Erasures,
         out: &mut Vec<u8>,
-    ) -> serde_json::Result<()> {
-        let end = self.response_count(survey).min(offset + limit);
+    ) -> serde_json::Result<usize> {
+        let total = self.response_count(survey);
+        let site = self.site_id();
+        let mut written = 0;
+        let mut index = offset;
         out.push(b'[');
-        for index in offset..end {
-            if index > offset {
+        while index < total && written < limit {
+            let response = self.response_json(survey, index);
+            index += 1;
+            if erased.hides(site, &response.link) {
+                continue;
+            }
+            if written > 0 {
                 out.push(b',');
             }
-            serde_json::to_writer(&mut *out, &self.response_json(survey, index))?;
+            serde_json::to_writer(&mut *out, &response)?;
+            written += 1;
         }
         out.push(b']');
-        Ok(())
+        Ok(index)
     }
 
-    /// Every response of a survey, newest first, as a client should return them (ids as
-    /// strings): the ground truth for tests.
-    pub fn responses_truth(&self, survey: usize) -> Vec<Value> {
+    /// Every visible response of a survey, newest first, as a client should return them (ids
+    /// as strings): the ground truth for tests.
+    pub fn responses_truth(&self, survey: usize, erased: &Erasures) -> Vec<Value> {
+        let site = self.site_id();
         (0..self.response_count(survey))
-            .map(|index| {
-                let mut value =
-                    serde_json::to_value(self.response_json(survey, index)).unwrap_or(Value::Null);
+            .map(|index| self.response_json(survey, index))
+            .filter(|response| !erased.hides(site, &response.link))
+            .map(|response| {
+                let mut value = serde_json::to_value(&response).unwrap_or(Value::Null);
                 normalize_ids(&mut value);
                 value
             })
             .collect()
+    }
+
+    /// The visitors that still have visible responses, most responses first (then by
+    /// number), with the identifiers to look them up by. Scans every response.
+    pub fn subjects(&self, erased: &Erasures) -> Vec<FakeSubject> {
+        let pool = SUBJECT_POOL as usize;
+        let (mut by_email, mut by_user, mut either) = (
+            vec![0usize; pool + 1],
+            vec![0usize; pool + 1],
+            vec![0usize; pool + 1],
+        );
+        let site = self.site_id();
+        for survey in 0..self.surveys.len() {
+            for index in 0..self.response_count(survey) {
+                let link = self.response_json(survey, index).link;
+                if erased.hides(site, &link) || !(link.by_email || link.by_user_id) {
+                    continue;
+                }
+                let v = link.visitor as usize;
+                by_email[v] += usize::from(link.by_email);
+                by_user[v] += usize::from(link.by_user_id);
+                either[v] += 1;
+            }
+        }
+        let mut subjects: Vec<FakeSubject> = (1..=pool)
+            .filter(|&v| either[v] > 0)
+            .map(|v| FakeSubject {
+                email: subject_email(v as u64),
+                site_id: site.to_string(),
+                user_id: subject_user_id(v as u64),
+                responses_by_email: by_email[v],
+                responses_by_user_id: by_user[v],
+                responses: either[v],
+            })
+            .collect();
+        // Stable sort: equal counts keep visitor order.
+        subjects.sort_by_key(|s| std::cmp::Reverse(s.responses));
+        subjects
     }
 
     /// Every survey as a client should return it.
@@ -775,14 +933,21 @@ mod tests {
 
     #[test]
     fn same_seed_same_data_other_seed_other_data() {
-        assert_eq!(dataset(1).responses_truth(0), dataset(1).responses_truth(0));
-        assert_ne!(dataset(1).responses_truth(0), dataset(2).responses_truth(0));
+        let none = Erasures::default();
+        assert_eq!(
+            dataset(1).responses_truth(0, &none),
+            dataset(1).responses_truth(0, &none)
+        );
+        assert_ne!(
+            dataset(1).responses_truth(0, &none),
+            dataset(2).responses_truth(0, &none)
+        );
     }
 
     #[test]
     fn responses_are_newest_first_with_unique_ids() {
         let data = dataset(3);
-        let all = data.responses_truth(0);
+        let all = data.responses_truth(0, &Erasures::default());
         assert_eq!(all.len(), 500);
         let times: Vec<_> = all
             .iter()
@@ -791,7 +956,7 @@ mod tests {
         assert!(times.windows(2).all(|w| w[0] > w[1]));
         let ids: std::collections::HashSet<_> = all.iter().map(|r| r["id"].clone()).collect();
         assert_eq!(ids.len(), 500);
-        assert!(data.responses_truth(2).is_empty());
+        assert!(data.responses_truth(2, &Erasures::default()).is_empty());
     }
 
     #[test]
@@ -799,7 +964,7 @@ mod tests {
         let data = dataset(4);
         for survey in 0..data.survey_count() {
             let s = &data.surveys[survey];
-            for response in data.responses_truth(survey) {
+            for response in data.responses_truth(survey, &Erasures::default()) {
                 for answer in response["answers"].as_array().unwrap() {
                     if answer["sentiment"].is_null() {
                         continue;
@@ -835,8 +1000,132 @@ mod tests {
     fn page_writer_matches_truth() {
         let data = dataset(5);
         let mut out = Vec::new();
-        data.write_responses_page(0, 100, 100, &mut out).unwrap();
+        let none = Erasures::default();
+        let next = data
+            .write_responses_page(0, 100, 100, &none, &mut out)
+            .unwrap();
+        assert_eq!(next, 200);
         let page: Vec<Value> = serde_json::from_slice(&out).unwrap();
-        assert_eq!(page, data.responses_truth(0)[100..200].to_vec());
+        assert_eq!(page, data.responses_truth(0, &none)[100..200].to_vec());
+    }
+
+    /// The identifiers a response carries, read from its JSON as a test would.
+    fn identifiers(response: &Value) -> (Vec<String>, Option<String>) {
+        let mut emails: Vec<String> = response["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a["answer"].as_str())
+            .filter(|a| a.ends_with("@example.com"))
+            .map(str::to_string)
+            .collect();
+        let mut user_id = None;
+        for attribute in response["user_attributes"].as_array().unwrap() {
+            match attribute["name"].as_str().unwrap() {
+                "email" => emails.push(attribute["value"].as_str().unwrap().to_string()),
+                "user_id" => user_id = Some(attribute["value"].as_str().unwrap().to_string()),
+                _ => {}
+            }
+        }
+        (emails, user_id)
+    }
+
+    #[test]
+    fn subjects_are_linked_consistently_and_listed_with_their_counts() {
+        let data = dataset(6);
+        let none = Erasures::default();
+        let subjects = data.subjects(&none);
+        assert!(!subjects.is_empty());
+        assert!(subjects
+            .windows(2)
+            .all(|w| w[0].responses >= w[1].responses));
+        let top = &subjects[0];
+        let (mut by_email, mut by_user, mut either) = (0, 0, 0);
+        for survey in 0..data.survey_count() {
+            for response in data.responses_truth(survey, &none) {
+                let (emails, user_id) = identifiers(&response);
+                // One visitor per response: its email and user id belong together.
+                if let Some(user_id) = &user_id {
+                    let n = user_id.trim_start_matches("cust_");
+                    assert!(emails
+                        .iter()
+                        .all(|e| *e == format!("visitor{n}@example.com")));
+                }
+                let e = emails.contains(&top.email);
+                let u = user_id.as_deref() == Some(top.user_id.as_str());
+                by_email += usize::from(e);
+                by_user += usize::from(u);
+                either += usize::from(e || u);
+            }
+        }
+        assert_eq!(
+            (by_email, by_user, either),
+            (
+                top.responses_by_email,
+                top.responses_by_user_id,
+                top.responses
+            )
+        );
+    }
+
+    #[test]
+    fn erasing_an_email_hides_its_responses_everywhere_and_keeps_pages_full() {
+        let data = dataset(7);
+        let none = Erasures::default();
+        let top = data.subjects(&none)[0].clone();
+        let mut erased = Erasures::default();
+        erased.add_email(&top.email.to_uppercase());
+        let before = data.responses_truth(0, &none);
+        let after = data.responses_truth(0, &erased);
+        let expected: Vec<Value> = before
+            .iter()
+            .filter(|r| !identifiers(r).0.contains(&top.email))
+            .cloned()
+            .collect();
+        assert!(after.len() < before.len());
+        assert_eq!(after, expected);
+        // Paging through with the filter gives the same rows, in full pages.
+        let mut paged = Vec::new();
+        let mut offset = 0;
+        loop {
+            let mut out = Vec::new();
+            let next = data
+                .write_responses_page(0, offset, 7, &erased, &mut out)
+                .unwrap();
+            let page: Vec<Value> = serde_json::from_slice(&out).unwrap();
+            assert!(page.len() == 7 || next == data.response_count(0));
+            paged.extend(page);
+            if next == data.response_count(0) {
+                break;
+            }
+            offset = next;
+        }
+        assert_eq!(paged, after);
+        let left = data.subjects(&erased);
+        let same = left.iter().find(|s| s.email == top.email);
+        assert!(same.is_none_or(|s| s.responses_by_email == 0));
+    }
+
+    #[test]
+    fn erasing_a_user_id_hides_only_responses_with_that_attribute() {
+        let data = dataset(8);
+        let none = Erasures::default();
+        let top = data.subjects(&none)[0].clone();
+        let mut erased = Erasures::default();
+        erased.add_user_id("987654", &top.user_id);
+        let mut other_site = Erasures::default();
+        other_site.add_user_id("1", &top.user_id);
+        let mut hidden = 0;
+        for survey in 0..data.survey_count() {
+            let before = data.responses_truth(survey, &none);
+            assert_eq!(data.responses_truth(survey, &other_site), before);
+            hidden += before.len() - data.responses_truth(survey, &erased).len();
+            let expected: Vec<Value> = before
+                .into_iter()
+                .filter(|r| identifiers(r).1.as_deref() != Some(top.user_id.as_str()))
+                .collect();
+            assert_eq!(data.responses_truth(survey, &erased), expected);
+        }
+        assert_eq!(hidden, top.responses_by_user_id);
     }
 }

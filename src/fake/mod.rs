@@ -16,10 +16,11 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use dataset::{Dataset, DatasetConfig};
+pub use dataset::{Dataset, DatasetConfig, Erasures, FakeSubject};
 use state::State;
 pub use state::{
-    FailureTarget, FakeStats, InjectedFailure, Plan, RateLimitScope, RequestRecord, SurveyFailure,
+    FailureTarget, FakeStats, Fault, InjectedFailure, LookupRecord, Plan, RateLimitScope,
+    RequestRecord, SurveyFailure,
 };
 
 /// Settings of a fake server.
@@ -129,6 +130,9 @@ impl FakeServer {
                 last_second: Default::default(),
                 log: Vec::new(),
                 stats: FakeStats::default(),
+                lookups: Vec::new(),
+                erased: Arc::default(),
+                lookup_status: 200,
             }),
         });
         let app = axum::Router::new()
@@ -198,10 +202,34 @@ impl FakeServer {
         &self.shared.dataset
     }
 
-    /// Every response of the survey with this id, as a client should return them.
+    /// Every response of the survey with this id, as a client should return them (without
+    /// the responses of deleted data subjects).
     pub fn responses_truth(&self, survey_id: &str) -> Option<Vec<Value>> {
         let index = self.shared.dataset.survey_index(survey_id)?;
-        Some(self.shared.dataset.responses_truth(index))
+        let erased = self.shared.lock().erased.clone();
+        Some(self.shared.dataset.responses_truth(index, &erased))
+    }
+
+    /// The visitors that still have responses, most first, with the email and user id to
+    /// look them up or delete them by (see the dataset module for how they are linked).
+    pub fn subjects(&self) -> Vec<FakeSubject> {
+        let erased = self.shared.lock().erased.clone();
+        self.shared.dataset.subjects(&erased)
+    }
+
+    /// Every user lookup and deletion the fake accepted, in order.
+    pub fn lookups(&self) -> Vec<LookupRecord> {
+        self.shared.lock().lookups.clone()
+    }
+
+    /// The 2xx status the user-lookup endpoint answers with: 200 (the default, body `{}`),
+    /// 201, 202 or 204 (no body). The real status is undocumented.
+    pub fn set_lookup_status(&self, status: u16) {
+        self.shared.lock().lookup_status = status;
+    }
+
+    pub fn lookup_status(&self) -> u16 {
+        self.shared.lock().lookup_status
     }
 
     pub fn stats(&self) -> FakeStats {
@@ -218,7 +246,18 @@ impl FakeServer {
 
     /// The next `count` matching requests get `failure` instead of their real answer.
     pub fn fail_next(&self, count: usize, failure: InjectedFailure) {
+        self.fail_after(0, count, failure);
+    }
+
+    /// The first `after` matching requests from now are answered normally, then the next
+    /// `count` get `failure`: `fail_after(2, 1, ..)` hits the third page of an export.
+    pub fn fail_after(&self, after: usize, count: usize, failure: InjectedFailure) {
+        let pass = InjectedFailure {
+            fault: Fault::Pass,
+            ..failure.clone()
+        };
         let mut state = self.shared.lock();
+        state.failures.extend(std::iter::repeat_n(pass, after));
         state.failures.extend(std::iter::repeat_n(failure, count));
     }
 

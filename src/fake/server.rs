@@ -5,8 +5,10 @@
 // per request, so boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{ConnectInfo, Request, State as AxumState};
@@ -15,7 +17,8 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::cursor;
-use super::state::{Plan, RateLimitScope};
+use super::dataset::Erasures;
+use super::state::{Fault, InjectedFailure, Plan, RateLimitScope};
 use super::Shared;
 
 const MAX_BODY: usize = 1 << 20;
@@ -103,21 +106,11 @@ async fn respond(shared: &Shared, peer: SocketAddr, request: Request, is_token: 
         }
         return response;
     }
-    if let Some(failure) = failure {
-        let status =
-            StatusCode::from_u16(failure.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-        let mut response = match failure.body {
-            Some(text) => raw(status, text),
-            None => error(status, "injected_failure", "Injected failure from the fake"),
-        };
-        if let Some(seconds) = failure.retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, seconds.into());
-        }
-        return response;
-    }
-
+    let fault = match failure {
+        Some(failure) if failure.fault == Fault::Replace => return canned(failure),
+        Some(failure) => failure.fault,
+        None => Fault::Pass,
+    };
     if let Some(status) = survey_failure {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         return error(
@@ -126,11 +119,40 @@ async fn respond(shared: &Shared, peer: SocketAddr, request: Request, is_token: 
             "Injected failure for this survey",
         );
     }
+    if let Fault::Slow(delay) = fault {
+        tokio::time::sleep(delay).await;
+    }
+    if fault == Fault::EchoToken {
+        let sent = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("(none)");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &format!("Malformed Authorization header: {sent}"),
+        );
+    }
+    let cursor = parts
+        .uri
+        .query()
+        .and_then(|q| query_value(&parse_query(Some(q)), "cursor").map(str::to_string));
+    let response = route(shared, parts, &body);
+    match fault {
+        Fault::ResetMidBody | Fault::Truncate | Fault::Garble | Fault::RepeatCursor => {
+            damage(response, fault, cursor).await
+        }
+        _ => response,
+    }
+}
 
+/// The real answer to a request.
+fn route(shared: &Shared, parts: axum::http::request::Parts, body: &[u8]) -> Response {
     let segments: Vec<&str> = parts.uri.path().trim_matches('/').split('/').collect();
     let query = parse_query(parts.uri.query());
     match (&parts.method, segments.as_slice()) {
-        (&Method::POST, ["v1", "oauth", "token"]) => token(shared, &parts.headers, &body),
+        (&Method::POST, ["v1", "oauth", "token"]) => token(shared, &parts.headers, body),
         (_, ["v1", "oauth", "token"]) => method_not_allowed(),
         (method, ["v1", "sites", site, "surveys", rest @ ..]) if rest.len() <= 2 => {
             if method != Method::GET {
@@ -159,9 +181,107 @@ async fn respond(shared: &Shared, peer: SocketAddr, request: Request, is_token: 
             if *organization != shared.organization_id {
                 return error(StatusCode::NOT_FOUND, "not_found", "Organization not found");
             }
-            user_lookup(&parts.headers, &body)
+            user_lookup(shared, organization, &parts.headers, body)
         }
         _ => not_found(),
+    }
+}
+
+/// The canned answer of an injected failure.
+fn canned(failure: InjectedFailure) -> Response {
+    let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let mut response = match failure.body {
+        Some(bytes) => bytes_response(status, bytes),
+        None => error(status, "injected_failure", "Injected failure from the fake"),
+    };
+    let headers = response.headers_mut();
+    if let Some(seconds) = failure.retry_after {
+        headers.insert(header::RETRY_AFTER, seconds.into());
+    }
+    if let Some(value) = failure
+        .location
+        .and_then(|l| header::HeaderValue::from_str(&l).ok())
+    {
+        headers.insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// The real answer, damaged by `fault`.
+async fn damage(response: Response, fault: Fault, cursor: Option<String>) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Body lost");
+    };
+    let half = bytes.len() / 2;
+    let new_body = match fault {
+        Fault::ResetMidBody => {
+            // The headers promise the whole body; the connection drops half way through it.
+            parts
+                .headers
+                .insert(header::CONTENT_LENGTH, bytes.len().into());
+            let chunks = vec![
+                Ok(bytes.slice(..half)),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected reset",
+                )),
+            ];
+            return Response::from_parts(parts, Body::from_stream(Chunks::new(chunks)));
+        }
+        Fault::Truncate => bytes.slice(..half),
+        Fault::Garble => {
+            let mut garbled = bytes[..half].to_vec();
+            garbled.extend_from_slice(b"\x00}#!garbled");
+            garbled.extend_from_slice(&bytes[half..]);
+            garbled.into()
+        }
+        Fault::RepeatCursor => match (serde_json::from_slice::<Value>(&bytes), cursor) {
+            (Ok(Value::Object(mut page)), Some(cursor)) if page.contains_key("next_cursor") => {
+                page.insert("next_cursor".into(), Value::String(cursor));
+                serde_json::to_vec(&page).unwrap_or_default().into()
+            }
+            _ => bytes,
+        },
+        _ => bytes,
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(new_body))
+}
+
+/// A body stream that yields its chunks in order, and waits a little before an error so that
+/// what came before it is on the wire first (headers and part of the body, then the drop).
+struct Chunks {
+    items: std::collections::VecDeque<std::io::Result<bytes::Bytes>>,
+    pause: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Chunks {
+    fn new(items: Vec<std::io::Result<bytes::Bytes>>) -> Self {
+        Self {
+            items: items.into(),
+            pause: None,
+        }
+    }
+}
+
+impl futures_core::Stream for Chunks {
+    type Item = std::io::Result<bytes::Bytes>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if self.items.front().is_some_and(Result::is_err) {
+            let pause = self
+                .pause
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(50))));
+            if pause.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+        Poll::Ready(self.items.pop_front())
     }
 }
 
@@ -348,22 +468,23 @@ fn list_responses(shared: &Shared, survey: &str, query: &[(String, String)]) -> 
         },
     };
     let total = shared.dataset.response_count(index);
+    // A snapshot: a deletion while this page is written applies from the next page on.
+    let erased = shared.lock().erased.clone();
     let mut body = Vec::with_capacity(limit * 1500 + 64);
     body.extend_from_slice(br#"{"results":"#);
-    if shared
+    let Ok(next) = shared
         .dataset
-        .write_responses_page(index, offset, limit, &mut body)
-        .is_err()
-    {
+        .write_responses_page(index, offset, limit, &erased, &mut body)
+    else {
         return error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "Serialisation failed",
         );
-    }
+    };
     body.extend_from_slice(br#","next_cursor":"#);
-    if offset + limit < total {
-        let next = cursor::encode(shared.seed, index as u64 + 1, offset + limit);
+    if next < total {
+        let next = cursor::encode(shared.seed, index as u64 + 1, next);
         body.extend_from_slice(format!("\"{next}\"").as_bytes());
     } else {
         body.extend_from_slice(b"null");
@@ -372,45 +493,103 @@ fn list_responses(shared: &Shared, survey: &str, query: &[(String, String)]) -> 
     bytes_response(StatusCode::OK, body)
 }
 
-/// The user-lookup endpoint: validates the body as the API reference describes (§4).
-fn user_lookup(headers: &HeaderMap, body: &[u8]) -> Response {
+/// The user-lookup endpoint (§4): validates the body, records what was asked, and on
+/// `delete_all_hits=true` erases the subject's responses from every later answer.
+fn user_lookup(shared: &Shared, organization: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+    let bad = |code: &str, message: &str| error(StatusCode::BAD_REQUEST, code, message);
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let Some(Value::Object(map)) = parsed.filter(|_| is_json) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "invalid_body",
-            "Body must be a JSON object",
-        );
+        return bad("invalid_body", "Body must be a JSON object");
     };
-    let email = map.get("data_subject_email").and_then(Value::as_str);
-    let ids = map
-        .get("data_subject_site_id_to_user_id_map")
-        .and_then(Value::as_object)
-        .filter(|m| !m.is_empty());
-    if email.is_none() && ids.is_none() {
-        return error(
-            StatusCode::BAD_REQUEST,
+    let email = match map.get("data_subject_email") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(email)) => Some(email.clone()),
+        Some(_) => return bad("invalid_body", "data_subject_email must be a string"),
+    };
+    let mut user_ids = Vec::new();
+    match map.get("data_subject_site_id_to_user_id_map") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(ids)) => {
+            for (site, user) in ids {
+                let site_ok = !site.is_empty() && site.bytes().all(|b| b.is_ascii_digit());
+                match user {
+                    Value::String(user) if site_ok && !user.trim().is_empty() => {
+                        user_ids.push((site.clone(), user.clone()));
+                    }
+                    _ => {
+                        return bad(
+                            "invalid_body",
+                            "data_subject_site_id_to_user_id_map must map site ids to user id \
+                             strings",
+                        )
+                    }
+                }
+            }
+        }
+        Some(_) => {
+            return bad(
+                "invalid_body",
+                "data_subject_site_id_to_user_id_map must be an object",
+            )
+        }
+    }
+    let delete = match map.get("delete_all_hits") {
+        None => false,
+        Some(Value::Bool(delete)) => *delete,
+        Some(_) => return bad("invalid_body", "delete_all_hits must be a boolean"),
+    };
+    if email.is_none() && user_ids.is_empty() {
+        return bad(
             "invalid_body",
             "data_subject_email or data_subject_site_id_to_user_id_map is required",
         );
     }
-    if let Some(email) = email {
-        let valid = email
-            .split_once('@')
-            .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'));
+    if let Some(email) = &email {
+        let valid = email.split_once('@').is_some_and(|(user, domain)| {
+            !user.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        }) && !email.chars().any(char::is_whitespace);
         if !valid {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_email",
-                "Invalid email address",
-            );
+            return bad("invalid_email", "Invalid email address");
         }
     }
-    json_response(StatusCode::OK, &json!({}))
+
+    let mut state = shared.lock();
+    let status = state.lookup_status;
+    if delete {
+        let mut erased = Erasures::clone(&state.erased);
+        if let Some(email) = &email {
+            erased.add_email(email);
+        }
+        for (site, user) in &user_ids {
+            erased.add_user_id(site, user);
+        }
+        state.erased = Arc::new(erased);
+    }
+    let at = state.started.elapsed().as_secs_f64();
+    state.lookups.push(super::LookupRecord {
+        action: if delete { "delete" } else { "lookup" },
+        organization_id: organization.to_string(),
+        email,
+        user_ids,
+        status,
+        at,
+    });
+    drop(state);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    if status == StatusCode::NO_CONTENT {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = status;
+        return response;
+    }
+    json_response(status, &json!({}))
 }
 
 fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
@@ -459,8 +638,4 @@ fn bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
         header::HeaderValue::from_static("application/json; charset=utf-8"),
     );
     response
-}
-
-fn raw(status: StatusCode, body: String) -> Response {
-    bytes_response(status, body.into_bytes())
 }

@@ -2,9 +2,13 @@
 //! request log and the knobs tests turn while it runs.
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+use super::dataset::Erasures;
 
 /// The plan of the organization the fake key belongs to (`shared/hotjar-api.md` §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,13 +53,68 @@ pub enum FailureTarget {
     Any,
 }
 
-/// One canned answer, sent instead of the real one.
+/// What an injected failure does to the request it hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer with the failure's status, body, `Retry-After` and `Location` instead of the real
+    /// answer.
+    Replace,
+    /// The real answer's status, headers and the first half of its body, then the connection
+    /// drops (as when a connection is reset mid-transfer).
+    ResetMidBody,
+    /// The real answer with its body cut in half (a clean, short body: the JSON ends early).
+    Truncate,
+    /// The real answer with junk bytes in the middle of its body.
+    Garble,
+    /// The real page with `next_cursor` set to the cursor the request was sent with, so the
+    /// page points back at itself. A request without a cursor (the first page) is untouched.
+    RepeatCursor,
+    /// The real answer, this much later (on top of the fake's latency).
+    Slow(Duration),
+    /// The key is revoked as this request arrives, so this request and every later one is
+    /// refused until `set_revoked(false)`.
+    Revoke,
+    /// Every issued access token expires as this request arrives.
+    ExpireTokens,
+    /// A 400 whose message quotes the request's `Authorization` header back, as a careless
+    /// server might: a client must not pass the token on in its error.
+    EchoToken,
+    /// Untouched: used to aim a fault at a later request.
+    Pass,
+}
+
+/// One injected failure: a canned answer, or a fault applied to the real one.
 #[derive(Debug, Clone)]
 pub struct InjectedFailure {
     pub status: u16,
-    pub body: Option<String>,
+    pub body: Option<Vec<u8>>,
     pub retry_after: Option<u64>,
+    /// A `Location` header for the canned answer (to play a redirect).
+    pub location: Option<String>,
     pub target: FailureTarget,
+    pub fault: Fault,
+}
+
+impl InjectedFailure {
+    /// A canned answer with this status and the fake's JSON error body.
+    pub fn status(status: u16) -> Self {
+        Self {
+            status,
+            body: None,
+            retry_after: None,
+            location: None,
+            target: FailureTarget::Api,
+            fault: Fault::Replace,
+        }
+    }
+
+    /// A fault applied to the real answer of an API request.
+    pub fn fault(fault: Fault) -> Self {
+        Self {
+            fault,
+            ..Self::status(200)
+        }
+    }
 }
 
 /// One request as the fake saw it. Headers and the token endpoint's form are not kept: the log
@@ -70,6 +129,40 @@ pub struct RequestRecord {
     pub at: f64,
 }
 
+/// One user lookup or deletion the fake accepted. It holds the subject as sent (the fake's
+/// own made-up visitors, for tests to assert on); its `Debug` shows it masked.
+#[derive(Clone, PartialEq)]
+pub struct LookupRecord {
+    /// `"lookup"` or `"delete"`.
+    pub action: &'static str,
+    pub organization_id: String,
+    pub email: Option<String>,
+    /// (site id, user id), in the order sent.
+    pub user_ids: Vec<(String, String)>,
+    /// The status the fake answered with.
+    pub status: u16,
+    /// Seconds since the fake started.
+    pub at: f64,
+}
+
+impl fmt::Debug for LookupRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let user_ids: Vec<(String, String)> = self
+            .user_ids
+            .iter()
+            .map(|(site, user)| (site.clone(), crate::gdpr::mask_user_id(user)))
+            .collect();
+        f.debug_struct("LookupRecord")
+            .field("action", &self.action)
+            .field("organization_id", &self.organization_id)
+            .field("email", &self.email.as_deref().map(crate::gdpr::mask_email))
+            .field("user_ids", &user_ids)
+            .field("status", &self.status)
+            .field("at", &self.at)
+            .finish()
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FakeStats {
     pub requests: u64,
@@ -77,6 +170,8 @@ pub struct FakeStats {
     pub tokens_issued: u64,
     /// The most requests accepted in any 60 s window so far.
     pub busiest_minute: u64,
+    /// Injected failures that hit a request (aiming entries not counted).
+    pub faults_injected: u64,
     /// The most requests that arrived in any 1 s window so far (refused ones included).
     pub busiest_second: u64,
 }
@@ -110,6 +205,13 @@ pub struct State {
     pub last_second: VecDeque<Instant>,
     pub log: Vec<RequestRecord>,
     pub stats: FakeStats,
+    /// Accepted lookups and deletions, in order.
+    pub lookups: Vec<LookupRecord>,
+    /// What deletions erased. Replaced, never changed in place, so a page being written
+    /// keeps the snapshot it started with.
+    pub erased: Arc<Erasures>,
+    /// The 2xx the user-lookup endpoint answers with (200, 201, 202 or 204).
+    pub lookup_status: u16,
 }
 
 const WINDOW: Duration = Duration::from_secs(60);
@@ -186,7 +288,15 @@ impl State {
             FailureTarget::Api => !is_token,
         };
         let position = self.failures.iter().position(applies)?;
-        self.failures.remove(position)
+        let failure = self.failures.remove(position)?;
+        match failure.fault {
+            Fault::Pass => return None,
+            Fault::Revoke => self.revoked = true,
+            Fault::ExpireTokens => self.tokens.clear(),
+            _ => {}
+        }
+        self.stats.faults_injected += 1;
+        Some(failure)
     }
 
     pub fn issue_token(&mut self) -> String {
@@ -229,6 +339,9 @@ mod tests {
             last_second: VecDeque::new(),
             log: Vec::new(),
             stats: FakeStats::default(),
+            lookups: Vec::new(),
+            erased: Arc::default(),
+            lookup_status: 200,
         }
     }
 
@@ -266,10 +379,8 @@ mod tests {
     fn failures_only_hit_the_requests_they_target() {
         let mut s = state(None);
         let failure = |target| InjectedFailure {
-            status: 503,
-            body: None,
-            retry_after: None,
             target,
+            ..InjectedFailure::status(503)
         };
         s.failures.push_back(failure(FailureTarget::Token));
         s.failures.push_back(failure(FailureTarget::Api));

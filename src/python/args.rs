@@ -111,19 +111,35 @@ pub fn seconds(value: f64, name: &str, max: f64) -> PyResult<Duration> {
     Ok(Duration::from_secs_f64(value))
 }
 
-/// A cursor from a failed export's `resume_cursor`.
+/// The longest cursor accepted; Hotjar's are opaque, but none is anywhere near this long.
+const MAX_CURSOR: usize = 4096;
+
+/// A cursor from a failed export's `resume_cursor`. Cursors are opaque, so only what cannot
+/// be one is refused: nothing, a control character (a line break pasted along), or a
+/// runaway length.
 pub fn cursor(value: Option<String>) -> PyResult<Option<String>> {
+    let hint = "Pass the resume_cursor of the error that stopped the export as it is, or None to \
+                start from the newest response.";
     match value {
-        Some(text) if text.trim().is_empty() => Err(configuration(
-            "resume_cursor is empty. Pass the resume_cursor of the error that stopped the \
-             export, or None to start from the newest response.",
-        )),
+        Some(text) if text.trim().is_empty() => {
+            Err(configuration(format!("resume_cursor is empty. {hint}")))
+        }
+        Some(text) if text.chars().any(char::is_control) => Err(configuration(format!(
+            "resume_cursor contains a control character (a line break?), so it is not a cursor \
+             the server sent. {hint}"
+        ))),
+        Some(text) if text.len() > MAX_CURSOR => Err(configuration(format!(
+            "resume_cursor is {} characters long, more than any cursor the server sends (at \
+             most {MAX_CURSOR}). {hint}",
+            text.len()
+        ))),
         other => Ok(other),
     }
 }
 
 /// An int argument that refuses `True` and `False` (bool is an int subclass in Python, and
-/// `max_retries=True` is a mistake, not a request for one retry).
+/// `max_retries=True` is a mistake, not a request for one retry). An int beyond i64 is held
+/// as i64's bound, so that the range check names the argument instead of an OverflowError.
 #[derive(Debug, Clone, Copy)]
 pub struct Int(pub i64);
 
@@ -137,6 +153,46 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Int {
                 obj.get_type().name()?
             )));
         }
-        Ok(Int(obj.extract::<i64>()?))
+        match obj.extract::<i64>() {
+            Ok(n) => Ok(Int(n)),
+            Err(_) if obj.lt(0)? => Ok(Int(i64::MIN)),
+            Err(_) => Ok(Int(i64::MAX)),
+        }
+    }
+}
+
+/// A number of seconds (an int or a float) that refuses `True` and `False`, which Python
+/// would otherwise read as 1 and 0: `timeout=True` is a mistake.
+#[derive(Debug, Clone, Copy)]
+pub struct Float(pub f64);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Float {
+    type Error = PyErr;
+
+    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if obj.is_instance_of::<pyo3::types::PyBool>() {
+            return Err(PyTypeError::new_err(
+                "expected a number of seconds, not bool",
+            ));
+        }
+        Ok(Float(obj.extract::<f64>()?))
+    }
+}
+
+/// A whole number from 0 to `max` named `name`: a bool or a non-int is a `TypeError`, a
+/// number out of range a `ConfigurationError` (never an `OverflowError`).
+pub fn count(value: &Bound<'_, PyAny>, name: &str, max: u64) -> PyResult<u64> {
+    if value.is_instance_of::<pyo3::types::PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "{name} must be an int, not {}",
+            value.get_type().name()?
+        )));
+    }
+    match value.extract::<u64>() {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(configuration(format!(
+            "{name} must be between 0 and {max}, got {}.",
+            value.str()?.to_string_lossy()
+        ))),
     }
 }

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::config::DEFAULT_BASE_URL;
 use crate::error::Error;
+use crate::gdpr::Action;
 use crate::ids::IdKind;
 use crate::many::check_concurrency;
 use crate::pagination::ResponseStream;
@@ -27,7 +28,7 @@ use super::many::{self, attach_in_worker, decode_batches, ChunkedRows};
 use super::progress::Bar;
 use super::runtime::ensure_same_process;
 use super::table::PyResponseTable;
-use super::{args, convert, errors};
+use super::{args, convert, errors, gdpr};
 
 /// How often `responses(progress=True)` refreshes its bar.
 const PROGRESS_TICK: Duration = Duration::from_millis(200);
@@ -83,10 +84,10 @@ impl PyAsyncClient {
         site_id = None,
         organization_id = None,
         base_url = DEFAULT_BASE_URL.to_string(),
-        timeout = 30.0,
+        timeout = args::Float(30.0),
         max_retries = args::Int(5),
         requests_per_minute = Some(args::Int(3000)),
-        retry_backoff = 1.0,
+        retry_backoff = args::Float(1.0),
     ))]
     #[pyo3(
         text_signature = "(client_id, client_secret, *, site_id=None, organization_id=None, \
@@ -101,10 +102,10 @@ impl PyAsyncClient {
         site_id: Option<&Bound<'_, PyAny>>,
         organization_id: Option<&Bound<'_, PyAny>>,
         base_url: String,
-        timeout: f64,
+        timeout: args::Float,
         max_retries: args::Int,
         requests_per_minute: Option<args::Int>,
-        retry_backoff: f64,
+        retry_backoff: args::Float,
     ) -> PyResult<Self> {
         let options = Options {
             site_id,
@@ -134,10 +135,10 @@ impl PyAsyncClient {
         site_id = None,
         organization_id = None,
         base_url = None,
-        timeout = 30.0,
+        timeout = args::Float(30.0),
         max_retries = args::Int(5),
         requests_per_minute = Some(args::Int(3000)),
-        retry_backoff = 1.0,
+        retry_backoff = args::Float(1.0),
     ))]
     #[pyo3(
         text_signature = "(*, site_id=None, organization_id=None, base_url=None, \
@@ -150,10 +151,10 @@ impl PyAsyncClient {
         site_id: Option<&Bound<'_, PyAny>>,
         organization_id: Option<&Bound<'_, PyAny>>,
         base_url: Option<String>,
-        timeout: f64,
+        timeout: args::Float,
         max_retries: args::Int,
         requests_per_minute: Option<args::Int>,
-        retry_backoff: f64,
+        retry_backoff: args::Float,
     ) -> PyResult<Self> {
         let options = Options {
             site_id,
@@ -454,6 +455,108 @@ impl PyAsyncClient {
             "AsyncClient.responses_many",
             many::run_async(core, site, surveys, since, concurrency, bar),
         ))
+    }
+
+    /// Asks Hotjar for a data report on one data subject; as ``Client.user_lookup``.
+    ///
+    /// >>> (await client.user_lookup(email="jane@example.com"))["email"]
+    /// 'j***@example.com'
+    #[pyo3(signature = (*, email = None, user_ids = None, organization_id = None))]
+    fn user_lookup<'py>(
+        &self,
+        py: Python<'py>,
+        email: Option<&Bound<'py, PyAny>>,
+        user_ids: Option<&Bound<'py, PyAny>>,
+        organization_id: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<AsyncCall> {
+        let subject = gdpr::subject(py, email, user_ids)?;
+        let organization = self.state.organization(organization_id)?;
+        let core = self.state.core()?;
+        Ok(AsyncCall::new("AsyncClient.user_lookup", async move {
+            match core.user_lookup(&organization, &subject).await {
+                Ok(outcome) => Ok(gdpr::Outcome(outcome)),
+                Err(error) => Err(attach_in_worker(|py| errors::to_pyerr(py, &error))),
+            }
+        }))
+    }
+
+    /// Deletes everything Hotjar holds on one data subject; as ``Client.delete_user_data``.
+    /// Without ``confirm=True`` it raises ``ConfirmationRequiredError`` at once, before there
+    /// is anything to await, and sends nothing.
+    ///
+    /// >>> await client.delete_user_data(email="jane@example.com", confirm=True)
+    #[pyo3(signature = (*, email = None, user_ids = None, organization_id = None, confirm = false))]
+    fn delete_user_data<'py>(
+        &self,
+        py: Python<'py>,
+        email: Option<&Bound<'py, PyAny>>,
+        user_ids: Option<&Bound<'py, PyAny>>,
+        organization_id: Option<&Bound<'py, PyAny>>,
+        confirm: bool,
+    ) -> PyResult<AsyncCall> {
+        let subject = gdpr::subject(py, email, user_ids)?;
+        let organization = self.state.organization(organization_id)?;
+        if !confirm {
+            let error = crate::gdpr::confirmation_required(&subject.to_string(), &organization);
+            return Err(errors::to_pyerr(py, &error));
+        }
+        let core = self.state.core()?;
+        Ok(AsyncCall::new("AsyncClient.delete_user_data", async move {
+            match core.delete_user_data(&organization, &subject, true).await {
+                Ok(outcome) => Ok(gdpr::Outcome(outcome)),
+                Err(error) => Err(attach_in_worker(|py| errors::to_pyerr(py, &error))),
+            }
+        }))
+    }
+
+    /// Looks up (or deletes) many data subjects; as ``Client.lookup_many``. Bad input and a
+    /// deletion without ``confirm=True`` raise at once, before anything is sent. Cancelling
+    /// the task cancels the requests in flight (the rows done so far are lost: use
+    /// ``Client.lookup_many`` where Ctrl-C must keep them).
+    ///
+    /// >>> report = await client.lookup_many(emails, delete=True, confirm=True)
+    #[pyo3(signature = (
+        subjects,
+        *,
+        delete = false,
+        confirm = false,
+        organization_id = None,
+        concurrency = args::Int(4),
+    ))]
+    fn lookup_many<'py>(
+        &self,
+        py: Python<'py>,
+        subjects: &Bound<'py, PyAny>,
+        delete: bool,
+        confirm: bool,
+        organization_id: Option<&Bound<'py, PyAny>>,
+        concurrency: args::Int,
+    ) -> PyResult<AsyncCall> {
+        let organization = self.state.organization(organization_id)?;
+        let concurrency = gdpr::concurrency(concurrency)?;
+        let action = if delete {
+            Action::Delete
+        } else {
+            Action::Lookup
+        };
+        let bulk = gdpr::Bulk::prepare(py, subjects, action, organization)?;
+        let core = self.state.core()?;
+        let mut run = core
+            .lookup_many(
+                &bulk.organization,
+                action,
+                bulk.to_send.clone(),
+                concurrency,
+                confirm,
+            )
+            .map_err(|e| errors::to_pyerr(py, &e))?;
+        Ok(AsyncCall::new("AsyncClient.lookup_many", async move {
+            let mut results = Vec::new();
+            while let Some(result) = run.next().await {
+                results.push(result);
+            }
+            Ok(gdpr::Finished { bulk, results })
+        }))
     }
 
     /// Counts of what this client has sent: ``requests``, ``retries`` and ``token_requests``.

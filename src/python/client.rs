@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyType};
 
@@ -12,6 +13,7 @@ use crate::client::HotjarClient;
 use crate::config::DEFAULT_BASE_URL;
 use crate::error::Error;
 use crate::export::{check_target, FileFormat};
+use crate::gdpr::Action;
 use crate::ids::{Id, IdKind};
 use crate::many::check_concurrency;
 use crate::pagination::ResponseStream;
@@ -22,7 +24,7 @@ use super::decode::{self, StringCache};
 use super::progress::Bar;
 use super::runtime::{block_on, ensure_same_process, runtime};
 use super::table::PyResponseTable;
-use super::{args, convert, errors, many};
+use super::{args, convert, errors, gdpr, many};
 
 /// A client for the Hotjar API.
 ///
@@ -58,10 +60,10 @@ impl PyClient {
         site_id = None,
         organization_id = None,
         base_url = DEFAULT_BASE_URL.to_string(),
-        timeout = 30.0,
+        timeout = args::Float(30.0),
         max_retries = args::Int(5),
         requests_per_minute = Some(args::Int(3000)),
-        retry_backoff = 1.0,
+        retry_backoff = args::Float(1.0),
     ))]
     #[pyo3(
         text_signature = "(client_id, client_secret, *, site_id=None, organization_id=None, \
@@ -76,10 +78,10 @@ impl PyClient {
         site_id: Option<&Bound<'_, PyAny>>,
         organization_id: Option<&Bound<'_, PyAny>>,
         base_url: String,
-        timeout: f64,
+        timeout: args::Float,
         max_retries: args::Int,
         requests_per_minute: Option<args::Int>,
-        retry_backoff: f64,
+        retry_backoff: args::Float,
     ) -> PyResult<Self> {
         let options = Options {
             site_id,
@@ -104,10 +106,10 @@ impl PyClient {
         site_id = None,
         organization_id = None,
         base_url = None,
-        timeout = 30.0,
+        timeout = args::Float(30.0),
         max_retries = args::Int(5),
         requests_per_minute = Some(args::Int(3000)),
-        retry_backoff = 1.0,
+        retry_backoff = args::Float(1.0),
     ))]
     #[pyo3(
         text_signature = "(*, site_id=None, organization_id=None, base_url=None, \
@@ -120,10 +122,10 @@ impl PyClient {
         site_id: Option<&Bound<'_, PyAny>>,
         organization_id: Option<&Bound<'_, PyAny>>,
         base_url: Option<String>,
-        timeout: f64,
+        timeout: args::Float,
         max_retries: args::Int,
         requests_per_minute: Option<args::Int>,
-        retry_backoff: f64,
+        retry_backoff: args::Float,
     ) -> PyResult<Self> {
         let options = Options {
             site_id,
@@ -334,6 +336,133 @@ impl PyClient {
         many::run_sync(py, core, site, surveys, since, concurrency, progress)
     }
 
+    /// Asks Hotjar for a data report on one data subject: Hotjar emails a link to it to the
+    /// subject and to the organization's default recipient (``delete_all_hits=false``).
+    ///
+    /// The subject is ``email=`` and/or ``user_ids=`` (a dict site id -> the user id your
+    /// site sent through Hotjar's Identify API). ``organization_id`` defaults to the client's.
+    /// Returns what was done, with the subject masked: ``action``, ``email``, ``user_ids``,
+    /// ``organization_id``, ``http_status`` and ``at`` (UTC, ISO 8601). It is not retried
+    /// when Hotjar may already have acted on it, so the subject never gets two reports.
+    ///
+    /// >>> client.user_lookup(email="jane@example.com")["email"]
+    /// 'j***@example.com'
+    #[pyo3(signature = (*, email = None, user_ids = None, organization_id = None))]
+    fn user_lookup<'py>(
+        &self,
+        py: Python<'py>,
+        email: Option<&Bound<'py, PyAny>>,
+        user_ids: Option<&Bound<'py, PyAny>>,
+        organization_id: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let subject = gdpr::subject(py, email, user_ids)?;
+        let organization = self.state.organization(organization_id)?;
+        let core = self.core()?;
+        let outcome = block_on(py, async move {
+            core.user_lookup(&organization, &subject).await
+        })?
+        .map_err(|e| errors::to_pyerr(py, &e))?;
+        gdpr::Outcome(outcome).into_pyobject(py)
+    }
+
+    /// Deletes everything Hotjar holds on one data subject, at once and permanently
+    /// (``delete_all_hits=true``).
+    ///
+    /// Nothing is sent unless ``confirm=True``: without it this raises
+    /// ``ConfirmationRequiredError`` saying what would be deleted. Same arguments and result
+    /// as ``user_lookup`` (``action`` is ``"delete"``). Safe to retry: deleting twice deletes
+    /// nothing more.
+    ///
+    /// >>> client.delete_user_data(email="jane@example.com", confirm=True)["http_status"]
+    /// 200
+    #[pyo3(signature = (*, email = None, user_ids = None, organization_id = None, confirm = false))]
+    fn delete_user_data<'py>(
+        &self,
+        py: Python<'py>,
+        email: Option<&Bound<'py, PyAny>>,
+        user_ids: Option<&Bound<'py, PyAny>>,
+        organization_id: Option<&Bound<'py, PyAny>>,
+        confirm: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let subject = gdpr::subject(py, email, user_ids)?;
+        let organization = self.state.organization(organization_id)?;
+        let core = self.core()?;
+        let outcome = block_on(py, async move {
+            core.delete_user_data(&organization, &subject, confirm)
+                .await
+        })?
+        .map_err(|e| errors::to_pyerr(py, &e))?;
+        gdpr::Outcome(outcome).into_pyobject(py)
+    }
+
+    /// Looks up (or, with ``delete=True, confirm=True``, deletes) many data subjects and
+    /// returns a ``LookupReport``: one row per subject, in input order, with ``status``
+    /// ``"ok"`` or ``"failed"`` and the error.
+    ///
+    /// ``subjects`` holds emails, dicts with ``email`` and/or ``user_ids``, or rows of an
+    /// earlier report (``report``, ``report.failed``, ``LookupReport.from_csv(path)``): rows
+    /// that already succeeded with the same action and organization are kept, not sent
+    /// again, so re-running a report retries only its failed rows. Invalid subjects become
+    /// failed rows without a request; a wrong type raises before anything is sent. Requests
+    /// share the client's rate limiter, ``concurrency`` at a time; one failure never stops the
+    /// others, except that a refused key, a missing plan or an unknown organization (which
+    /// every request would hit) leaves the rest unsent and failed. Ctrl-C stops the run; the
+    /// ``KeyboardInterrupt`` carries the report so far as ``.report``.
+    ///
+    /// >>> report = client.lookup_many(["jane@example.com", {"user_ids": {987654: "u-1"}}])
+    /// >>> report.to_csv("lookups.csv"); retried = client.lookup_many(report)
+    #[pyo3(signature = (
+        subjects,
+        *,
+        delete = false,
+        confirm = false,
+        organization_id = None,
+        concurrency = args::Int(4),
+    ))]
+    fn lookup_many<'py>(
+        &self,
+        py: Python<'py>,
+        subjects: &Bound<'py, PyAny>,
+        delete: bool,
+        confirm: bool,
+        organization_id: Option<&Bound<'py, PyAny>>,
+        concurrency: args::Int,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let organization = self.state.organization(organization_id)?;
+        let concurrency = gdpr::concurrency(concurrency)?;
+        let action = if delete {
+            Action::Delete
+        } else {
+            Action::Lookup
+        };
+        let bulk = gdpr::Bulk::prepare(py, subjects, action, organization)?;
+        let core = self.core()?;
+        let mut run = core
+            .lookup_many(
+                &bulk.organization,
+                action,
+                bulk.to_send.clone(),
+                concurrency,
+                confirm,
+            )
+            .map_err(|e| errors::to_pyerr(py, &e))?;
+        let mut results = Vec::new();
+        loop {
+            match block_on(py, run.next()) {
+                Ok(Some(result)) => results.push(result),
+                Ok(None) => break,
+                Err(interrupted) => {
+                    // Ctrl-C: cancel what is in flight, keep what is done.
+                    drop(run);
+                    let report = gdpr::Finished { bulk, results }.into_pyobject(py)?;
+                    interrupted.value(py).setattr("report", report)?;
+                    return Err(interrupted);
+                }
+            }
+        }
+        gdpr::Finished { bulk, results }.into_pyobject(py)
+    }
+
     /// Every response of a survey as Arrow columns: a :class:`ResponseTable` that pandas,
     /// polars, pyarrow and DuckDB read directly.
     ///
@@ -389,12 +518,15 @@ impl PyClient {
     ///
     /// The file is written under a temporary name and renamed when complete. If fetching
     /// fails part way, what was written is kept as ``<path>.partial`` (the exception's
-    /// ``partial``) and ``resume_cursor`` tells where to continue.
+    /// ``partial``) with a note beside it (``<path>.partial.json``): ``resume=True``
+    /// continues that file from where it stopped (in this process or another, later), and
+    /// starts from the beginning when there is nothing to continue. ``resume_cursor`` instead
+    /// exports only the rest, to ``path``.
     ///
     /// Returns ``{"path", "format", "shape", "responses", "rows", "pages", "bytes"}``.
     ///
-    /// >>> client.export_responses(1234567, "responses.parquet")
-    #[pyo3(signature = (survey_id, path, *, site_id = None, format = None, shape = "wide", since = None, resume_cursor = None))]
+    /// >>> client.export_responses(1234567, "responses.parquet", resume=True)
+    #[pyo3(signature = (survey_id, path, *, site_id = None, format = None, shape = "wide", since = None, resume_cursor = None, resume = false))]
     #[allow(clippy::too_many_arguments)]
     fn export_responses<'py>(
         &self,
@@ -406,19 +538,32 @@ impl PyClient {
         shape: &str,
         since: Option<&Bound<'py, PyAny>>,
         resume_cursor: Option<String>,
+        resume: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let survey = args::id(survey_id, IdKind::Survey)?;
+        if resume && resume_cursor.is_some() {
+            return Err(errors::configuration(
+                "Pass resume=True (continue <path>.partial, which knows where it stopped) or \
+                 resume_cursor= (export the rest to path), not both.",
+            ));
+        }
         let site = self.site(site_id)?;
         let shape = Shape::parse(shape).map_err(|e| errors::to_pyerr(py, &e))?;
-        let format = FileFormat::resolve(&path, format.as_deref())
-            .and_then(|f| check_target(&path).map(|()| f))
+        // The target first: "is a folder" says more than "cannot tell the format of '.'".
+        let format = check_target(&path)
+            .and_then(|()| FileFormat::resolve(&path, format.as_deref()))
             .map_err(|e| errors::to_pyerr(py, &e))?;
         let since = args::since(since)?;
         let cursor = args::cursor(resume_cursor)?;
         let core = self.core()?;
         let summary = block_on(py, async move {
-            core.export_responses(&site, &survey, &path, format, shape, since, cursor)
-                .await
+            if resume {
+                core.resume_export_responses(&site, &survey, &path, format, shape, since)
+                    .await
+            } else {
+                core.export_responses(&site, &survey, &path, format, shape, since, cursor)
+                    .await
+            }
         })?
         .map_err(|e| {
             let partial = e
@@ -504,6 +649,15 @@ impl PyClient {
     #[getter]
     fn base_url(&self) -> String {
         self.state.base_url()
+    }
+
+    /// Refused: a client holds the API secret, its token and live connections, none of which
+    /// may travel in a pickle.
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(PyTypeError::new_err(
+            "A Client cannot be pickled or copied: it holds the API secret and live \
+             connections. Create one in each process instead, e.g. with Client.from_env().",
+        ))
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -616,6 +770,14 @@ impl ResponseIterator {
             .try_lock()
             .ok()
             .and_then(|s| s.resume_cursor().map(str::to_string))
+    }
+
+    /// Refused: an iterator is tied to its client's connections.
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(PyTypeError::new_err(
+            "A ResponseIterator cannot be pickled or copied. To continue an export elsewhere, \
+             pass its resume_cursor to iter_responses() or responses() there.",
+        ))
     }
 
     /// Pages fetched so far.

@@ -18,10 +18,10 @@ use super::{args, errors};
 pub struct Options<'a, 'py> {
     pub site_id: Option<&'a Bound<'py, PyAny>>,
     pub organization_id: Option<&'a Bound<'py, PyAny>>,
-    pub timeout: f64,
+    pub timeout: args::Float,
     pub max_retries: args::Int,
     pub requests_per_minute: Option<args::Int>,
-    pub retry_backoff: f64,
+    pub retry_backoff: args::Float,
 }
 
 pub struct ClientState {
@@ -78,7 +78,7 @@ impl ClientState {
         let organization_id = py_id(options.organization_id, IdKind::Organization)?;
         let mut config = ClientConfig::new(client_id, client_secret);
         config.base_url = base_url.to_string();
-        config.timeout = args::seconds(options.timeout, "timeout", 3600.0)?;
+        config.timeout = args::seconds(options.timeout.0, "timeout", 3600.0)?;
         let max_retries = options.max_retries.0;
         config.max_retries = u32::try_from(max_retries)
             .ok()
@@ -97,10 +97,10 @@ impl ClientState {
                 ))
             })?),
         };
-        config.retry_backoff = if options.retry_backoff == 0.0 {
+        config.retry_backoff = if options.retry_backoff.0 == 0.0 {
             std::time::Duration::ZERO
         } else {
-            args::seconds(options.retry_backoff, "retry_backoff", 60.0)?
+            args::seconds(options.retry_backoff.0, "retry_backoff", 60.0)?
         };
         let core = HotjarClient::new(config).map_err(|e| errors::to_pyerr(py, &e))?;
         Ok(Self {
@@ -172,6 +172,16 @@ impl ClientState {
     /// The site of a call: the argument, else the client's default.
     pub fn site(&self, site_id: Option<&Bound<'_, PyAny>>) -> PyResult<Id> {
         args::id_or_default(site_id, self.site_id.as_ref(), IdKind::Site)
+    }
+
+    /// The organization of a user lookup or deletion: the argument, or the client's default.
+    /// Neither given is a `ConfigurationError` that says it is not the Site ID.
+    pub fn organization(&self, organization_id: Option<&Bound<'_, PyAny>>) -> PyResult<Id> {
+        args::id_or_default(
+            organization_id,
+            self.organization_id.as_ref(),
+            IdKind::Organization,
+        )
     }
 
     pub fn close(&self) {

@@ -4,6 +4,7 @@
 //! ```text
 //! HotjarError
 //! ├── ConfigurationError (also ValueError)   bad input, raised before any request
+//! │   └── ConfirmationRequiredError          a deletion without confirm=True; nothing sent
 //! ├── AuthenticationError                    401, refused key or token
 //! ├── PermissionDeniedError                  403, plan or scope
 //! ├── NotFoundError                          404, site / survey / organization
@@ -26,6 +27,7 @@ use crate::error::{Error, ErrorKind};
 struct Types {
     base: Py<PyType>,
     configuration: Py<PyType>,
+    confirmation_required: Py<PyType>,
     authentication: Py<PyType>,
     permission_denied: Py<PyType>,
     not_found: Py<PyType>,
@@ -79,12 +81,23 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
             bases.extend(extra);
             make_type(py, name, &bases, doc, false).map(Bound::unbind)
         };
+        let configuration = sub(
+            "ConfigurationError",
+            "Bad input or settings, found before any request was sent. Also a ValueError.",
+            Some(py.get_type::<PyValueError>()),
+        )?;
+        let confirmation_required = make_type(
+            py,
+            "ConfirmationRequiredError",
+            &[configuration.bind(py).clone()],
+            "A deletion was asked for without confirm=True. Nothing was sent; the message says \
+             what would have been deleted.",
+            false,
+        )?
+        .unbind();
         Ok(Types {
-            configuration: sub(
-                "ConfigurationError",
-                "Bad input or settings, found before any request was sent. Also a ValueError.",
-                Some(py.get_type::<PyValueError>()),
-            )?,
+            configuration,
+            confirmation_required,
             authentication: sub(
                 "AuthenticationError",
                 "Hotjar refused the API key or the access token (HTTP 400/401 from the token \
@@ -141,6 +154,7 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     for ty in [
         &types.base,
         &types.configuration,
+        &types.confirmation_required,
         &types.authentication,
         &types.permission_denied,
         &types.not_found,
@@ -162,6 +176,7 @@ fn type_for(py: Python<'_>, kind: ErrorKind) -> Option<Bound<'_, PyType>> {
     let t = TYPES.get(py)?;
     let ty = match kind {
         ErrorKind::Configuration => &t.configuration,
+        ErrorKind::ConfirmationRequired => &t.confirmation_required,
         ErrorKind::Authentication => &t.authentication,
         ErrorKind::PermissionDenied => &t.permission_denied,
         ErrorKind::NotFound => &t.not_found,

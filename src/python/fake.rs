@@ -6,12 +6,15 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use crate::fake::{
-    FailureTarget, FakeConfig, FakeServer, InjectedFailure, Plan, RateLimitScope, SurveyFailure,
+    FailureTarget, FakeConfig, FakeServer, Fault, InjectedFailure, Plan, RateLimitScope,
+    SurveyFailure,
 };
+use crate::gdpr;
 use crate::ids::IdKind;
 
 use super::async_client::PyAsyncClient;
@@ -47,6 +50,73 @@ impl FakeHotjar {
     }
 }
 
+/// A rate limit in requests per minute: 1 or more (None turns it off).
+fn per_minute(n: args::Int) -> PyResult<u32> {
+    u32::try_from(n.0).ok().filter(|n| *n >= 1).ok_or_else(|| {
+        errors::configuration(format!(
+            "rate_limit must be a number of requests per minute from 1 to {}, or None for no \
+             limit; got {}.",
+            u32::MAX,
+            n.0
+        ))
+    })
+}
+
+/// `responses_per_survey`: a sequence of counts (a str is refused, though it is a sequence).
+fn response_counts(value: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
+    if value.is_instance_of::<PyString>() || value.is_instance_of::<PyBytes>() {
+        return Err(PyTypeError::new_err(
+            "responses_per_survey must be a sequence of ints, e.g. [100, 0, 37], not a str",
+        ));
+    }
+    let items = value.try_iter().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "responses_per_survey must be a sequence of ints, e.g. [100, 0, 37], not {}",
+            value
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        ))
+    })?;
+    let mut counts = Vec::new();
+    for item in items {
+        counts
+            .push(args::count(&item?, "each count of responses_per_survey", 10_000_000)? as usize);
+    }
+    if counts.len() > 10_000 {
+        return Err(errors::configuration(
+            "responses_per_survey may list at most 10000 surveys.",
+        ));
+    }
+    Ok(counts)
+}
+
+fn parse_target(endpoint: &str) -> PyResult<FailureTarget> {
+    match endpoint {
+        "api" => Ok(FailureTarget::Api),
+        "token" => Ok(FailureTarget::Token),
+        "any" => Ok(FailureTarget::Any),
+        other => Err(errors::configuration(format!(
+            "endpoint must be 'api', 'token' or 'any', got {other:?}."
+        ))),
+    }
+}
+
+/// A body to serve: str (sent as UTF-8) or bytes (sent as they are).
+fn body_bytes(value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(text) = value.cast::<PyString>() {
+        return Ok(text.to_str()?.as_bytes().to_vec());
+    }
+    if let Ok(bytes) = value.cast::<PyBytes>() {
+        return Ok(bytes.as_bytes().to_vec());
+    }
+    Err(PyTypeError::new_err(format!(
+        "body must be a str or bytes, not {}",
+        value.get_type().name()?
+    )))
+}
+
 fn parse_plan(plan: &str) -> PyResult<Plan> {
     Plan::parse(plan).ok_or_else(|| {
         errors::configuration(format!(
@@ -59,12 +129,12 @@ fn parse_plan(plan: &str) -> PyResult<Plan> {
 impl FakeHotjar {
     #[new]
     #[pyo3(signature = (
-        seed = 0,
+        seed = None,
         *,
-        responses_per_survey = vec![1234, 250, 0, 100, 37],
-        token_ttl = 3600.0,
-        latency = 0.0,
-        rate_limit = Some(3000),
+        responses_per_survey = None,
+        token_ttl = args::Float(3600.0),
+        latency = args::Float(0.0),
+        rate_limit = Some(args::Int(3000)),
         rate_limit_scope = "ip",
         retry_after = true,
         plan = "ask_scale",
@@ -74,7 +144,7 @@ impl FakeHotjar {
         site_id = None,
         organization_id = None,
         host = "127.0.0.1",
-        port = 0,
+        port = None,
     ))]
     #[pyo3(
         text_signature = "(seed=0, *, responses_per_survey=(1234, 250, 0, 100, 37), \
@@ -85,11 +155,11 @@ impl FakeHotjar {
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        seed: u64,
-        responses_per_survey: Vec<usize>,
-        token_ttl: f64,
-        latency: f64,
-        rate_limit: Option<u32>,
+        seed: Option<&Bound<'_, PyAny>>,
+        responses_per_survey: Option<&Bound<'_, PyAny>>,
+        token_ttl: args::Float,
+        latency: args::Float,
+        rate_limit: Option<args::Int>,
         rate_limit_scope: &str,
         retry_after: bool,
         plan: &str,
@@ -99,18 +169,24 @@ impl FakeHotjar {
         site_id: Option<&Bound<'_, PyAny>>,
         organization_id: Option<&Bound<'_, PyAny>>,
         host: &str,
-        port: u16,
+        port: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let seed = seed.map_or(Ok(0), |s| args::count(s, "seed", u64::MAX))?;
+        let port = port.map_or(Ok(0), |p| args::count(p, "port", 65_535))? as u16;
+        let responses_per_survey = match responses_per_survey {
+            None => FakeConfig::default().responses_per_survey,
+            Some(counts) => response_counts(counts)?,
+        };
         let mut config = FakeConfig {
             seed,
             responses_per_survey,
-            token_ttl: args::seconds(token_ttl, "token_ttl", 1e7)?,
-            latency: if latency == 0.0 {
+            token_ttl: args::seconds(token_ttl.0, "token_ttl", 1e7)?,
+            latency: if latency.0 == 0.0 {
                 Duration::ZERO
             } else {
-                args::seconds(latency, "latency", 3600.0)?
+                args::seconds(latency.0, "latency", 3600.0)?
             },
-            rate_limit: rate_limit.filter(|n| *n > 0),
+            rate_limit: rate_limit.map(per_minute).transpose()?,
             rate_limit_scope: match rate_limit_scope {
                 "ip" => RateLimitScope::Ip,
                 "key" => RateLimitScope::Key,
@@ -253,55 +329,141 @@ impl FakeHotjar {
     /// The next ``count`` requests get this answer instead of the real one.
     ///
     /// ``endpoint`` is ``"api"`` (survey and lookup calls), ``"token"`` or ``"any"``. ``body``
-    /// replaces the JSON error body (``status=200, body="{"`` sends broken JSON).
-    #[pyo3(signature = (count = 1, *, status = 503, body = None, retry_after = None, endpoint = "api"))]
+    /// (str or bytes) replaces the JSON error body (``status=200, body="{"`` sends broken
+    /// JSON); ``location`` adds a ``Location`` header (``status=302`` plays a redirect).
+    /// ``after`` lets that many matching requests through first: ``after=2`` hits the third.
+    #[pyo3(signature = (
+        count = None,
+        *,
+        status = None,
+        body = None,
+        retry_after = None,
+        endpoint = "api",
+        after = None,
+        location = None,
+    ))]
+    #[pyo3(
+        text_signature = "($self, count=1, *, status=503, body=None, retry_after=None, \
+        endpoint='api', after=0, location=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
     fn fail_next(
         &self,
-        count: usize,
-        status: u16,
-        body: Option<String>,
-        retry_after: Option<u64>,
+        count: Option<&Bound<'_, PyAny>>,
+        status: Option<&Bound<'_, PyAny>>,
+        body: Option<&Bound<'_, PyAny>>,
+        retry_after: Option<&Bound<'_, PyAny>>,
         endpoint: &str,
+        after: Option<&Bound<'_, PyAny>>,
+        location: Option<String>,
     ) -> PyResult<()> {
+        let count = count.map_or(Ok(1), |v| args::count(v, "count", 1_000_000))?;
+        let after = after.map_or(Ok(0), |v| args::count(v, "after", 1_000_000))?;
+        let status = status.map_or(Ok(503), |v| args::count(v, "status", u64::MAX))?;
         if !(200..=599).contains(&status) {
             return Err(errors::configuration(format!(
                 "status must be an HTTP status between 200 and 599, got {status}."
             )));
         }
-        let target = match endpoint {
-            "api" => FailureTarget::Api,
-            "token" => FailureTarget::Token,
-            "any" => FailureTarget::Any,
-            other => {
+        let retry_after = retry_after
+            .filter(|v| !v.is_none())
+            .map(|v| args::count(v, "retry_after", 86_400))
+            .transpose()?;
+        let body = body.filter(|v| !v.is_none()).map(body_bytes).transpose()?;
+        if let Some(bad) = location
+            .as_deref()
+            .filter(|l| axum::http::HeaderValue::from_str(l).is_err())
+        {
+            return Err(errors::configuration(format!(
+                "location {bad:?} cannot be sent as a header (control characters?)."
+            )));
+        }
+        let failure = InjectedFailure {
+            status: status as u16,
+            body,
+            retry_after,
+            location,
+            target: parse_target(endpoint)?,
+            fault: Fault::Replace,
+        };
+        self.with_server(|s| s.fail_after(after as usize, count as usize, failure))
+    }
+
+    /// Damages the real answer of the next ``count`` requests (after letting ``after`` through).
+    ///
+    /// ``fault`` is ``"reset"`` (headers and half the body, then the connection drops),
+    /// ``"truncate"`` (the body cut in half), ``"garble"`` (junk in the middle of the body),
+    /// ``"repeat_cursor"`` (the page's ``next_cursor`` points back at the page itself),
+    /// ``"slow"`` (answers ``delay`` seconds late), ``"revoke"`` (the key is revoked as the
+    /// request arrives, see ``restore_credentials()``), ``"expire_tokens"`` (every issued
+    /// token expires as the request arrives) or ``"echo_token"`` (a 400 whose message quotes
+    /// the request's bearer token, to check that clients never pass it on).
+    ///
+    /// >>> fake.inject_fault("reset", after=2)   # the third page's connection drops
+    #[pyo3(signature = (fault, *, count = None, after = None, endpoint = "api", delay = None))]
+    #[pyo3(text_signature = "($self, fault, *, count=1, after=0, endpoint='api', delay=None)")]
+    fn inject_fault(
+        &self,
+        fault: &str,
+        count: Option<&Bound<'_, PyAny>>,
+        after: Option<&Bound<'_, PyAny>>,
+        endpoint: &str,
+        delay: Option<args::Float>,
+    ) -> PyResult<()> {
+        let delay = delay.map(|d| d.0);
+        let count = count.map_or(Ok(1), |v| args::count(v, "count", 1_000_000))?;
+        let after = after.map_or(Ok(0), |v| args::count(v, "after", 1_000_000))?;
+        let fault = match (fault, delay) {
+            ("slow", Some(seconds)) => Fault::Slow(args::seconds(seconds, "delay", 3600.0)?),
+            ("slow", None) => {
+                return Err(errors::configuration(
+                    "fault='slow' needs delay=<seconds>, e.g. delay=2.0.",
+                ))
+            }
+            (_, Some(_)) => {
                 return Err(errors::configuration(format!(
-                    "endpoint must be 'api', 'token' or 'any', got {other:?}."
+                    "delay= only goes with fault='slow', not {fault:?}."
+                )))
+            }
+            ("reset", None) => Fault::ResetMidBody,
+            ("truncate", None) => Fault::Truncate,
+            ("garble", None) => Fault::Garble,
+            ("repeat_cursor", None) => Fault::RepeatCursor,
+            ("revoke", None) => Fault::Revoke,
+            ("expire_tokens", None) => Fault::ExpireTokens,
+            ("echo_token", None) => Fault::EchoToken,
+            (other, None) => {
+                return Err(errors::configuration(format!(
+                    "fault must be 'reset', 'truncate', 'garble', 'repeat_cursor', 'slow', \
+                     'revoke', 'expire_tokens' or 'echo_token', got {other:?}."
                 )))
             }
         };
-        self.with_server(|s| {
-            s.fail_next(
-                count,
-                InjectedFailure {
-                    status,
-                    body,
-                    retry_after,
-                    target,
-                },
-            )
-        })
+        let failure = InjectedFailure {
+            target: parse_target(endpoint)?,
+            ..InjectedFailure::fault(fault)
+        };
+        self.with_server(|s| s.fail_after(after as usize, count as usize, failure))
     }
 
     /// Requests for one survey (the survey and its pages of responses) answer ``status``
     /// instead of their real answer: after ``after`` of them went through, ``count`` times
     /// (None: until ``clear_survey_failures()``). Other surveys are unaffected.
-    #[pyo3(signature = (survey_id, *, status = 500, after = 0, count = None))]
+    #[pyo3(signature = (survey_id, *, status = None, after = None, count = None))]
+    #[pyo3(text_signature = "($self, survey_id, *, status=500, after=0, count=None)")]
     fn fail_survey(
         &self,
         survey_id: &Bound<'_, PyAny>,
-        status: u16,
-        after: usize,
-        count: Option<usize>,
+        status: Option<&Bound<'_, PyAny>>,
+        after: Option<&Bound<'_, PyAny>>,
+        count: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
+        let status = status.map_or(Ok(500), |v| args::count(v, "status", u64::MAX))?;
+        let after = after.map_or(Ok(0), |v| args::count(v, "after", 1_000_000))? as usize;
+        let count = count
+            .filter(|v| !v.is_none())
+            .map(|v| args::count(v, "count", 1_000_000).map(|n| n as usize))
+            .transpose()?;
         if !(400..=599).contains(&status) {
             return Err(errors::configuration(format!(
                 "status must be an HTTP error status between 400 and 599, got {status}."
@@ -316,7 +478,7 @@ impl FakeHotjar {
         self.with_server(|s| {
             s.fail_survey(SurveyFailure {
                 survey_id,
-                status,
+                status: status as u16,
                 after,
                 remaining: count,
             })
@@ -351,7 +513,8 @@ impl FakeHotjar {
     }
 
     #[setter]
-    fn set_latency(&self, seconds: f64) -> PyResult<()> {
+    fn set_latency(&self, seconds: args::Float) -> PyResult<()> {
+        let seconds = seconds.0;
         let latency = if seconds == 0.0 {
             Duration::ZERO
         } else {
@@ -379,16 +542,17 @@ impl FakeHotjar {
     }
 
     #[setter]
-    fn set_token_ttl(&self, seconds: f64) -> PyResult<()> {
-        let ttl = args::seconds(seconds, "token_ttl", 1e7)?;
+    fn set_token_ttl(&self, seconds: args::Float) -> PyResult<()> {
+        let ttl = args::seconds(seconds.0, "token_ttl", 1e7)?;
         self.with_server(|s| s.set_token_ttl(ttl))
     }
 
     /// Changes the rate limit (requests per minute, or None) and whether 429s carry
     /// ``Retry-After``. Resets the window.
     #[pyo3(signature = (per_minute, *, retry_after = true))]
-    fn set_rate_limit(&self, per_minute: Option<u32>, retry_after: bool) -> PyResult<()> {
-        self.with_server(|s| s.set_rate_limit(per_minute.filter(|n| *n > 0), retry_after))
+    fn set_rate_limit(&self, per_minute: Option<args::Int>, retry_after: bool) -> PyResult<()> {
+        let limit = per_minute.map(self::per_minute).transpose()?;
+        self.with_server(|s| s.set_rate_limit(limit, retry_after))
     }
 
     /// Every request so far: method, path, query, status and ``at`` (seconds since start).
@@ -412,9 +576,118 @@ impl FakeHotjar {
         self.with_server(FakeServer::clear_request_log)
     }
 
+    /// The user lookups and deletions the fake accepted, oldest first: ``action``
+    /// (``"lookup"`` or ``"delete"``), ``organization_id``, ``email``, ``user_ids`` (site id ->
+    /// user id, or None), ``status`` and ``at`` (seconds since start).
+    ///
+    /// Subjects are masked (``v***@example.com``) unless ``reveal=True``; ``action`` keeps only
+    /// lookups or only deletions.
+    ///
+    /// >>> [r["email"] for r in fake.lookups(action="delete", reveal=True)]
+    /// ['visitor17@example.com']
+    #[pyo3(signature = (*, action = None, reveal = false))]
+    fn lookups<'py>(
+        &self,
+        py: Python<'py>,
+        action: Option<&str>,
+        reveal: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        if let Some(action) = action.filter(|a| !matches!(*a, "lookup" | "delete")) {
+            return Err(errors::configuration(format!(
+                "action must be 'lookup', 'delete' or None, got {action:?}."
+            )));
+        }
+        let records = self.with_server(FakeServer::lookups)?;
+        let list = PyList::empty(py);
+        for record in records {
+            if action.is_some_and(|a| a != record.action) {
+                continue;
+            }
+            let show_email = |e: &str| {
+                if reveal {
+                    e.to_string()
+                } else {
+                    gdpr::mask_email(e)
+                }
+            };
+            let show_user = |u: &str| {
+                if reveal {
+                    u.to_string()
+                } else {
+                    gdpr::mask_user_id(u)
+                }
+            };
+            let row = PyDict::new(py);
+            row.set_item("action", record.action)?;
+            row.set_item("organization_id", &record.organization_id)?;
+            row.set_item("email", record.email.as_deref().map(show_email))?;
+            if record.user_ids.is_empty() {
+                row.set_item("user_ids", py.None())?;
+            } else {
+                let ids = PyDict::new(py);
+                for (site, user) in &record.user_ids {
+                    ids.set_item(site, show_user(user))?;
+                }
+                row.set_item("user_ids", ids)?;
+            }
+            row.set_item("status", record.status)?;
+            row.set_item("at", record.at)?;
+            list.append(row)?;
+        }
+        Ok(list)
+    }
+
+    /// Data subjects that have responses in this fake, most responses first: ``email``,
+    /// ``user_ids`` (``{site_id: user_id}``), and how many visible responses are linked to
+    /// the email (``responses_by_email``), to the user id (``responses_by_user_id``) and to
+    /// either (``responses``). Deleted ones drop out.
+    ///
+    /// The fake's visitors are made up: visitor n is ``visitor{n}@example.com`` with user id
+    /// ``cust_{n}``. A response is linked to the email when it answers an email question or
+    /// has user attributes (which include ``email``), and to the user id when it has user
+    /// attributes (``user_id``). Deleting by email hides the first kind, by user id the second.
+    ///
+    /// >>> subject = fake.subjects()[0]
+    /// >>> client.delete_user_data(email=subject["email"], confirm=True)
+    #[pyo3(signature = (*, limit = None))]
+    fn subjects<'py>(&self, py: Python<'py>, limit: Option<usize>) -> PyResult<Bound<'py, PyList>> {
+        let subjects = py.detach(|| self.with_server(FakeServer::subjects))?;
+        let list = PyList::empty(py);
+        for subject in subjects.into_iter().take(limit.unwrap_or(usize::MAX)) {
+            let row = PyDict::new(py);
+            row.set_item("email", subject.email)?;
+            let ids = PyDict::new(py);
+            ids.set_item(subject.site_id, subject.user_id)?;
+            row.set_item("user_ids", ids)?;
+            row.set_item("responses_by_email", subject.responses_by_email)?;
+            row.set_item("responses_by_user_id", subject.responses_by_user_id)?;
+            row.set_item("responses", subject.responses)?;
+            list.append(row)?;
+        }
+        Ok(list)
+    }
+
+    /// The 2xx the user-lookup endpoint answers with: 200 (default, body ``{}``), 201, 202
+    /// or 204 (no body). Hotjar does not document its status.
+    #[getter]
+    fn get_lookup_status(&self) -> PyResult<u16> {
+        self.with_server(FakeServer::lookup_status)
+    }
+
+    #[setter]
+    fn set_lookup_status(&self, status: u16) -> PyResult<()> {
+        if !matches!(status, 200 | 201 | 202 | 204) {
+            return Err(errors::configuration(format!(
+                "lookup_status must be 200, 201, 202 or 204, got {status}."
+            )));
+        }
+        self.with_server(|s| s.set_lookup_status(status))
+    }
+
     /// Counters: ``requests``, ``rate_limited`` (429s sent), ``tokens_issued``,
-    /// ``busiest_minute`` (most requests accepted in any 60 s window) and ``busiest_second``
-    /// (most requests arriving in any 1 s window).
+    /// ``busiest_minute`` (most requests accepted in any 60 s window), ``busiest_second``
+    /// (most requests arriving in any 1 s window) and ``faults_injected`` (requests that
+    /// ``fail_next`` or ``inject_fault`` hit).
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let stats = self.with_server(FakeServer::stats)?;
         let result = PyDict::new(py);
@@ -423,6 +696,7 @@ impl FakeHotjar {
         result.set_item("tokens_issued", stats.tokens_issued)?;
         result.set_item("busiest_minute", stats.busiest_minute)?;
         result.set_item("busiest_second", stats.busiest_second)?;
+        result.set_item("faults_injected", stats.faults_injected)?;
         Ok(result)
     }
 
@@ -437,6 +711,14 @@ impl FakeHotjar {
             block_on(py, async move { server.stop().await })?;
         }
         Ok(())
+    }
+
+    /// A fake is a running server on this process's threads: it cannot be pickled or copied.
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(PyTypeError::new_err(
+            "A FakeHotjar cannot be pickled or copied: it is a server running in this process. \
+             Start one in the other process, or pass its url and credentials.",
+        ))
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {

@@ -11,6 +11,7 @@ mod decode;
 mod display;
 mod errors;
 mod fake;
+mod gdpr;
 mod logging;
 mod many;
 mod progress;
@@ -29,6 +30,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<async_client::PyAsyncClient>()?;
     module.add_class::<async_client::AsyncResponseIterator>()?;
     module.add_class::<fake::FakeHotjar>()?;
+    module.add_function(wrap_pyfunction!(gdpr::mask_subject, module)?)?;
     module.add_class::<table::PyResponseTable>()?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // One runtime for the sync calls, the fake and (through pyo3-async-runtimes) asyncio.

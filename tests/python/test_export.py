@@ -489,8 +489,9 @@ def test_a_failure_part_way_keeps_a_valid_partial_file_and_resumes(tmp_path, fmt
         assert error.resume_cursor
         assert str(partial) in str(error) or partial.name in str(error)
         assert "200 responses" in str(error)
-        # Never under the final name, no temp file left: only the partial file.
-        assert os.listdir(tmp_path) == [partial.name]
+        # Never under the final name, no temp file left: only the partial file and its note
+        # (what resume=True reads).
+        assert sorted(os.listdir(tmp_path)) == [partial.name, partial.name + ".json"]
 
         fake.set_rate_limit(None)
         full = client.responses_table(sid, shape=shape)
@@ -499,7 +500,9 @@ def test_a_failure_part_way_keeps_a_valid_partial_file_and_resumes(tmp_path, fmt
             sid, rest_path, shape=shape, resume_cursor=error.resume_cursor
         )
         assert summary["responses"] == 50
-        assert sorted(os.listdir(tmp_path)) == sorted([partial.name, rest_path.name])
+        assert sorted(os.listdir(tmp_path)) == sorted(
+            [partial.name, partial.name + ".json", rest_path.name]
+        )
 
     # The partial file holds the first 200 responses, the resumed file the rest: together
     # every row of the table, once, in order.
@@ -527,7 +530,7 @@ def test_an_unreadable_page_keeps_a_partial_file_of_the_pages_before(fake, clien
         client.export_responses(sid, path)
     assert caught.value.resume_cursor == "c2"
     assert Path(caught.value.partial) == Path(f"{path}.partial")
-    assert os.listdir(tmp_path) == [path.name + ".partial"]
+    assert sorted(os.listdir(tmp_path)) == [path.name + ".partial", path.name + ".partial.json"]
     CHECKS[fmt](caught.value.partial, expected)
 
 

@@ -5,8 +5,11 @@ These tests speak HTTP to the fake with urllib, without the client.
 
 from __future__ import annotations
 
+import http.client
 import json
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections import Counter
 
 import hotjar_client as hj
@@ -336,6 +339,105 @@ def test_fail_next_with_a_body_sends_it_as_is(fake):
     assert (answer.status, answer.body) == (200, "{")
 
 
+def test_fail_next_after_lets_requests_through_first(fake):
+    fake.fail_next(status=503, after=2)
+    auth = bearer(fake)
+
+    codes = [raw_request(surveys_url(fake), headers=auth).status for _ in range(4)]
+
+    assert codes == [200, 200, 503, 200]
+    assert fake.stats()["faults_injected"] == 1
+
+
+def test_fail_next_sends_bytes_and_a_location(fake):
+    fake.fail_next(status=200, body=b"\xff\xfe{")
+    fake.fail_next(status=302, location="http://127.0.0.1:9/elsewhere")
+    auth = bearer(fake)
+
+    raw = urllib.request.urlopen(
+        urllib.request.Request(surveys_url(fake), headers=auth), timeout=10
+    ).read()
+    assert raw == b"\xff\xfe{"
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        opener.open(urllib.request.Request(surveys_url(fake), headers=auth), timeout=10)
+    assert caught.value.code == 302
+    assert caught.value.headers["location"] == "http://127.0.0.1:9/elsewhere"
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def first_pages(fake, survey_id, auth, count):
+    """Follows next_cursor for ``count`` pages of raw JSON."""
+    pages, cursor = [], None
+    for _ in range(count):
+        query = "?limit=100" + (f"&cursor={cursor}" if cursor else "")
+        page = raw_request(responses_url(fake, survey_id, query), headers=auth)
+        pages.append(page)
+        cursor = page.body["next_cursor"]
+    return pages
+
+
+def test_inject_fault_damages_the_real_page(fake, survey_id):
+    auth = bearer(fake)
+    url = responses_url(fake, survey_id, "?limit=100")
+    whole = urllib.request.urlopen(urllib.request.Request(url, headers=auth), timeout=10).read()
+
+    fake.inject_fault("truncate")
+    cut = urllib.request.urlopen(urllib.request.Request(url, headers=auth), timeout=10).read()
+    assert cut == whole[: len(whole) // 2]
+
+    fake.inject_fault("garble")
+    garbled = urllib.request.urlopen(urllib.request.Request(url, headers=auth), timeout=10).read()
+    assert len(garbled) > len(whole)
+    assert garbled.startswith(cut)
+    with pytest.raises(ValueError):
+        json.loads(garbled)
+
+    fake.inject_fault("reset")
+    with pytest.raises(http.client.IncompleteRead) as caught:
+        urllib.request.urlopen(urllib.request.Request(url, headers=auth), timeout=10).read()
+    assert caught.value.partial == whole[: len(whole) // 2]
+    assert fake.stats()["faults_injected"] == 3
+
+
+def test_inject_fault_repeat_cursor_points_a_page_back_at_itself(fake, survey_id):
+    auth = bearer(fake)
+    fake.inject_fault("repeat_cursor", after=1)
+
+    first, second = first_pages(fake, survey_id, auth, 2)
+
+    assert second.body["next_cursor"] == first.body["next_cursor"]
+
+
+def test_inject_fault_revokes_or_expires_as_the_request_arrives(fake):
+    auth = bearer(fake)
+    fake.inject_fault("expire_tokens", after=1)
+    assert [raw_request(surveys_url(fake), headers=auth).status for _ in range(2)] == [200, 401]
+
+    auth = bearer(fake)
+    fake.inject_fault("revoke")
+    assert raw_request(surveys_url(fake), headers=auth).status == 401
+    assert form_token(fake).status == 401
+    fake.restore_credentials()
+    assert raw_request(surveys_url(fake), headers=bearer(fake)).status == 200
+
+
+def test_inject_fault_refuses_nonsense(fake):
+    with pytest.raises(hj.ConfigurationError, match="fault must be"):
+        fake.inject_fault("meteor")
+    with pytest.raises(hj.ConfigurationError, match="delay"):
+        fake.inject_fault("slow")
+    with pytest.raises(hj.ConfigurationError, match="delay"):
+        fake.inject_fault("reset", delay=1.0)
+    with pytest.raises(hj.ConfigurationError, match="endpoint"):
+        fake.inject_fault("reset", endpoint="db")
+    assert fake.request_log() == []
+
+
 def test_fail_next_refuses_nonsense(fake):
     with pytest.raises(hj.ConfigurationError, match="status"):
         fake.fail_next(status=99)
@@ -370,6 +472,7 @@ def test_stats_count_requests_tokens_and_429s():
             "tokens_issued": 1,
             "busiest_minute": 3,
             "busiest_second": 5,  # every arrival counts, the refused ones too
+            "faults_injected": 0,
         }
 
 

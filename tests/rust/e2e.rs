@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use hotjar_client::fake::{FailureTarget, FakeConfig, FakeServer, InjectedFailure, Plan};
+use hotjar_client::fake::{FakeConfig, FakeServer, Fault, InjectedFailure, Plan};
 use hotjar_client::{ClientConfig, ErrorKind, HotjarClient, Id, IdKind};
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -32,10 +32,8 @@ fn survey(id: &str) -> Id {
 
 fn failure(status: u16, retry_after: Option<u64>) -> InjectedFailure {
     InjectedFailure {
-        status,
-        body: None,
         retry_after,
-        target: FailureTarget::Api,
+        ..InjectedFailure::status(status)
     }
 }
 
@@ -195,10 +193,8 @@ async fn broken_json_is_retried_and_then_reported() {
     let client = client_for(&fake, |c| c.max_retries = 1);
     let id = &fake.dataset().survey_ids()[3];
     let broken = InjectedFailure {
-        status: 200,
-        body: Some("{\"results\": [".to_string()),
-        retry_after: None,
-        target: FailureTarget::Api,
+        body: Some(b"{\"results\": [".to_vec()),
+        ..InjectedFailure::status(200)
     };
     fake.fail_next(1, broken.clone());
     assert_eq!(
@@ -240,34 +236,31 @@ async fn the_fake_counts_no_429_for_a_paced_client() {
 }
 
 #[tokio::test]
-async fn a_repeated_cursor_ends_the_walk_without_losing_the_page() {
+async fn a_repeated_cursor_ends_the_walk_and_the_looping_page_is_fetched_again_on_resume() {
     let fake = fake(FakeConfig::default()).await;
     let client = client_for(&fake, |_| {});
     let id = &fake.dataset().survey_ids()[0];
+    let truth = fake.responses_truth(id).unwrap();
     let mut stream = client.response_stream(&site(&fake), &survey(id), None, None);
     let first = stream.next_batch().await.unwrap().unwrap();
-    assert_eq!(first.len(), 100);
+    assert_eq!(first, truth[..100]);
     let cursor = stream.resume_cursor().unwrap().to_string();
-    fake.fail_next(
-        1,
-        InjectedFailure {
-            status: 200,
-            body: Some(format!(
-                r#"{{"results": [{{"id": "1"}}], "next_cursor": "{cursor}"}}"#
-            )),
-            retry_after: None,
-            target: FailureTarget::Api,
-        },
-    );
-    let looped = stream.next_batch().await.unwrap().unwrap();
-    assert_eq!(looped, vec![serde_json::json!({"id": "1"})]);
+    // The second page points back at itself.
+    fake.fail_next(1, InjectedFailure::fault(Fault::RepeatCursor));
     let error = stream.next_batch().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidResponse);
-    assert!(error.message().contains("already sent"), "{error}");
+    assert!(error.message().contains("already"), "{error}");
+    // The looping page is not used: resuming fetches it again, so nothing is lost or doubled.
+    assert_eq!(stream.resume_cursor(), Some(cursor.as_str()));
     // It stays stopped: no request goes out for the looping cursor.
     let sent = fake.request_log().len();
     assert!(stream.next_batch().await.is_err());
     assert_eq!(fake.request_log().len(), sent);
+    let rest = client
+        .responses(&site(&fake), &survey(id), None, Some(cursor))
+        .await
+        .unwrap();
+    assert_eq!([first, rest].concat(), truth);
 }
 
 /// A fresh folder under the system's temp dir for one test's files.

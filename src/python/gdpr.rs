@@ -1,0 +1,449 @@
+//! The GDPR calls at the Python edge: subjects in (checked before anything is sent), result
+//! dicts and report rows out. `Client` (and the async client) call these; the work itself is
+//! in `crate::gdpr`.
+//!
+//! Rows are `hotjar_client.gdpr.LookupRow` objects (dicts with masked values that keep the
+//! subject as given aside, for re-running), gathered in a `LookupReport`.
+
+use std::collections::HashMap;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyMapping, PyString, PyType};
+
+use crate::error::{Error, ErrorKind};
+use crate::gdpr::{self, format_time, Action, BulkResult, LookupOutcome, MaskedSubject, Subject};
+use crate::ids::{Id, IdKind};
+
+use super::{args, errors};
+
+static ROW: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static REPORT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static PREPARE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The subject of a call, from its `email=` and `user_ids=` arguments. Wrong types raise
+/// `TypeError`; bad values `ConfigurationError` (which never shows the values in full).
+pub fn subject(
+    py: Python<'_>,
+    email: Option<&Bound<'_, PyAny>>,
+    user_ids: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Subject> {
+    let email = match email.filter(|v| !v.is_none()) {
+        None => None,
+        Some(value) => Some(
+            value
+                .cast::<PyString>()
+                .map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "email must be a str or None, not {}",
+                        type_name(value)
+                    ))
+                })?
+                .to_string_lossy()
+                .into_owned(),
+        ),
+    };
+    let mut ids = Vec::new();
+    if let Some(value) = user_ids.filter(|v| !v.is_none()) {
+        let mapping = value.cast::<PyMapping>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "user_ids must be a dict of site id -> user id, not {}",
+                type_name(value)
+            ))
+        })?;
+        for item in mapping.items()?.iter() {
+            let (site, user): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+            ids.push((site_id(py, &site)?, user_id(&user)?));
+        }
+    }
+    Subject::new(email.as_deref(), ids).map_err(|e| errors::to_pyerr(py, &e))
+}
+
+/// A key of `user_ids`: a site id. A key that is not one is shown only masked in the error:
+/// it may be an email address given in the wrong place.
+fn site_id(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Id> {
+    args::id(value, IdKind::Site).map_err(|e| {
+        if !e.is_instance_of::<PyTypeError>(py)
+            && value.str().is_ok_and(|s| s.to_string().contains('@'))
+        {
+            errors::configuration(
+                "The keys of user_ids must be site ids (numbers such as 987654, from the Sites & \
+                 Organizations page in Hotjar's settings); one key is an email address. Pass \
+                 the address as email= instead.",
+            )
+        } else {
+            e
+        }
+    })
+}
+
+/// A user id: a str, or an int (Identify API ids are often numbers); never a bool.
+fn user_id(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    if value.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(
+            "a user id must be a str or an int, not bool",
+        ));
+    }
+    if value.is_instance_of::<PyInt>() {
+        return Ok(value.str()?.to_string_lossy().into_owned());
+    }
+    match value.cast::<PyString>() {
+        Ok(text) => Ok(text.to_string_lossy().into_owned()),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "a user id must be a str or an int, not {}",
+            type_name(value)
+        ))),
+    }
+}
+
+fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".to_string())
+}
+
+fn masked_user_ids<'py>(py: Python<'py>, masked: &MaskedSubject) -> PyResult<Bound<'py, PyAny>> {
+    if masked.user_ids.is_empty() {
+        return Ok(py.None().into_bound(py));
+    }
+    let ids = PyDict::new(py);
+    for (site, user) in &masked.user_ids {
+        ids.set_item(site, user)?;
+    }
+    Ok(ids.into_any())
+}
+
+/// The result dict of `user_lookup` / `delete_user_data`: what was asked (masked), where, the
+/// HTTP status and the UTC time.
+pub fn outcome_dict<'py>(py: Python<'py>, outcome: &LookupOutcome) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("action", outcome.action.as_str())?;
+    dict.set_item("email", outcome.subject.email.as_deref())?;
+    dict.set_item("user_ids", masked_user_ids(py, &outcome.subject)?)?;
+    dict.set_item("organization_id", outcome.organization.as_str())?;
+    dict.set_item("http_status", outcome.http_status)?;
+    dict.set_item("at", format_time(outcome.at))?;
+    Ok(dict)
+}
+
+/// A finished single call; becomes its result dict when it reaches Python, so the sync and
+/// the async client return the same thing.
+pub struct Outcome(pub LookupOutcome);
+
+impl<'py> IntoPyObject<'py> for Outcome {
+    type Target = PyDict;
+    type Output = Bound<'py, PyDict>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        outcome_dict(py, &self.0)
+    }
+}
+
+/// A bulk run's input and its results; becomes the `LookupReport` when it reaches Python.
+pub struct Finished {
+    pub bulk: Bulk,
+    pub results: Vec<BulkResult>,
+}
+
+impl<'py> IntoPyObject<'py> for Finished {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.bulk.report(py, self.results)
+    }
+}
+
+/// `hotjar_client._native._mask_subject` (public as `hotjar_client.gdpr.mask_subject`): the
+/// masked forms the reports show.
+#[pyfunction]
+#[pyo3(name = "_mask_subject", signature = (email = None, user_ids = None))]
+pub fn mask_subject<'py>(
+    py: Python<'py>,
+    email: Option<&str>,
+    user_ids: Option<HashMap<String, String>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let mut ids: Vec<(String, String)> = user_ids
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(site, user)| (site, gdpr::mask_user_id(&user)))
+        .collect();
+    ids.sort();
+    let masked = MaskedSubject {
+        email: email.map(gdpr::mask_email),
+        user_ids: ids,
+    };
+    let dict = PyDict::new(py);
+    dict.set_item("email", masked.email.as_deref())?;
+    dict.set_item("user_ids", masked_user_ids(py, &masked)?)?;
+    Ok(dict)
+}
+
+/// The Python class name for an error kind, as report rows record it.
+fn class_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Configuration => "ConfigurationError",
+        ErrorKind::ConfirmationRequired => "ConfirmationRequiredError",
+        ErrorKind::Authentication => "AuthenticationError",
+        ErrorKind::PermissionDenied => "PermissionDeniedError",
+        ErrorKind::NotFound => "NotFoundError",
+        ErrorKind::RateLimited => "RateLimitError",
+        ErrorKind::Server => "ServerError",
+        ErrorKind::BadRequest => "BadRequestError",
+        ErrorKind::Transport => "TransportError",
+        ErrorKind::InvalidResponse => "InvalidResponseError",
+        ErrorKind::Closed => "ClientClosedError",
+        ErrorKind::File => "ExportFileError",
+    }
+}
+
+/// A subject to send that has no result: the run was interrupted first.
+struct Interrupted;
+
+/// One input of a bulk run, once read.
+enum Slot {
+    /// A row of an earlier report that already succeeded with this action and organization:
+    /// kept as it is, not sent again.
+    Carried(Py<PyAny>),
+    /// Not sent: its subject is invalid.
+    Invalid {
+        index: Py<PyAny>,
+        given: (Py<PyAny>, Py<PyAny>),
+        error: Error,
+    },
+    /// To send. `given` is the subject as it will be kept for re-running.
+    Send {
+        index: Py<PyAny>,
+        given: (Py<PyAny>, Py<PyAny>),
+        masked: MaskedSubject,
+    },
+}
+
+/// A bulk run, read and checked, before anything is sent.
+pub struct Bulk {
+    pub action: Action,
+    pub organization: Id,
+    slots: Vec<Slot>,
+    /// (slot, subject) of every subject to send.
+    pub to_send: Vec<(usize, Subject)>,
+}
+
+impl Bulk {
+    /// Reads `subjects` (emails, dicts, rows of an earlier report). Wrong types raise before
+    /// anything is sent; invalid subjects become failed rows that are never sent.
+    pub fn prepare(
+        py: Python<'_>,
+        subjects: &Bound<'_, PyAny>,
+        action: Action,
+        organization: Id,
+    ) -> PyResult<Self> {
+        let prepare = PREPARE.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+            Ok(py
+                .import("hotjar_client.gdpr")?
+                .getattr("_prepare")?
+                .unbind())
+        })?;
+        let items = prepare
+            .bind(py)
+            .call1((subjects, action.as_str(), organization.as_str()))?;
+        let mut slots = Vec::new();
+        let mut to_send = Vec::new();
+        for item in items.try_iter()? {
+            let (index, email, user_ids, carried): (
+                Bound<'_, PyAny>,
+                Bound<'_, PyAny>,
+                Bound<'_, PyAny>,
+                Bound<'_, PyAny>,
+            ) = item?.extract()?;
+            if !carried.is_none() {
+                slots.push(Slot::Carried(carried.unbind()));
+                continue;
+            }
+            let checked = subject(py, Some(&email), Some(&user_ids));
+            let given = (email.clone().unbind(), user_ids.clone().unbind());
+            match checked {
+                Ok(subject) => {
+                    let given = (
+                        subject.email().into_pyobject(py)?.into_any().unbind(),
+                        kept_user_ids(py, &subject)?.unbind(),
+                    );
+                    to_send.push((slots.len(), subject.clone()));
+                    slots.push(Slot::Send {
+                        index: index.unbind(),
+                        given,
+                        masked: subject.masked(),
+                    });
+                }
+                Err(e) if e.is_instance_of::<PyTypeError>(py) => {
+                    return Err(PyTypeError::new_err(format!(
+                        "subject #{}: {}",
+                        index,
+                        e.value(py)
+                    )))
+                }
+                Err(e) => slots.push(Slot::Invalid {
+                    index: index.unbind(),
+                    given,
+                    error: Error::config(format!("{}", e.value(py))),
+                }),
+            }
+        }
+        Ok(Self {
+            action,
+            organization,
+            slots,
+            to_send,
+        })
+    }
+
+    /// The report: one row per input, in input order. `results` holds what came back; a
+    /// subject to send without a result was interrupted.
+    pub fn report<'py>(
+        &self,
+        py: Python<'py>,
+        results: Vec<BulkResult>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut by_slot: HashMap<usize, Result<LookupOutcome, Error>> =
+            results.into_iter().collect();
+        let now = format_time(gdpr::now_ms());
+        let row_type = ROW.import(py, "hotjar_client.gdpr", "LookupRow")?;
+        let rows = PyList::empty(py);
+        for (position, slot) in self.slots.iter().enumerate() {
+            let (index, given, masked, outcome) = match slot {
+                Slot::Carried(row) => {
+                    rows.append(row.bind(py))?;
+                    continue;
+                }
+                Slot::Invalid {
+                    index,
+                    given,
+                    error,
+                } => (index, given, None, Ok(Err(error.clone()))),
+                Slot::Send {
+                    index,
+                    given,
+                    masked,
+                } => {
+                    let outcome = by_slot.remove(&position).ok_or(Interrupted);
+                    (index, given, Some(masked), outcome)
+                }
+            };
+            let fields = PyDict::new(py);
+            fields.set_item("index", index.bind(py))?;
+            match masked {
+                Some(masked) => {
+                    fields.set_item("email", masked.email.as_deref())?;
+                    fields.set_item("user_ids", masked_user_ids(py, masked)?)?;
+                }
+                None => {
+                    let shown = mask_given(py, given)?;
+                    fields.set_item("email", shown.get_item("email")?)?;
+                    fields.set_item("user_ids", shown.get_item("user_ids")?)?;
+                }
+            }
+            fields.set_item("action", self.action.as_str())?;
+            fields.set_item("organization_id", self.organization.as_str())?;
+            match &outcome {
+                Err(Interrupted) => {
+                    fields.set_item("status", "failed")?;
+                    fields.set_item("http_status", py.None())?;
+                    fields.set_item("error_type", "KeyboardInterrupt")?;
+                    fields.set_item(
+                        "error",
+                        "Interrupted before this subject was done: its request was not sent, or \
+                         was sent without an answer coming back. Re-run the failed rows.",
+                    )?;
+                    fields.set_item("at", &now)?;
+                }
+                Ok(Ok(done)) => {
+                    fields.set_item("status", "ok")?;
+                    fields.set_item("http_status", done.http_status)?;
+                    fields.set_item("error_type", py.None())?;
+                    fields.set_item("error", py.None())?;
+                    fields.set_item("at", format_time(done.at))?;
+                }
+                Ok(Err(error)) => {
+                    fields.set_item("status", "failed")?;
+                    fields.set_item("http_status", error.status())?;
+                    fields.set_item("error_type", class_name(error.kind()))?;
+                    fields.set_item("error", error.message())?;
+                    fields.set_item("at", &now)?;
+                }
+            }
+            let subject = PyDict::new(py);
+            subject.set_item("email", given.0.bind(py))?;
+            subject.set_item("user_ids", given.1.bind(py))?;
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("subject", subject)?;
+            rows.append(row_type.call((fields,), Some(&kwargs))?)?;
+        }
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("action", self.action.as_str())?;
+        kwargs.set_item("organization_id", self.organization.as_str())?;
+        REPORT
+            .import(py, "hotjar_client.gdpr", "LookupReport")?
+            .call((rows,), Some(&kwargs))
+    }
+}
+
+/// The subject's user ids as they are sent (site id strings -> trimmed user ids), or None.
+fn kept_user_ids<'py>(py: Python<'py>, subject: &Subject) -> PyResult<Bound<'py, PyAny>> {
+    if subject.user_ids().is_empty() {
+        return Ok(py.None().into_bound(py));
+    }
+    let ids = PyDict::new(py);
+    for (site, user) in subject.user_ids() {
+        ids.set_item(site, user)?;
+    }
+    Ok(ids.into_any())
+}
+
+/// Masks a subject that failed validation, whatever its shape: strings are masked, anything
+/// else is shown only by its type.
+fn mask_given<'py>(
+    py: Python<'py>,
+    given: &(Py<PyAny>, Py<PyAny>),
+) -> PyResult<Bound<'py, PyDict>> {
+    let email = given
+        .0
+        .bind(py)
+        .cast::<PyString>()
+        .ok()
+        .map(|s| gdpr::mask_email(s.to_string_lossy().trim()));
+    let shown = PyDict::new(py);
+    shown.set_item("email", email)?;
+    let ids = given.1.bind(py);
+    if let Ok(mapping) = ids.cast::<PyMapping>() {
+        let masked = PyDict::new(py);
+        for item in mapping.items()?.iter() {
+            let (site, user): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+            let user = match user.cast::<PyString>() {
+                Ok(s) => gdpr::mask_user_id(s.to_string_lossy().trim()),
+                Err(_) => "***".to_string(),
+            };
+            masked.set_item(site.str()?, user)?;
+        }
+        shown.set_item("user_ids", masked)?;
+    } else {
+        shown.set_item("user_ids", py.None())?;
+    }
+    Ok(shown)
+}
+
+/// The number of requests a bulk run keeps in flight: 1 to 32.
+pub fn concurrency(value: args::Int) -> PyResult<usize> {
+    usize::try_from(value.0)
+        .ok()
+        .filter(|n| (1..=32).contains(n))
+        .ok_or_else(|| {
+            errors::configuration(format!(
+                "concurrency must be between 1 and 32, got {}.",
+                value.0
+            ))
+        })
+}
