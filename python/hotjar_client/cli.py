@@ -3,6 +3,8 @@
     hotjar-client check                      test the API key, show the token's lifetime
     hotjar-client surveys                    table of the site's surveys
     hotjar-client export 123 -o out.parquet  responses to Parquet, CSV or JSON Lines
+    hotjar-client lookup jane@example.com    GDPR: Hotjar emails a data report
+    hotjar-client delete jane@example.com    GDPR: erase (asks first unless --yes)
     hotjar-client demo                       export every survey of the bundled fake
     hotjar-client fake-server --port 8080    serve the offline fake of the API
 
@@ -22,7 +24,7 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -39,6 +41,7 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 # One code per error class, most specific first (ConfigurationError is also a ValueError).
 EXIT_CODES: dict[type[BaseException], int] = {
+    errors.ConfirmationRequiredError: 14,
     errors.ConfigurationError: 3,
     errors.AuthenticationError: 4,
     errors.PermissionDeniedError: 5,
@@ -53,8 +56,10 @@ EXIT_CODES: dict[type[BaseException], int] = {
 }
 # A file could not be written (ExportFileError, or any other OSError).
 EXIT_FILE = 13
-# A destructive command was not confirmed.
+# A deletion was not confirmed (ConfirmationRequiredError, or no yes on the terminal).
 EXIT_NOT_CONFIRMED = 14
+# A bulk lookup or deletion where some subjects failed (the others went through).
+EXIT_SOME_FAILED = 15
 # Ctrl-C, as shells report a SIGINT.
 EXIT_INTERRUPTED = 130
 
@@ -73,7 +78,9 @@ EXIT_CODES_HELP = """exit codes:
   11   InvalidResponseError   the server's answer broke the API's promises
   12   ClientClosedError      the client was closed
   13   ExportFileError        a file could not be written
-  14   not confirmed (delete without --yes)
+  14   ConfirmationRequiredError  a deletion was not confirmed (no --yes and no terminal
+       to ask on, or "delete" not typed); nothing was sent
+  15   lookup/delete of several people: some failed (the rest went through)
   130  interrupted (Ctrl-C)
 """
 
@@ -254,6 +261,52 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(run=run_export)
 
+    for name, deleting in [("lookup", False), ("delete", True)]:
+        if deleting:
+            summary = "delete everything Hotjar holds on people (GDPR erasure)"
+            description = (
+                "Ask Hotjar to delete all data it holds on one or more people, found by email "
+                "or by the user ids your sites send through Hotjar's Identify API. This cannot "
+                "be undone: it asks for confirmation on the terminal unless --yes is given, and "
+                "refuses when there is no terminal to ask on. Needs the organization id and an "
+                "Observe or Ask Scale plan."
+            )
+        else:
+            summary = "ask Hotjar for the data it holds on people (GDPR access request)"
+            description = (
+                "Ask Hotjar for a report of the data it holds on one or more people, found by "
+                "email or by the user ids your sites send through Hotjar's Identify API. "
+                "Hotjar emails the report; nothing is deleted. Needs the organization id and "
+                "an Observe or Ask Scale plan."
+            )
+        sub = command(name, summary, description)
+        sub.add_argument("emails", nargs="*", metavar="EMAIL", help="email address(es)")
+        sub.add_argument(
+            "--user-id",
+            action="append",
+            default=[],
+            metavar="SITE=ID",
+            help="a user id sent through the Identify API on a site (repeatable); "
+            "one subject, with the EMAIL if one is given",
+        )
+        sub.add_argument(
+            "--from",
+            dest="from_file",
+            metavar="FILE",
+            help="subjects from a file: one email a line, or the CSV report of an earlier "
+            "run (its failed rows are run again)",
+        )
+        sub.add_argument(
+            "--report",
+            metavar="CSV",
+            help="write the audit report here (holds the subjects in full: personal data)",
+        )
+        if deleting:
+            sub.add_argument(
+                "--yes", action="store_true", help="do not ask for confirmation (scripts)"
+            )
+        sub.set_defaults(run=run_gdpr, deleting=deleting)
+
     # These two hand their arguments on to their own parsers (see main()).
     demo = commands.add_parser(
         "demo",
@@ -431,6 +484,141 @@ def run_export(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _user_ids(values: Sequence[str]) -> dict[str, str] | None:
+    if not values:
+        return None
+    ids: dict[str, str] = {}
+    for value in values:
+        site, sep, user = value.partition("=")
+        if not sep or not site.strip() or not user.strip():
+            raise errors.ConfigurationError(
+                f"--user-id takes SITE=ID (the site id, then the user id your site sends "
+                f"through Hotjar's Identify API), got {value!r}."
+            )
+        ids[site.strip()] = user.strip()
+    return ids
+
+
+def _subjects_from_file(path: str) -> Any:
+    """A report CSV of an earlier run (fed back as is: its failed rows run again), or one email
+    a line (blank lines and # comments skipped)."""
+    from hotjar_client.gdpr import LookupReport
+
+    if path.lower().endswith(".csv"):
+        return LookupReport.from_csv(path)
+    with open(path, encoding="utf-8") as lines:
+        return [
+            line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")
+        ]
+
+
+def _confirm_deletion(count: int, sample: str, organization: str | None) -> None:
+    """Asks on the terminal; raises NotConfirmed without one or without a clear yes."""
+    who = sample if count == 1 else f"{count} people ({sample}, …)"
+    where = f" in organization {organization}" if organization else ""
+    if not sys.stdin.isatty():
+        raise NotConfirmed(
+            f"Refusing to delete the data of {who}{where} without confirmation: pass --yes "
+            "(there is no terminal to ask on). Nothing was deleted."
+        )
+    sys.stderr.write(
+        f"Permanently delete everything Hotjar holds on {who}{where}? This cannot be "
+        "undone. Type 'delete' to confirm: "
+    )
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip().lower()
+    if answer != "delete":
+        raise NotConfirmed("Not confirmed. Nothing was deleted.")
+
+
+class NotConfirmed(Exception):
+    """A deletion the user did not confirm (exit code 14)."""
+
+
+def run_gdpr(args: argparse.Namespace, out: TextIO) -> int:
+    from hotjar_client.gdpr import LookupReport
+
+    user_ids = _user_ids(args.user_id)
+    if args.from_file and (args.emails or user_ids):
+        raise errors.ConfigurationError("Give the subjects as arguments or with --from, not both.")
+    if user_ids and len(args.emails) > 1:
+        raise errors.ConfigurationError(
+            "--user-id describes one person: give at most one EMAIL with it (or use --from "
+            "with a report CSV for many)."
+        )
+    if args.from_file:
+        subjects = _subjects_from_file(args.from_file)
+    elif user_ids or len(args.emails) == 1:
+        subjects = [{"email": args.emails[0] if args.emails else None, "user_ids": user_ids}]
+    else:
+        subjects = list(args.emails)
+    if not subjects:
+        raise errors.ConfigurationError(
+            "No one to look up: give an EMAIL, --user-id SITE=ID, or --from FILE."
+        )
+    pending = subjects.failed if isinstance(subjects, LookupReport) else subjects
+    if not pending:
+        print("Nothing to run again: every row of the report went through.", file=sys.stderr)
+        return EXIT_OK
+    with make_client(args) as client:
+        organization = args.organization_id or client.organization_id
+        if args.deleting and not args.yes:
+            _confirm_deletion(len(pending), _masked(pending[0]), organization)
+        if not args.from_file and len(subjects) == 1:
+            # One person: a failure raises, and exits with the code of its class.
+            call = client.delete_user_data if args.deleting else client.user_lookup
+            options = {"confirm": True} if args.deleting else {}
+            subject = subjects[0]
+            if isinstance(subject, str):
+                subject = {"email": subject, "user_ids": None}
+            result = call(email=subject["email"], user_ids=subject["user_ids"], **options)
+            print(_describe(result), file=out)
+            return EXIT_OK
+        report = client.lookup_many(subjects, delete=args.deleting, confirm=args.deleting)
+    for row in report:
+        if row.ok:
+            print(_describe(row), file=out)
+        else:
+            print(f"failed: {_who(row)}: {row['error_type']}: {row['error']}", file=out)
+    if args.report:
+        written = report.to_csv(args.report)
+        print(f"Report written to {written} (it holds the subjects in full).", file=sys.stderr)
+    counts = report.counts()
+    verb = "deleted" if args.deleting else "requested"
+    print(f"{counts['ok']} {verb}, {counts['failed']} failed.", file=sys.stderr)
+    return EXIT_OK if counts["failed"] == 0 else EXIT_SOME_FAILED
+
+
+def _who(result: Mapping[str, Any]) -> str:
+    """The (masked) subject of a result or report row."""
+    parts = []
+    if result.get("email"):
+        parts.append(str(result["email"]))
+    if result.get("user_ids"):
+        ids = result["user_ids"]
+        parts.append(json.dumps(ids, sort_keys=True) if not isinstance(ids, str) else ids)
+    return " + ".join(parts) or "?"
+
+
+def _describe(result: Mapping[str, Any]) -> str:
+    action = "deleted" if result.get("action") == "delete" else "lookup requested"
+    return (
+        f"{action}: {_who(result)} (organization {result.get('organization_id')}, "
+        f"HTTP {result.get('http_status')}, {result.get('at')})"
+    )
+
+
+def _masked(subject: Any) -> str:
+    """A subject as prompts show it: masked, like every report row."""
+    from hotjar_client.gdpr import mask_subject
+
+    if isinstance(subject, str):
+        return str(mask_subject(email=subject)["email"])
+    if isinstance(subject, Mapping) and "status" in subject:
+        return _who(subject)  # a report row: already masked
+    return _who(mask_subject(email=subject.get("email"), user_ids=subject.get("user_ids")))
+
+
 def run_demo(args: argparse.Namespace, out: TextIO) -> int:
     from hotjar_client import demo
 
@@ -498,6 +686,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except NotConfirmed as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return EXIT_NOT_CONFIRMED
     except (errors.HotjarError, OSError) as error:
         if isinstance(error, BrokenPipeError):
             # `hotjar-client surveys | head`: the reader left; nothing to report.

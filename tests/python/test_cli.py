@@ -95,8 +95,9 @@ def test_the_top_level_help_documents_exit_codes_and_the_environment(capsys):
 def test_every_error_class_has_its_own_exit_code():
     codes = list(cli.EXIT_CODES.values())
     reserved = [cli.EXIT_OK, cli.EXIT_ERROR, cli.EXIT_USAGE]
-    reserved += [cli.EXIT_NOT_CONFIRMED, cli.EXIT_INTERRUPTED]
+    reserved += [cli.EXIT_SOME_FAILED, cli.EXIT_INTERRUPTED]
     assert cli.EXIT_CODES[hj.ExportFileError] == cli.EXIT_FILE
+    assert cli.EXIT_CODES[hj.ConfirmationRequiredError] == cli.EXIT_NOT_CONFIRMED
     assert len(set(codes + reserved)) == len(codes) + len(reserved)
     for cls, code in cli.EXIT_CODES.items():
         assert cli.exit_code(cls("x")) == code
@@ -471,3 +472,120 @@ def test_export_errors_exit_with_their_code(env, fake, tmp_path, capsys):
     )
     assert code == cli.EXIT_CODES[hj.ServerError]
     assert not (tmp_path / "y.csv").exists()
+
+
+# --- lookup and delete --------------------------------------------------------------------------
+
+
+class Terminal(io.StringIO):
+    """Standard input that is a terminal, with the user's answer typed in."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_lookup_one_email(env, fake, capsys):
+    code, out, err = run(capsys, "lookup", "jane.doe@example.com")
+    assert code == 0, err
+    assert out.startswith("lookup requested: j***@example.com (organization 445566, HTTP 200, ")
+    assert "jane.doe" not in out + err
+    assert [(x["action"], x["email"]) for x in fake.lookups(reveal=True)] == [
+        ("lookup", "jane.doe@example.com")
+    ]
+
+
+def test_lookup_by_user_ids(env, fake, capsys):
+    code, out, _ = run(capsys, "lookup", "--user-id", f"{fake.site_id}=cust_42")
+    assert code == 0
+    assert out.startswith("lookup requested: ")
+    assert "cust_42" not in out
+    assert fake.lookups(reveal=True)[0]["user_ids"] == {fake.site_id: "cust_42"}
+
+
+def test_delete_refuses_without_yes_when_there_is_no_terminal(env, fake, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("delete\n"))
+    code, out, err = run(capsys, "delete", "jane.doe@example.com")
+    assert code == cli.EXIT_NOT_CONFIRMED
+    assert out == ""
+    assert err.startswith("error: Refusing to delete the data of j***@example.com in organization")
+    assert "pass --yes" in err and "Nothing was deleted." in err
+    assert fake.request_log() == []
+
+
+def test_delete_asks_on_the_terminal(env, fake, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", Terminal("no\n"))
+    code, _, err = run(capsys, "delete", "jane.doe@example.com")
+    assert code == cli.EXIT_NOT_CONFIRMED
+    assert "Permanently delete everything Hotjar holds on j***@example.com" in err
+    assert err.rstrip().endswith("Not confirmed. Nothing was deleted.")
+    assert fake.request_log() == []
+
+    monkeypatch.setattr(sys, "stdin", Terminal("delete\n"))
+    code, out, err = run(capsys, "delete", "jane.doe@example.com")
+    assert code == 0, err
+    assert out.startswith("deleted: j***@example.com (organization 445566, HTTP 200, ")
+    assert [x["action"] for x in fake.lookups()] == ["delete"]
+
+
+def test_delete_with_yes_asks_nothing(env, fake, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    code, out, _ = run(capsys, "delete", "--yes", "jane.doe@example.com")
+    assert code == 0
+    assert out.startswith("deleted: ")
+    assert len(fake.lookups(action="delete")) == 1
+
+
+def test_bulk_lookup_reports_failures_and_runs_them_again(env, fake, tmp_path, capsys):
+    subjects = tmp_path / "subjects.txt"
+    subjects.write_text(
+        "# data subject requests\nalice@example.com\n\nnot-an-email\nbob@example.com\n"
+    )
+    report = tmp_path / "report.csv"
+    code, out, err = run(capsys, "lookup", "--from", str(subjects), "--report", str(report))
+    assert code == cli.EXIT_SOME_FAILED
+    lines = out.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("lookup requested: a***@example.com")
+    assert lines[2].startswith("lookup requested: b***@example.com")
+    assert lines[1].startswith("failed: n***: ConfigurationError: ")
+    assert err.splitlines()[-1] == "2 requested, 1 failed."
+    assert "alice" not in out + err
+    assert len(fake.lookups()) == 2
+
+    # Feeding the report back sends only its failed row (which fails again, the same way);
+    # the new report still holds the rows that went through the first time.
+    code, out, err = run(capsys, "lookup", "--from", str(report))
+    assert code == cli.EXIT_SOME_FAILED
+    assert len(fake.lookups()) == 2
+    assert err.splitlines()[-1] == "2 requested, 1 failed."
+
+
+def test_bulk_delete_of_several_emails_with_yes(env, fake, capsys):
+    code, out, err = run(capsys, "delete", "--yes", "a@example.com", "b@example.com")
+    assert code == 0, err
+    assert [line.split(":")[0] for line in out.splitlines()] == ["deleted", "deleted"]
+    assert err.splitlines()[-1] == "2 deleted, 0 failed."
+    assert len(fake.lookups(action="delete")) == 2
+
+
+def test_lookup_errors_exit_with_their_code(env, fake, monkeypatch, capsys):
+    fake.plan = "none"
+    code, _, err = run(capsys, "lookup", "jane.doe@example.com")
+    assert code == cli.EXIT_CODES[hj.PermissionDeniedError]
+    assert "jane.doe" not in err
+    fake.plan = "ask_scale"
+
+    monkeypatch.delenv("HOTJAR_ORGANIZATION_ID")
+    code, _, err = run(capsys, "lookup", "jane.doe@example.com")
+    assert code == 3
+    assert "organization" in err.lower()
+
+    for argv in (
+        ["lookup"],
+        ["lookup", "--user-id", "nonsense"],
+        ["lookup", "a@example.com", "b@example.com", "--user-id", "1=x"],
+    ):
+        code, _, err = run(capsys, *argv)
+        assert code == 3, argv
+        assert err.startswith("error: ")
+    assert fake.lookups() == []
