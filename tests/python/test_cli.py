@@ -69,7 +69,10 @@ def restore_sigint() -> None:
 # --- help and usage ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [[], ["check"], ["surveys"], ["demo"], ["fake-server"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["check"], ["surveys"], ["export"], ["lookup"], ["delete"], ["demo"], ["fake-server"]],
+)
 def test_every_command_has_help(command):
     result = subprocess.run(
         [sys.executable, "-m", "hotjar_client", *command, "--help"],

@@ -149,6 +149,18 @@ def test_the_nps_score_and_its_plot(run, truth):
     assert data(cells["nps-plot"], "image/png")
 
 
+def test_the_user_lookup_is_sent_and_shows_the_email_masked(run):
+    cells, _ = run
+    shown = data(cells["lookup"], "text/plain")
+    assert "'action': 'lookup'" in shown
+    assert "'email': 'j***@example.com'" in shown
+    assert "'http_status': 200" in shown
+    assert "jane.doe@example.com" not in shown
+    received = data(cells["received"], "text/plain")
+    assert received.count("'action': 'lookup'") == 1
+    assert "'email': 'j***@example.com'" in received
+
+
 def test_the_notebook_closes_what_it_opened(run):
     _, state = run
     assert state["closed"] is True
