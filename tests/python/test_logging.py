@@ -17,6 +17,7 @@ from hotjar_client.testing import FakeHotjar
 
 # Every access token the fake issues starts with this.
 TOKEN_PREFIX = "fake_at_"
+EMAIL = "jane.doe@example.com"
 
 
 def messages(caplog, level=None) -> list[str]:
@@ -37,12 +38,23 @@ def test_a_failing_run_logs_requests_retries_and_renewals_without_any_secret(cap
         rows = client.responses(survey_id)
         fake.expire_tokens()  # the next call gets a 401 and renews the token
         client.list_surveys()
-        fake.fail_next(5, status=503)
+        fake.fail_next(3, status=503)  # the first try and both retries
         with pytest.raises(hj.ServerError) as failure:
             client.responses(survey_id)
+        # GDPR: a retried lookup, then one the server refuses, echoing the address.
+        fake.fail_next(1, status=429, retry_after=0)
+        client.user_lookup(email=EMAIL)
+        fake.fail_next(1, status=400, body=f'{{"message": "bad subject {EMAIL}"}}')
+        with pytest.raises(hj.BadRequestError) as refused:
+            client.user_lookup(email=EMAIL)
 
     assert len(rows) == 250
-    everything = "\n".join(messages(caplog)) + str(failure.value)
+    everything = "\n".join(messages(caplog)) + str(failure.value) + str(refused.value)
+    assert "jane.doe" not in everything
+    assert any(
+        m.startswith(f"POST /v1/organizations/{fake.organization_id}/user-lookup -> 429")
+        for m in messages(caplog, logging.DEBUG)
+    )
     assert secret not in everything
     assert TOKEN_PREFIX not in everything
     assert fake.client_id not in everything
@@ -53,6 +65,7 @@ def test_a_failing_run_logs_requests_retries_and_renewals_without_any_secret(cap
         "hotjar_client.retry",
         "hotjar_client.auth",
         "hotjar_client.rate_limit",
+        "hotjar_client.gdpr",
     }
 
     debug = messages(caplog, logging.DEBUG)
@@ -76,14 +89,15 @@ def test_a_failing_run_logs_requests_retries_and_renewals_without_any_secret(cap
         )
         for m in warnings
     )
-    # 1 token retry, 1 page retry, then 2 retries before giving up.
-    assert len(warnings) == 4
+    # 1 token retry, 1 page retry, 2 retries before giving up, 1 lookup retry.
+    assert len(warnings) == 5
 
     info = messages(caplog, logging.INFO)
     assert info == [
         "the API refused the access token (HTTP 401 on GET "
         f"/v1/sites/{fake.site_id}/surveys); fetching a new one",
         "renewed the access token, valid for 3600 s",
+        f"lookup for j***@example.com in organization {fake.organization_id}: HTTP 200",
     ]
 
 
