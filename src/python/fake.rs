@@ -650,10 +650,19 @@ impl FakeHotjar {
     /// >>> subject = fake.subjects()[0]
     /// >>> client.delete_user_data(email=subject["email"], confirm=True)
     #[pyo3(signature = (*, limit = None))]
-    fn subjects<'py>(&self, py: Python<'py>, limit: Option<usize>) -> PyResult<Bound<'py, PyList>> {
+    fn subjects<'py>(
+        &self,
+        py: Python<'py>,
+        limit: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let limit = limit
+            .filter(|l| !l.is_none())
+            .map(|l| args::count(l, "limit", 1_000_000_000))
+            .transpose()?
+            .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
         let subjects = py.detach(|| self.with_server(FakeServer::subjects))?;
         let list = PyList::empty(py);
-        for subject in subjects.into_iter().take(limit.unwrap_or(usize::MAX)) {
+        for subject in subjects.into_iter().take(limit) {
             let row = PyDict::new(py);
             row.set_item("email", subject.email)?;
             let ids = PyDict::new(py);

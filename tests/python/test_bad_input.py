@@ -306,7 +306,67 @@ MANY_CALLS = [
     ),
 ]
 
+GDPR_CALLS = [
+    Bad("user_lookup-no-subject", lambda c, f, s: c.user_lookup(), C, "email"),
+    Bad("user_lookup-bad-email", lambda c, f, s: c.user_lookup(email="nobody"), C, "not valid"),
+    Bad("user_lookup-email-int", lambda c, f, s: c.user_lookup(email=5), T, "email"),
+    Bad("user_lookup-user_ids-list", lambda c, f, s: c.user_lookup(user_ids=["a"]), T, "user_ids"),
+    Bad(
+        "user_lookup-user_ids-site-letters",
+        lambda c, f, s: c.user_lookup(user_ids={"abc": "u1"}),
+        C,
+        "site_id",
+    ),
+    Bad(
+        "user_lookup-organization_id-letters",
+        lambda c, f, s: c.user_lookup(email="a@b.co", organization_id="x"),
+        C,
+        "organization_id",
+    ),
+    Bad(
+        "delete_user_data-unconfirmed",
+        lambda c, f, s: c.delete_user_data(email="a@b.co"),
+        hj.ConfirmationRequiredError,
+        "Nothing was sent",
+    ),
+    Bad(
+        "delete_user_data-confirm-str",
+        lambda c, f, s: c.delete_user_data(email="a@b.co", confirm="yes"),
+        T,
+        "bool",
+    ),
+    Bad("lookup_many-one-str", lambda c, f, s: c.lookup_many("a@b.co"), T, "subjects"),
+    Bad("lookup_many-int-subject", lambda c, f, s: c.lookup_many([5]), T, "subject #0"),
+    Bad(
+        "lookup_many-unknown-key",
+        lambda c, f, s: c.lookup_many([{"mail": "a@b.co"}]),
+        C,
+        "unknown key",
+    ),
+    Bad(
+        "lookup_many-delete-unconfirmed",
+        lambda c, f, s: c.lookup_many(["a@b.co"], delete=True),
+        hj.ConfirmationRequiredError,
+        "Nothing was sent",
+    ),
+    Bad(
+        "lookup_many-concurrency-0",
+        lambda c, f, s: c.lookup_many(["a@b.co"], concurrency=0),
+        C,
+        "concurrency",
+    ),
+]
+
 FAKE_CALLS = [
+    Bad("subjects-limit-negative", lambda c, f, s: f.subjects(limit=-1), C, "limit"),
+    Bad("subjects-limit-bool", lambda c, f, s: f.subjects(limit=True), T, "limit"),
+    Bad("lookups-action", lambda c, f, s: f.lookups(action="x"), C, "action"),
+    Bad(
+        "lookup_status-500",
+        lambda c, f, s: setattr(f, "lookup_status", 500),
+        C,
+        "lookup_status",
+    ),
     Bad("async_client-bad-option", lambda c, f, s: f.async_client(timeout=-1), C, "timeout"),
     Bad("async_client-bool-timeout", lambda c, f, s: f.async_client(timeout=True), T, "bool"),
     Bad("async_client-unknown-option", lambda c, f, s: f.async_client(retries=1), T, "retries"),
@@ -421,7 +481,9 @@ FAKE_CALLS = [
 
 
 @pytest.mark.parametrize(
-    "bad", CLIENT_INIT + CLIENT_CALLS + TABLE_CALLS + MANY_CALLS + FAKE_CALLS, ids=lambda b: b.id
+    "bad",
+    CLIENT_INIT + CLIENT_CALLS + TABLE_CALLS + MANY_CALLS + GDPR_CALLS + FAKE_CALLS,
+    ids=lambda b: b.id,
 )
 def test_bad_input_is_refused_with_a_clear_error_and_nothing_is_sent(
     fake, client, survey_id, bad, monkeypatch, tmp_path
@@ -491,7 +553,9 @@ def test_every_public_method_is_in_the_matrix():
     """A new public method must get bad-input cases above (or join NO_INPUT)."""
     client_methods = {n for n in dir(hj.Client) if not n.startswith("_")}
     fake_methods = {n for n in dir(FakeHotjar) if not n.startswith("_")}
-    client_cases = {b.id.split("-")[0] for b in CLIENT_CALLS + TABLE_CALLS + MANY_CALLS}
+    client_cases = {
+        b.id.split("-")[0] for b in CLIENT_CALLS + TABLE_CALLS + MANY_CALLS + GDPR_CALLS
+    }
     fake_cases = {b.id.split("-")[0] for b in FAKE_CALLS}
 
     assert client_methods - client_cases - NO_INPUT["Client"] == set()
