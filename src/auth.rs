@@ -150,7 +150,14 @@ impl TokenCache {
         state.generation += 1;
         let lifetime = response.lifetime();
         let token = Token::new(response.access_token, lifetime, state.generation);
-        log::debug!("auth: new access token, valid for {lifetime:?}");
+        if state.generation == 1 {
+            log::debug!("got an access token, valid for {} s", lifetime.as_secs());
+        } else {
+            log::info!(
+                "renewed the access token, valid for {} s",
+                lifetime.as_secs()
+            );
+        }
         state.token = Some(token.clone());
         Ok(token)
     }

@@ -183,7 +183,7 @@ impl ResponseStream {
             if let Some(id) = &item.id {
                 if !self.seen_ids.insert(id) {
                     // Pages shifted under us (or the server repeated itself): one copy is enough.
-                    log::debug!("pagination: dropped a repeated response {id}");
+                    log::debug!("dropped a repeated response {id}");
                     continue;
                 }
             }

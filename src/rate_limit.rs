@@ -15,6 +15,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 const WINDOW: Duration = Duration::from_secs(60);
+/// Waits at least this long show in the request log.
+const LOGGED_WAIT: Duration = Duration::from_millis(100);
 
 #[derive(Debug)]
 pub struct RateLimiter {
@@ -62,7 +64,13 @@ impl RateLimiter {
     pub async fn acquire(&self) -> Duration {
         let wait = self.reserve();
         if !wait.is_zero() {
-            log::debug!("rate limiter: waiting {wait:?} for a request slot");
+            // Short waits are the limiter's normal pacing; only longer ones are news.
+            if wait >= LOGGED_WAIT {
+                log::debug!(
+                    "waiting {:.2} s for a request slot (requests_per_minute)",
+                    wait.as_secs_f64()
+                );
+            }
             tokio::time::sleep(wait).await;
         }
         wait

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use backon::{BackoffBuilder, ExponentialBuilder};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The backoff settings of one client.
 #[derive(Debug, Clone, Copy)]
@@ -75,13 +75,28 @@ impl RetryPolicy {
             };
             on_retry();
             log::warn!(
-                "{} Retry {attempts} of {} in {:.1} s.",
-                error.message(),
+                "{} Retry {attempts} of {} in {:.1} s{}.",
+                retry_reason(&error),
                 self.max_retries,
-                delay.as_secs_f64()
+                delay.as_secs_f64(),
+                if error.retry_after().is_some() {
+                    " (the server's Retry-After)"
+                } else {
+                    ""
+                }
             );
             tokio::time::sleep(delay).await;
         }
+    }
+}
+
+/// Why a retry happens, in one line: for an HTTP status, the head of the message ("Listing
+/// the surveys of site 1 failed (HTTP 503)") without the advice meant for the final error.
+fn retry_reason(error: &Error) -> String {
+    let message = error.message();
+    match message.split_once("): ") {
+        Some((head, _)) if error.status().is_some() => format!("{head})."),
+        _ => message.to_string(),
     }
 }
 

@@ -3,9 +3,9 @@
 //! JSON values and never sees an HTTP status.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use reqwest::{Response, StatusCode};
@@ -142,8 +142,10 @@ impl Transport {
         decode: impl Fn(Bytes) -> Result<T>,
     ) -> Result<T> {
         let url = self.url(endpoint);
+        let attempts = AtomicU32::new(0);
         self.with_retries(|| async {
-            let body = self.get_once(endpoint, &url, query).await?;
+            let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+            let body = self.get_once(endpoint, &url, query, attempt).await?;
             decode(body)
         })
         .await
@@ -154,6 +156,7 @@ impl Transport {
         endpoint: &Endpoint,
         url: &Url,
         query: &[(&str, &str)],
+        attempt: u32,
     ) -> Result<Bytes> {
         let mut refreshed = false;
         loop {
@@ -161,8 +164,15 @@ impl Transport {
             // multiply them.
             let token = self.token().await.map_err(|e| e.retryable(false))?;
             self.wait_for_slot().await;
-            log::debug!("GET {}", url.path());
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            let started = Instant::now();
+            let exchange = Exchange {
+                method: "GET",
+                url,
+                query,
+                started,
+                attempt,
+            };
             let response = self
                 .http
                 .get(url.clone())
@@ -170,15 +180,22 @@ impl Transport {
                 .bearer_auth(token.secret())
                 .send()
                 .await
-                .map_err(|e| self.network_error(&e, endpoint))?;
+                .map_err(|e| exchange.failed(self.network_error(&e, endpoint), &e))?;
             if response.status() == StatusCode::UNAUTHORIZED && !refreshed {
                 // The token may have been revoked or expired early: one new token, one more try.
-                log::debug!("auth: 401 from {}, fetching a new token", url.path());
+                exchange.answered(response.status());
+                log::info!(
+                    "the API refused the access token (HTTP 401 on GET {}); fetching a new one",
+                    url.path()
+                );
                 self.tokens.invalidate(&token).await;
                 refreshed = true;
                 continue;
             }
-            return self.read_body(response, endpoint, Some(&token)).await;
+            let status = response.status();
+            let body = self.read_body(response, endpoint, Some(&token)).await;
+            exchange.answered(status);
+            return body;
         }
     }
 
@@ -199,8 +216,10 @@ impl Transport {
                 endpoint.describe()
             ))
         })?);
+        let attempts = AtomicU32::new(0);
         self.with_retries(|| async {
-            self.post_once(endpoint, &url, payload.clone(), resend)
+            let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+            self.post_once(endpoint, &url, payload.clone(), resend, attempt)
                 .await
                 .map_err(&scrub)
         })
@@ -213,13 +232,21 @@ impl Transport {
         url: &Url,
         payload: Bytes,
         resend: Resend,
+        attempt: u32,
     ) -> Result<(u16, Bytes)> {
         let mut refreshed = false;
         loop {
             let token = self.token().await.map_err(|e| e.retryable(false))?;
             self.wait_for_slot().await;
-            log::debug!("POST {}", url.path());
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            // The body (an email address, user ids) is never logged.
+            let exchange = Exchange {
+                method: "POST",
+                url,
+                query: &[],
+                started: Instant::now(),
+                attempt,
+            };
             let sent = self
                 .http
                 .post(url.clone())
@@ -234,7 +261,7 @@ impl Transport {
             let response = match sent {
                 Ok(response) => response,
                 Err(e) => {
-                    let error = self.network_error(&e, endpoint);
+                    let error = exchange.failed(self.network_error(&e, endpoint), &e);
                     return Err(if resend == Resend::Idempotent || e.is_connect() {
                         error
                     } else {
@@ -243,9 +270,13 @@ impl Transport {
                 }
             };
             let status = response.status();
+            exchange.answered(status);
             if status == StatusCode::UNAUTHORIZED && !refreshed {
                 // Refused before any work was done: a new token and one more try is safe.
-                log::debug!("auth: 401 from {}, fetching a new token", url.path());
+                log::info!(
+                    "the API refused the access token (HTTP 401 on POST {}); fetching a new one",
+                    url.path()
+                );
                 self.tokens.invalidate(&token).await;
                 refreshed = true;
                 continue;
@@ -393,11 +424,20 @@ impl Transport {
     async fn request_token(&self) -> Result<TokenResponse> {
         let endpoint = Endpoint::Token;
         let url = self.url(&endpoint);
+        let attempts = AtomicU32::new(0);
         self.with_retries(|| async {
+            let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
             self.wait_for_slot().await;
             self.stats.token_requests.fetch_add(1, Ordering::Relaxed);
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
-            log::debug!("POST {}", url.path());
+            // The form (client id and secret) is a body, and bodies are never logged.
+            let exchange = Exchange {
+                method: "POST",
+                url: &url,
+                query: &[],
+                started: Instant::now(),
+                attempt,
+            };
             let form = [
                 ("grant_type", "client_credentials"),
                 ("client_id", self.config.client_id.as_str()),
@@ -409,8 +449,9 @@ impl Transport {
                 .form(&form)
                 .send()
                 .await
-                .map_err(|e| self.network_error(&e, &endpoint))?;
+                .map_err(|e| exchange.failed(self.network_error(&e, &endpoint), &e))?;
             let status = response.status();
+            exchange.answered(status);
             if matches!(status.as_u16(), 400 | 401 | 403) {
                 let body = response.bytes().await.unwrap_or_default();
                 return Err(self.credentials_refused(status.as_u16(), &body));
@@ -490,6 +531,67 @@ impl Transport {
     }
 }
 
+/// One HTTP exchange as the request log shows it (target `hotjar_client::transport`, DEBUG):
+/// method, path, the query (a cursor shortened), status, time and attempt. Never a header or a
+/// body, so never a token, the secret or an email address.
+struct Exchange<'a> {
+    method: &'static str,
+    url: &'a Url,
+    query: &'a [(&'a str, &'a str)],
+    started: Instant,
+    attempt: u32,
+}
+
+impl Exchange<'_> {
+    fn answered(&self, status: StatusCode) {
+        log::debug!(
+            "{} {} -> {} in {} ms (attempt {})",
+            self.method,
+            self.target(),
+            status.as_u16(),
+            self.started.elapsed().as_millis(),
+            self.attempt
+        );
+    }
+
+    /// Logs a request that got no answer, and hands `error` back.
+    fn failed(&self, error: Error, cause: &reqwest::Error) -> Error {
+        let what = if cause.is_timeout() {
+            "timed out"
+        } else if cause.is_connect() {
+            "could not connect"
+        } else {
+            "connection broke"
+        };
+        log::debug!(
+            "{} {} -> {what} after {} ms (attempt {})",
+            self.method,
+            self.target(),
+            self.started.elapsed().as_millis(),
+            self.attempt
+        );
+        error
+    }
+
+    fn target(&self) -> String {
+        let mut text = self.url.path().to_string();
+        for (i, (key, value)) in self.query.iter().enumerate() {
+            text.push(if i == 0 { '?' } else { '&' });
+            text.push_str(key);
+            text.push('=');
+            // Cursors are opaque and long; their start is enough to tell pages apart.
+            match value.char_indices().nth(12) {
+                Some((cut, _)) if *key == "cursor" => {
+                    text.push_str(&value[..cut]);
+                    text.push('…');
+                }
+                _ => text.push_str(value),
+            }
+        }
+        text
+    }
+}
+
 /// A failure after which the server may have acted: not retried, and the message says why.
 fn not_resent(error: Error) -> Error {
     error.retryable(false).append(
@@ -530,5 +632,36 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         "no details".to_string()
     } else {
         parts.join(": ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_log_shows_path_and_query_with_cursors_shortened() {
+        let url = Url::parse("https://api.hotjar.io/v1/sites/1/surveys/2/responses").unwrap();
+        let query = [("limit", "100"), ("cursor", "0123456789abcdefghijklmnop")];
+        let exchange = Exchange {
+            method: "GET",
+            url: &url,
+            query: &query,
+            started: Instant::now(),
+            attempt: 1,
+        };
+        assert_eq!(
+            exchange.target(),
+            "/v1/sites/1/surveys/2/responses?limit=100&cursor=0123456789ab…"
+        );
+        let short = [("cursor", "abc")];
+        let exchange = Exchange {
+            query: &short,
+            ..exchange
+        };
+        assert_eq!(
+            exchange.target(),
+            "/v1/sites/1/surveys/2/responses?cursor=abc"
+        );
     }
 }

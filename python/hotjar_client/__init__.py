@@ -13,6 +13,7 @@ Every failure is a :class:`HotjarError` subclass with a message that says what t
 ``hotjar_client.testing.FakeHotjar`` serves an offline fake of the API for tests and demos.
 """
 
+from hotjar_client._display import SurveyList
 from hotjar_client._many import SurveyResults
 from hotjar_client._native import (
     AsyncClient,
@@ -21,6 +22,7 @@ from hotjar_client._native import (
     ResponseIterator,
     ResponseTable,
     __version__,
+    refresh_logging,
 )
 from hotjar_client.exceptions import (
     AuthenticationError,
@@ -61,8 +63,10 @@ __all__ = [
     "ResponseIterator",
     "ResponseTable",
     "ServerError",
+    "SurveyList",
     "SurveyResults",
     "TransportError",
     "__version__",
+    "refresh_logging",
     "testing",
 ]

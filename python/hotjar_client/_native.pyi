@@ -14,10 +14,14 @@ from os import PathLike
 from types import TracebackType
 from typing import Any, Literal, TypeAlias, TypeVar
 
+from hotjar_client._display import SurveyList
 from hotjar_client._many import SurveyResults
 from hotjar_client.gdpr import LookupReport, LookupRow
 
 __version__: str
+
+def refresh_logging() -> None:
+    """Re-reads the Python loggers' levels (every client call also does)."""
 
 Id: TypeAlias = int | str
 """A numeric id, as an int or a string of digits."""
@@ -132,7 +136,7 @@ class Client:
     def test_connection(self) -> dict[str, float]: ...
     def list_surveys(
         self, site_id: Id | None = None, *, with_questions: bool = False
-    ) -> list[Survey]: ...
+    ) -> SurveyList: ...
     def get_survey(self, survey_id: Id, *, site_id: Id | None = None) -> Survey: ...
     def iter_responses(
         self,
@@ -273,7 +277,7 @@ class AsyncClient:
     def test_connection(self) -> Call[dict[str, float]]: ...
     def list_surveys(
         self, site_id: Id | None = None, *, with_questions: bool = False
-    ) -> Call[list[Survey]]: ...
+    ) -> Call[SurveyList]: ...
     def get_survey(self, survey_id: Id, *, site_id: Id | None = None) -> Call[Survey]: ...
     def aiter_responses(
         self,

@@ -57,9 +57,9 @@ def export_all(client: Client, out_dir: Path) -> list[dict[str, Any]]:
     return summary
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, prog: str = "python -m hotjar_client.demo") -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m hotjar_client.demo",
+        prog=prog,
         description="Export every survey of the bundled fake Hotjar API to JSON Lines.",
     )
     parser.add_argument("--out", type=Path, default=Path("demo-export"), help="output folder")

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyType};
+use pyo3::types::PyType;
 use serde_json::Value;
 
 use crate::config::DEFAULT_BASE_URL;
@@ -46,15 +46,16 @@ impl<'py> IntoPyObject<'py> for Json {
     }
 }
 
-struct JsonList(Vec<Value>);
+/// A site's surveys, built as a `SurveyList` (a list that shows as a table in notebooks).
+struct Surveys(Vec<Value>);
 
-impl<'py> IntoPyObject<'py> for JsonList {
-    type Target = PyList;
-    type Output = Bound<'py, PyList>;
+impl<'py> IntoPyObject<'py> for Surveys {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
     type Error = PyErr;
 
-    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        convert::values_to_list(py, self.0)
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        super::display::survey_list(convert::values_to_list(py, self.0)?)
     }
 }
 
@@ -197,7 +198,7 @@ impl PyAsyncClient {
         let core = self.state.core()?;
         Ok(AsyncCall::new("AsyncClient.list_surveys", async move {
             match core.list_surveys(&site, with_questions).await {
-                Ok(surveys) => Ok(JsonList(surveys)),
+                Ok(surveys) => Ok(Surveys(surveys)),
                 Err(error) => Err(attach_in_worker(|py| errors::to_pyerr(py, &error))),
             }
         }))

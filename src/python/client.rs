@@ -154,7 +154,8 @@ impl PyClient {
         Ok(result)
     }
 
-    /// Every survey of a site (all pages), as dicts in the API's shape.
+    /// Every survey of a site (all pages), as dicts in the API's shape, in a list that shows
+    /// as a table in notebooks.
     ///
     /// ``with_questions=True`` includes each survey's ``questions``.
     ///
@@ -165,7 +166,7 @@ impl PyClient {
         py: Python<'py>,
         site_id: Option<&Bound<'py, PyAny>>,
         with_questions: bool,
-    ) -> PyResult<Bound<'py, PyList>> {
+    ) -> PyResult<Bound<'py, PyAny>> {
         let site = self.site(site_id)?;
         let core = self.core()?;
         let surveys = block_on(
@@ -173,7 +174,7 @@ impl PyClient {
             async move { core.list_surveys(&site, with_questions).await },
         )?
         .map_err(|e| errors::to_pyerr(py, &e))?;
-        convert::values_to_list(py, surveys)
+        super::display::survey_list(convert::values_to_list(py, surveys)?)
     }
 
     /// One survey, with its questions.

@@ -160,6 +160,8 @@ impl ClientState {
     /// The core client, refused after `close()` and in a forked child.
     pub fn core(&self) -> PyResult<HotjarClient> {
         ensure_same_process(self.pid, self.what)?;
+        // Every call starts here: pick up logging levels changed since the last one.
+        super::logging::refresh();
         self.core
             .lock()
             .unwrap_or_else(|p| p.into_inner())

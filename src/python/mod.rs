@@ -8,9 +8,11 @@ mod client;
 mod client_state;
 mod convert;
 mod decode;
+mod display;
 mod errors;
 mod fake;
 mod gdpr;
+mod logging;
 mod many;
 mod progress;
 mod runtime;
@@ -21,6 +23,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(module)?;
+    logging::install(module)?;
     aio::register(module)?;
     module.add_class::<client::PyClient>()?;
     module.add_class::<client::ResponseIterator>()?;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import signal
 import subprocess
@@ -169,3 +170,90 @@ def test_the_client_is_not_closed_by_an_error(fake, client, survey_id):
         client.responses(survey_id)
 
     assert client.responses(survey_id) == fake.responses(survey_id)
+
+
+INTERRUPTED_MID_EXPORT = textwrap.dedent(
+    """
+    import os, sys, time
+    import hotjar_client as hj
+
+    big, small, folder = sys.argv[1], sys.argv[2], sys.argv[3]
+    client = hj.Client.from_env()
+    client.test_connection()
+    print("ready", flush=True)
+    try:
+        client.export_responses(big, os.path.join(folder, "big.parquet"))
+    except KeyboardInterrupt:
+        print("interrupted", client.stats()["requests"], flush=True)
+    else:
+        print("finished", flush=True)
+        sys.exit(1)
+    # A fetcher that outlived the call would go on sending requests meanwhile.
+    time.sleep(1.5)
+    print("after", client.stats()["requests"], flush=True)
+    print("files", *sorted(os.listdir(folder)), flush=True)
+    done = client.export_responses(small, os.path.join(folder, "small.csv"))
+    print("usable", done["responses"], flush=True)
+    """
+)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+def test_ctrl_c_mid_export_stops_within_a_second_or_so_and_sends_nothing_more(tmp_path):
+    """What "Interrupt kernel" does in Jupyter: a SIGINT while a long file export is half done
+    against a slow server. The call raises KeyboardInterrupt promptly, the page in flight is
+    dropped, the temporary file is removed, nothing more is sent, and the same client keeps
+    working."""
+    with FakeHotjar(latency=0.4, responses_per_survey=[5000, 37]) as fake:
+        big, small = fake.survey_ids
+        env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "HOTJAR_CLIENT_ID": fake.client_id,
+            "HOTJAR_CLIENT_SECRET": fake.client_secret,
+            "HOTJAR_SITE_ID": fake.site_id,
+            "HOTJAR_BASE_URL": fake.url,
+        }
+        child = subprocess.Popen(
+            [sys.executable, "-c", INTERRUPTED_MID_EXPORT, big, small, str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            # A shell may start background jobs with SIGINT ignored; the child must see it.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        try:
+            assert child.stdout.readline().strip() == "ready"
+            deadline = time.monotonic() + 30
+            while len(page_requests(fake, big)) < 3 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            pages_before = len(page_requests(fake, big))
+            assert 3 <= pages_before < 50  # mid-export: 50 pages in all
+
+            sent = time.monotonic()
+            child.send_signal(signal.SIGINT)
+            interrupted = child.stdout.readline().split()
+            waited = time.monotonic() - sent
+            after = child.stdout.readline().split()
+            files = child.stdout.readline().split()
+            usable = child.stdout.readline().split()
+            _, stderr = child.communicate(timeout=30)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.communicate()
+
+        assert child.returncode == 0, stderr
+        assert interrupted[0] == "interrupted"
+        # Generous: the check runs every 50 ms and the in-flight page is dropped, not awaited.
+        assert waited < 5
+        # No request after the interrupt: the client's count stood still for 1.5 s, and the
+        # fake saw at most the page that was in flight.
+        assert after == ["after", interrupted[1]]
+        assert len(page_requests(fake, big)) <= pages_before + 1
+        # The half-written file was removed, not left looking complete.
+        assert files == ["files"]
+        assert usable == ["usable", "37"]
+        with (tmp_path / "small.csv").open(newline="", encoding="utf-8") as written:
+            assert len(list(csv.DictReader(written))) == 37

@@ -20,9 +20,9 @@ def _parse_counts(text: str) -> list[int]:
     return counts
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, prog: str = "python -m hotjar_client.testing") -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m hotjar_client.testing",
+        prog=prog,
         description="Serve an offline fake of the Hotjar API on 127.0.0.1 until Ctrl-C.",
     )
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (0: any free)")

@@ -1,0 +1,723 @@
+"""The ``hotjar-client`` command (also ``python -m hotjar_client``).
+
+    hotjar-client check                      test the API key, show the token's lifetime
+    hotjar-client surveys                    table of the site's surveys
+    hotjar-client export 123 -o out.parquet  responses to Parquet, CSV or JSON Lines
+    hotjar-client lookup jane@example.com    GDPR: Hotjar emails a data report
+    hotjar-client delete jane@example.com    GDPR: erase (asks first unless --yes)
+    hotjar-client demo                       export every survey of the bundled fake
+    hotjar-client fake-server --port 8080    serve the offline fake of the API
+
+Credentials come from ``--client-id`` / ``--client-secret`` or, better (flags show in ``ps``),
+the ``HOTJAR_*`` environment variables that ``Client.from_env`` reads. They are never printed.
+Results go to stdout; progress, warnings and errors to stderr. An error prints one line and
+exits with the code of its class (``EXIT_CODES``); Ctrl-C exits with 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from hotjar_client import exceptions as errors
+from hotjar_client._display import text_table
+from hotjar_client._native import Client
+
+PROG = "hotjar-client"
+
+EXIT_OK = 0
+# A HotjarError of no more specific class.
+EXIT_ERROR = 1
+# Bad command line (argparse's own code).
+EXIT_USAGE = 2
+# One code per error class, most specific first (ConfigurationError is also a ValueError).
+EXIT_CODES: dict[type[BaseException], int] = {
+    errors.ConfirmationRequiredError: 14,
+    errors.ConfigurationError: 3,
+    errors.AuthenticationError: 4,
+    errors.PermissionDeniedError: 5,
+    errors.NotFoundError: 6,
+    errors.RateLimitError: 7,
+    errors.ServerError: 8,
+    errors.BadRequestError: 9,
+    errors.TransportError: 10,
+    errors.InvalidResponseError: 11,
+    errors.ClientClosedError: 12,
+    errors.ExportFileError: 13,
+}
+# A file could not be written (ExportFileError, or any other OSError).
+EXIT_FILE = 13
+# A deletion was not confirmed (ConfirmationRequiredError, or no yes on the terminal).
+EXIT_NOT_CONFIRMED = 14
+# A bulk lookup or deletion where some subjects failed (the others went through).
+EXIT_SOME_FAILED = 15
+# Ctrl-C, as shells report a SIGINT.
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES_HELP = """exit codes:
+  0    success
+  1    another Hotjar error
+  2    bad command line
+  3    ConfigurationError     bad input or missing credentials, nothing was sent
+  4    AuthenticationError    the API key or token was refused
+  5    PermissionDeniedError  the plan or the key's scope does not allow it (403)
+  6    NotFoundError          wrong site, survey or organization id (404)
+  7    RateLimitError         rate limit still hit after every retry (429)
+  8    ServerError            Hotjar's servers kept failing (5xx)
+  9    BadRequestError        the server rejected the request (other 4xx)
+  10   TransportError         no connection, timeout
+  11   InvalidResponseError   the server's answer broke the API's promises
+  12   ClientClosedError      the client was closed
+  13   ExportFileError        a file could not be written
+  14   ConfirmationRequiredError  a deletion was not confirmed (no --yes and no terminal
+       to ask on, or "delete" not typed); nothing was sent
+  15   lookup/delete of several people: some failed (the rest went through)
+  130  interrupted (Ctrl-C)
+"""
+
+ENVIRONMENT_HELP = """environment:
+  HOTJAR_CLIENT_ID, HOTJAR_CLIENT_SECRET   the API key (Hotjar: Settings > API)
+  HOTJAR_SITE_ID, HOTJAR_ORGANIZATION_ID   default site and organization
+  HOTJAR_BASE_URL                          the API's address (default https://api.hotjar.io)
+Flags win over the environment. Prefer the environment for the secret: command lines
+show in the process list and in shell history.
+"""
+
+
+def exit_code(error: BaseException) -> int:
+    """The exit code of an exception's class (see ``EXIT_CODES``)."""
+    for cls, code in EXIT_CODES.items():
+        if isinstance(error, cls):
+            return code
+    if isinstance(error, errors.HotjarError):
+        return EXIT_ERROR
+    if isinstance(error, OSError):
+        return EXIT_FILE
+    return EXIT_ERROR
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the epilog's tables as written."""
+
+
+def _connection_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """Options every command that talks to Hotjar takes, before or after the command name.
+    On a subcommand their default is SUPPRESS, so a value given before the command is kept."""
+
+    def default(value: Any) -> Any:
+        return value if top else argparse.SUPPRESS
+
+    group = parser.add_argument_group("connection")
+    group.add_argument(
+        "--client-id", default=default(None), metavar="ID", help="API client ID [HOTJAR_CLIENT_ID]"
+    )
+    group.add_argument(
+        "--client-secret",
+        default=default(None),
+        metavar="SECRET",
+        help="API client secret [HOTJAR_CLIENT_SECRET]; prefer the variable",
+    )
+    group.add_argument(
+        "--site-id", default=default(None), metavar="ID", help="site [HOTJAR_SITE_ID]"
+    )
+    group.add_argument(
+        "--organization-id",
+        default=default(None),
+        metavar="ID",
+        help="organization [HOTJAR_ORGANIZATION_ID]",
+    )
+    group.add_argument(
+        "--base-url", default=default(None), metavar="URL", help="API address [HOTJAR_BASE_URL]"
+    )
+    group.add_argument(
+        "--timeout",
+        type=float,
+        default=default(30.0),
+        metavar="SECONDS",
+        help="per request (default 30)",
+    )
+    group.add_argument(
+        "--max-retries",
+        type=int,
+        default=default(5),
+        metavar="N",
+        help="retries of a failed request (default 5)",
+    )
+    _output_options(parser, top=top)
+
+
+def _output_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    default = False if top else argparse.SUPPRESS
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default,
+        help="show the request log (every request, retry and token renewal) on stderr",
+    )
+    loudness.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="hide retry warnings"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Get survey responses and GDPR lookups out of the Hotjar REST API.",
+        epilog=ENVIRONMENT_HELP + "\n" + EXIT_CODES_HELP,
+        formatter_class=_Formatter,
+    )
+    from hotjar_client import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _connection_options(parser, top=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help: str, description: str, *, connects: bool = True):
+        sub = commands.add_parser(
+            name,
+            help=help,
+            description=textwrap.fill(description, 78),
+            epilog=(ENVIRONMENT_HELP + "\n" if connects else "") + EXIT_CODES_HELP,
+            formatter_class=_Formatter,
+        )
+        if connects:
+            _connection_options(sub, top=False)
+        return sub
+
+    check = command(
+        "check",
+        "test the connection and the API key",
+        "Exchange the API key for an access token and show its lifetime; with a site, count "
+        "the site's surveys too.",
+    )
+    check.set_defaults(run=run_check)
+
+    surveys = command(
+        "surveys",
+        "list the site's surveys",
+        "List every survey of the site (all pages) as a table, or as JSON Lines with --json.",
+    )
+    surveys.add_argument("--json", action="store_true", help="one JSON object a line")
+    surveys.add_argument(
+        "--with-questions", action="store_true", help="include the questions (with --json)"
+    )
+    surveys.set_defaults(run=run_surveys)
+
+    export = command(
+        "export",
+        "export survey responses to CSV, Parquet or JSON Lines",
+        "Stream every response of one or more surveys to files, page by page, in constant "
+        "memory. The format comes from the file's suffix (.csv, .parquet, .jsonl) or "
+        "--format. With several surveys, -o is a folder (one <survey id>.<format> file each, "
+        "CSV unless --format says otherwise) or a path containing {survey}. Each file is "
+        "written under a temporary name and renamed when complete; if an export fails part "
+        "way, what was fetched stays in <file>.partial and the error says where to resume.",
+    )
+    export.add_argument("surveys", nargs="+", metavar="SURVEY", help="survey id(s)")
+    export.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="PATH",
+        help="file, folder, or path with {survey}",
+    )
+    export.add_argument("--format", choices=["csv", "parquet", "jsonl"], help="file format")
+    export.add_argument(
+        "--shape",
+        choices=["wide", "long"],
+        default="wide",
+        help="wide: one row per response (default); long: one row per answer",
+    )
+    export.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="only responses at or after this date or time (ISO 8601, e.g. 2024-06-01)",
+    )
+    progress = export.add_mutually_exclusive_group()
+    progress.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_const",
+        const=True,
+        default=None,
+        help="show progress on stderr (default: when stderr is a terminal)",
+    )
+    progress.add_argument(
+        "--no-progress", dest="progress", action="store_const", const=False, help="hide it"
+    )
+    export.set_defaults(run=run_export)
+
+    for name, deleting in [("lookup", False), ("delete", True)]:
+        if deleting:
+            summary = "delete everything Hotjar holds on people (GDPR erasure)"
+            description = (
+                "Ask Hotjar to delete all data it holds on one or more people, found by email "
+                "or by the user ids your sites send through Hotjar's Identify API. This cannot "
+                "be undone: it asks for confirmation on the terminal unless --yes is given, and "
+                "refuses when there is no terminal to ask on. Needs the organization id and an "
+                "Observe or Ask Scale plan."
+            )
+        else:
+            summary = "ask Hotjar for the data it holds on people (GDPR access request)"
+            description = (
+                "Ask Hotjar for a report of the data it holds on one or more people, found by "
+                "email or by the user ids your sites send through Hotjar's Identify API. "
+                "Hotjar emails the report; nothing is deleted. Needs the organization id and "
+                "an Observe or Ask Scale plan."
+            )
+        sub = command(name, summary, description)
+        sub.add_argument("emails", nargs="*", metavar="EMAIL", help="email address(es)")
+        sub.add_argument(
+            "--user-id",
+            action="append",
+            default=[],
+            metavar="SITE=ID",
+            help="a user id sent through the Identify API on a site (repeatable); "
+            "one subject, with the EMAIL if one is given",
+        )
+        sub.add_argument(
+            "--from",
+            dest="from_file",
+            metavar="FILE",
+            help="subjects from a file: one email a line, or the CSV report of an earlier "
+            "run (its failed rows are run again)",
+        )
+        sub.add_argument(
+            "--report",
+            metavar="CSV",
+            help="write the audit report here (holds the subjects in full: personal data)",
+        )
+        if deleting:
+            sub.add_argument(
+                "--yes", action="store_true", help="do not ask for confirmation (scripts)"
+            )
+        sub.set_defaults(run=run_gdpr, deleting=deleting)
+
+    # These two hand their arguments on to their own parsers (see main()).
+    demo = commands.add_parser(
+        "demo",
+        help="export every survey of the bundled fake API (what `make demo` runs)",
+        add_help=False,
+    )
+    demo.set_defaults(run=run_demo)
+    fake = commands.add_parser(
+        "fake-server", help="serve the offline fake of the Hotjar API", add_help=False
+    )
+    fake.set_defaults(run=run_fake_server)
+    return parser
+
+
+# --- the commands ---------------------------------------------------------------------------
+
+
+def _setting(args: argparse.Namespace, flag: str, variable: str) -> str | None:
+    value = getattr(args, flag, None)
+    if value is None or not str(value).strip():
+        value = os.environ.get(variable, "").strip() or None
+    return value
+
+
+def make_client(args: argparse.Namespace) -> Client:
+    """A client from the flags, falling back to the ``HOTJAR_*`` variables."""
+    client_id = _setting(args, "client_id", "HOTJAR_CLIENT_ID")
+    client_secret = _setting(args, "client_secret", "HOTJAR_CLIENT_SECRET")
+    missing = [
+        f"{what} (--{flag} or {variable})"
+        for what, flag, variable, value in [
+            ("client ID", "client-id", "HOTJAR_CLIENT_ID", client_id),
+            ("client secret", "client-secret", "HOTJAR_CLIENT_SECRET", client_secret),
+        ]
+        if value is None
+    ]
+    if missing:
+        raise errors.ConfigurationError(
+            f"No API {' and no '.join(missing)}. Create an API key in Hotjar under "
+            "Settings > API, then export HOTJAR_CLIENT_ID=... HOTJAR_CLIENT_SECRET=..."
+        )
+    assert client_id is not None and client_secret is not None
+    return Client(
+        client_id,
+        client_secret,
+        site_id=_setting(args, "site_id", "HOTJAR_SITE_ID"),
+        organization_id=_setting(args, "organization_id", "HOTJAR_ORGANIZATION_ID"),
+        base_url=_setting(args, "base_url", "HOTJAR_BASE_URL") or "https://api.hotjar.io",
+        timeout=args.timeout,
+        max_retries=args.max_retries,
+    )
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds:.0f} s ({seconds / 3600:.1f} h)"
+    if seconds >= 60:
+        return f"{seconds:.0f} s ({seconds / 60:.1f} min)"
+    return f"{seconds:.0f} s"
+
+
+def run_check(args: argparse.Namespace, out: TextIO) -> int:
+    with make_client(args) as client:
+        info = client.test_connection()
+        print(f"OK: {client.base_url} accepted the API key.", file=out)
+        print(f"Access token valid for {_duration(info['expires_in'])}.", file=out)
+        if client.site_id is None:
+            print(
+                "No site given (--site-id or HOTJAR_SITE_ID), so the surveys were not counted.",
+                file=out,
+            )
+        else:
+            count = len(client.list_surveys())
+            noun = "survey" if count == 1 else "surveys"
+            print(f"Site {client.site_id}: {count} {noun}.", file=out)
+    return EXIT_OK
+
+
+SURVEY_COLUMNS = ["id", "name", "type", "is_enabled", "created_time"]
+
+
+def run_surveys(args: argparse.Namespace, out: TextIO) -> int:
+    if args.with_questions and not args.json:
+        raise errors.ConfigurationError(
+            "--with-questions needs --json: the table has no room for the questions."
+        )
+    with make_client(args) as client:
+        if client.site_id is None:
+            raise errors.ConfigurationError(
+                "No site: pass --site-id or set HOTJAR_SITE_ID (the Site ID is on the Sites & "
+                "Organizations page of Hotjar's settings)."
+            )
+        surveys = client.list_surveys(with_questions=args.with_questions)
+    if args.json:
+        for survey in surveys:
+            out.write(json.dumps(survey, ensure_ascii=False) + "\n")
+    elif surveys:
+        rows = [{**s, "is_enabled": "yes" if s.get("is_enabled") else "no"} for s in surveys]
+        out.write(text_table(rows, SURVEY_COLUMNS, None, limit=None, width=60) + "\n")
+    else:
+        print(f"Site {client.site_id} has no surveys.", file=sys.stderr)
+    return EXIT_OK
+
+
+def export_paths(surveys: Sequence[str], output: str, file_format: str | None) -> dict[str, Path]:
+    """Where each survey goes: the file itself, ``{survey}`` filled in, or ``<id>.<format>``
+    in a folder. Refuses, before anything is sent, two surveys written to one file."""
+    if "{survey}" in output:
+        return {s: Path(output.replace("{survey}", s)) for s in surveys}
+    folder = Path(output)
+    if folder.is_dir() or output.endswith(("/", os.sep)):
+        folder.mkdir(parents=True, exist_ok=True)
+        return {s: folder / f"{s}.{file_format or 'csv'}" for s in surveys}
+    if len(surveys) > 1:
+        raise errors.ConfigurationError(
+            f"{len(surveys)} surveys cannot all go to the one file {output!r}: give a folder "
+            "(-o exports/) or a path with {survey} (-o 'exports/{survey}.parquet')."
+        )
+    return {surveys[0]: Path(output)}
+
+
+class _Progress:
+    """A live line on stderr while one export runs: requests sent so far and time taken.
+
+    The export runs in Rust with the GIL released; this thread reads the client's request
+    counter, which includes the token request and any retries."""
+
+    def __init__(self, client: Client, label: str, enabled: bool) -> None:
+        self.client, self.label, self.enabled = client, label, enabled
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.started = time.monotonic()
+        self.baseline = client.stats()["requests"]
+
+    def _line(self) -> str:
+        sent = self.client.stats()["requests"] - self.baseline
+        return f"\r{self.label}: {sent} requests, {time.monotonic() - self.started:.1f} s"
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.25):
+            sys.stderr.write(self._line())
+            sys.stderr.flush()
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            sys.stderr.write(self._line())
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self.stop.set()
+            self.thread.join()
+            sys.stderr.write(self._line() + "\n")
+            sys.stderr.flush()
+
+
+def run_export(args: argparse.Namespace, out: TextIO) -> int:
+    surveys = list(dict.fromkeys(args.surveys))  # in order, without repeats
+    paths = export_paths(surveys, args.output, args.format)
+    show_progress = args.progress
+    if show_progress is None:
+        show_progress = sys.stderr.isatty() and not args.quiet
+    with make_client(args) as client:
+        for survey_id, path in paths.items():
+            with _Progress(client, f"survey {survey_id}", show_progress):
+                result = client.export_responses(
+                    survey_id, path, format=args.format, shape=args.shape, since=args.since
+                )
+            print(
+                f"survey {survey_id}: {result['responses']} responses, {result['rows']} rows "
+                f"-> {result['path']} ({result['format']}, {result['bytes']:,} bytes)",
+                file=out,
+            )
+    return EXIT_OK
+
+
+def _user_ids(values: Sequence[str]) -> dict[str, str] | None:
+    if not values:
+        return None
+    ids: dict[str, str] = {}
+    for value in values:
+        site, sep, user = value.partition("=")
+        if not sep or not site.strip() or not user.strip():
+            raise errors.ConfigurationError(
+                f"--user-id takes SITE=ID (the site id, then the user id your site sends "
+                f"through Hotjar's Identify API), got {value!r}."
+            )
+        ids[site.strip()] = user.strip()
+    return ids
+
+
+def _subjects_from_file(path: str) -> Any:
+    """A report CSV of an earlier run (fed back as is: its failed rows run again), or one email
+    a line (blank lines and # comments skipped)."""
+    from hotjar_client.gdpr import LookupReport
+
+    if path.lower().endswith(".csv"):
+        return LookupReport.from_csv(path)
+    with open(path, encoding="utf-8") as lines:
+        return [
+            line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")
+        ]
+
+
+def _confirm_deletion(count: int, sample: str, organization: str | None) -> None:
+    """Asks on the terminal; raises NotConfirmed without one or without a clear yes."""
+    who = sample if count == 1 else f"{count} people ({sample}, …)"
+    where = f" in organization {organization}" if organization else ""
+    if not sys.stdin.isatty():
+        raise NotConfirmed(
+            f"Refusing to delete the data of {who}{where} without confirmation: pass --yes "
+            "(there is no terminal to ask on). Nothing was deleted."
+        )
+    sys.stderr.write(
+        f"Permanently delete everything Hotjar holds on {who}{where}? This cannot be "
+        "undone. Type 'delete' to confirm: "
+    )
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip().lower()
+    if answer != "delete":
+        raise NotConfirmed("Not confirmed. Nothing was deleted.")
+
+
+class NotConfirmed(Exception):
+    """A deletion the user did not confirm (exit code 14)."""
+
+
+def run_gdpr(args: argparse.Namespace, out: TextIO) -> int:
+    from hotjar_client.gdpr import LookupReport
+
+    user_ids = _user_ids(args.user_id)
+    if args.from_file and (args.emails or user_ids):
+        raise errors.ConfigurationError("Give the subjects as arguments or with --from, not both.")
+    if user_ids and len(args.emails) > 1:
+        raise errors.ConfigurationError(
+            "--user-id describes one person: give at most one EMAIL with it (or use --from "
+            "with a report CSV for many)."
+        )
+    if args.from_file:
+        subjects = _subjects_from_file(args.from_file)
+    elif user_ids or len(args.emails) == 1:
+        subjects = [{"email": args.emails[0] if args.emails else None, "user_ids": user_ids}]
+    else:
+        subjects = list(args.emails)
+    if not subjects:
+        raise errors.ConfigurationError(
+            "No one to look up: give an EMAIL, --user-id SITE=ID, or --from FILE."
+        )
+    pending = subjects.failed if isinstance(subjects, LookupReport) else subjects
+    if not pending:
+        print("Nothing to run again: every row of the report went through.", file=sys.stderr)
+        return EXIT_OK
+    with make_client(args) as client:
+        organization = args.organization_id or client.organization_id
+        if args.deleting and not args.yes:
+            _confirm_deletion(len(pending), _masked(pending[0]), organization)
+        if not args.from_file and len(subjects) == 1:
+            # One person: a failure raises, and exits with the code of its class.
+            call = client.delete_user_data if args.deleting else client.user_lookup
+            options = {"confirm": True} if args.deleting else {}
+            subject = subjects[0]
+            if isinstance(subject, str):
+                subject = {"email": subject, "user_ids": None}
+            result = call(email=subject["email"], user_ids=subject["user_ids"], **options)
+            print(_describe(result), file=out)
+            return EXIT_OK
+        report = client.lookup_many(subjects, delete=args.deleting, confirm=args.deleting)
+    for row in report:
+        if row.ok:
+            print(_describe(row), file=out)
+        else:
+            print(f"failed: {_who(row)}: {row['error_type']}: {row['error']}", file=out)
+    if args.report:
+        written = report.to_csv(args.report)
+        print(f"Report written to {written} (it holds the subjects in full).", file=sys.stderr)
+    counts = report.counts()
+    verb = "deleted" if args.deleting else "requested"
+    print(f"{counts['ok']} {verb}, {counts['failed']} failed.", file=sys.stderr)
+    return EXIT_OK if counts["failed"] == 0 else EXIT_SOME_FAILED
+
+
+def _who(result: Mapping[str, Any]) -> str:
+    """The (masked) subject of a result or report row."""
+    parts = []
+    if result.get("email"):
+        parts.append(str(result["email"]))
+    if result.get("user_ids"):
+        ids = result["user_ids"]
+        parts.append(json.dumps(ids, sort_keys=True) if not isinstance(ids, str) else ids)
+    return " + ".join(parts) or "?"
+
+
+def _describe(result: Mapping[str, Any]) -> str:
+    action = "deleted" if result.get("action") == "delete" else "lookup requested"
+    return (
+        f"{action}: {_who(result)} (organization {result.get('organization_id')}, "
+        f"HTTP {result.get('http_status')}, {result.get('at')})"
+    )
+
+
+def _masked(subject: Any) -> str:
+    """A subject as prompts show it: masked, like every report row."""
+    from hotjar_client.gdpr import mask_subject
+
+    if isinstance(subject, str):
+        return str(mask_subject(email=subject)["email"])
+    if isinstance(subject, Mapping) and "status" in subject:
+        return _who(subject)  # a report row: already masked
+    return _who(mask_subject(email=subject.get("email"), user_ids=subject.get("user_ids")))
+
+
+def run_demo(args: argparse.Namespace, out: TextIO) -> int:
+    from hotjar_client import demo
+
+    return demo.main(args.rest, prog=f"{PROG} demo")
+
+
+def run_fake_server(args: argparse.Namespace, out: TextIO) -> int:
+    from hotjar_client.testing import __main__ as fake
+
+    return fake.main(args.rest, prog=f"{PROG} fake-server")
+
+
+# --- running --------------------------------------------------------------------------------
+
+# Commands that parse their own arguments.
+_PASS_THROUGH = {"demo", "fake-server"}
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to the current sys.stderr (tests swap it)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
+def _start_logging(verbose: bool, quiet: bool) -> Callable[[], None]:
+    """Shows the library's log on stderr: requests with -v, retries by default, errors only
+    with -q. Returns the undo."""
+    logger = logging.getLogger("hotjar_client")
+    handler = _StderrHandler()
+    if verbose:
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        level = logging.DEBUG
+    else:
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        level = logging.ERROR if quiet else logging.WARNING
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+    def undo() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+    return undo
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    """Runs the command line and returns the exit code (``sys.exit(main())``)."""
+    out = out if out is not None else sys.stdout
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command in _PASS_THROUGH:
+        args.rest = rest
+    elif rest:
+        parser.parse_args(argv)  # exits with the usage of the command at fault
+    undo_logging = _start_logging(args.verbose, args.quiet)
+    try:
+        return args.run(args, out)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except NotConfirmed as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return EXIT_NOT_CONFIRMED
+    except (errors.HotjarError, OSError) as error:
+        if isinstance(error, BrokenPipeError):
+            # `hotjar-client surveys | head`: the reader left; nothing to report.
+            _silence_stdout()
+            return EXIT_ERROR
+        print(f"error: {_one_line(error)}", file=sys.stderr)
+        return exit_code(error)
+    finally:
+        undo_logging()
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error) if not isinstance(error, OSError) else _os_error(error)
+    return " ".join(text.split())
+
+
+def _os_error(error: OSError) -> str:
+    where = f" {error.filename!r}" if error.filename else ""
+    return f"could not write{where}: {error.strerror or error}"
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def console_main() -> None:
+    """The ``hotjar-client`` console script."""
+    sys.exit(main())
