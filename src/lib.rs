@@ -28,6 +28,7 @@ pub mod many;
 pub mod page;
 pub mod pagination;
 pub mod per_key;
+pub mod progress;
 pub mod rate_limit;
 pub mod retry;
 pub mod table;

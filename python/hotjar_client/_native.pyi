@@ -172,6 +172,7 @@ class Client:
         shape: Shape = "wide",
         since: Since | None = None,
         resume_cursor: str | None = None,
+        progress: bool = False,
     ) -> ResponseTable: ...
     def export_responses(
         self,
@@ -184,6 +185,7 @@ class Client:
         since: Since | None = None,
         resume_cursor: str | None = None,
         resume: bool = False,
+        progress: bool = False,
     ) -> dict[str, Any]: ...
     def user_lookup(
         self,

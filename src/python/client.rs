@@ -2,7 +2,7 @@
 //! runtime with the interpreter released (see `runtime::block_on`).
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyTypeError;
@@ -22,7 +22,7 @@ use crate::table::Shape;
 use super::client_state::{ClientState, Options};
 use super::decode::{self, StringCache};
 use super::progress::Bar;
-use super::runtime::{block_on, ensure_same_process, runtime};
+use super::runtime::{block_on, block_on_ticking, ensure_same_process, runtime};
 use super::table::PyResponseTable;
 use super::{args, convert, errors, gdpr, many};
 
@@ -473,7 +473,8 @@ impl PyClient {
     /// On failure the exception's ``partial`` is a table of what was fetched.
     ///
     /// >>> df = client.responses_table(1234567).to_pandas()
-    #[pyo3(signature = (survey_id, *, site_id = None, shape = "wide", since = None, resume_cursor = None))]
+    #[pyo3(signature = (survey_id, *, site_id = None, shape = "wide", since = None, resume_cursor = None, progress = false))]
+    #[allow(clippy::too_many_arguments)]
     fn responses_table(
         &self,
         py: Python<'_>,
@@ -482,6 +483,7 @@ impl PyClient {
         shape: &str,
         since: Option<&Bound<'_, PyAny>>,
         resume_cursor: Option<String>,
+        progress: bool,
     ) -> PyResult<PyResponseTable> {
         let survey = args::id(survey_id, IdKind::Survey)?;
         let site = self.site(site_id)?;
@@ -490,7 +492,8 @@ impl PyClient {
         let cursor = args::cursor(resume_cursor)?;
         let core = self.core()?;
         let survey_text = survey.to_string();
-        let table = block_on(py, async move {
+        let description = format!("Survey {survey}");
+        let table = with_progress(py, progress, &description, async move {
             core.responses_table(&site, &survey, shape, since, cursor)
                 .await
         })?;
@@ -526,7 +529,7 @@ impl PyClient {
     /// Returns ``{"path", "format", "shape", "responses", "rows", "pages", "bytes"}``.
     ///
     /// >>> client.export_responses(1234567, "responses.parquet", resume=True)
-    #[pyo3(signature = (survey_id, path, *, site_id = None, format = None, shape = "wide", since = None, resume_cursor = None, resume = false))]
+    #[pyo3(signature = (survey_id, path, *, site_id = None, format = None, shape = "wide", since = None, resume_cursor = None, resume = false, progress = false))]
     #[allow(clippy::too_many_arguments)]
     fn export_responses<'py>(
         &self,
@@ -539,6 +542,7 @@ impl PyClient {
         since: Option<&Bound<'py, PyAny>>,
         resume_cursor: Option<String>,
         resume: bool,
+        progress: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let survey = args::id(survey_id, IdKind::Survey)?;
         if resume && resume_cursor.is_some() {
@@ -556,7 +560,8 @@ impl PyClient {
         let since = args::since(since)?;
         let cursor = args::cursor(resume_cursor)?;
         let core = self.core()?;
-        let summary = block_on(py, async move {
+        let description = format!("Survey {survey}");
+        let summary = with_progress(py, progress, &description, async move {
             if resume {
                 core.resume_export_responses(&site, &survey, &path, format, shape, since)
                     .await
@@ -796,4 +801,25 @@ impl ResponseIterator {
             self.pages_fetched()
         )
     }
+}
+
+/// Runs a long call; with `progress`, a tqdm bar (when tqdm is installed) counts the responses
+/// it keeps, updated from this thread while it waits, so no runtime thread takes the GIL.
+fn with_progress<F, T>(py: Python<'_>, progress: bool, description: &str, future: F) -> PyResult<T>
+where
+    F: std::future::Future<Output = T> + Send,
+    T: Send,
+{
+    let bar = Bar::new(py, progress, description, None);
+    if !bar.is_some() {
+        return block_on(py, future);
+    }
+    let counter = Arc::new(AtomicU64::new(0));
+    let take =
+        |counter: &AtomicU64| usize::try_from(counter.swap(0, Ordering::Relaxed)).unwrap_or(0);
+    let counted = crate::progress::counting(counter.clone(), future);
+    let result = block_on_ticking(py, counted, |py| bar.update(py, take(&counter)));
+    bar.update(py, take(&counter));
+    bar.close(py);
+    result
 }

@@ -112,9 +112,11 @@ impl TableBuilder {
                 "A page of responses changed between two reads (item count differs).",
             ));
         }
+        let before = self.responses;
         for (row, _) in results.iter().zip(keep).filter(|(_, keep)| **keep) {
             self.append_response(row);
         }
+        crate::progress::advance(self.responses - before);
         Ok(())
     }
 

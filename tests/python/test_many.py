@@ -260,3 +260,24 @@ def test_async_progress_never_interrupts_a_request_in_flight(recording_bar):
         assert len(page_requests(fake, first)) == 3 + 3
         assert len(page_requests(fake, second)) == 2
         assert sum(recording_bar[0].updates) == 250 and sum(recording_bar[1].updates) == 400
+
+
+def test_tables_and_file_exports_count_their_responses_on_a_bar(
+    fake, client, recording_bar, tmp_path
+):
+    survey_id = fake.survey_ids[0]
+    table = client.responses_table(survey_id, progress=True)
+    summary = client.export_responses(survey_id, tmp_path / "r.csv", progress=True)
+    client.export_responses(survey_id, tmp_path / "l.jsonl", shape="long", progress=True)
+
+    on_table, on_export, on_long = recording_bar
+    assert sum(on_table.updates) == table.num_rows == 1234 and on_table.closed
+    assert sum(on_export.updates) == summary["responses"] == 1234 and on_export.closed
+    assert sum(on_long.updates) == 1234, "a long export counts responses, not rows"
+    assert on_table.kwargs["desc"] == f"Survey {survey_id}"
+
+
+def test_without_progress_a_table_makes_no_bar(fake, client, recording_bar, tmp_path):
+    client.responses_table(fake.survey_ids[1])
+    client.export_responses(fake.survey_ids[1], tmp_path / "r.parquet")
+    assert recording_bar == []
