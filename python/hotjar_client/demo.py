@@ -1,5 +1,6 @@
 """The demo export that ``make demo`` runs: start the bundled fake Hotjar API, export every
-survey's responses to JSON Lines files, and print a summary. No network, no Hotjar account.
+survey's responses to JSON Lines files (the API's own shape) and to Parquet (one row per
+response, one column per question), and print a summary. No network, no Hotjar account.
 
     python -m hotjar_client.demo [--out DIR] [--seed N]
 """
@@ -34,7 +35,8 @@ def write_jsonl(rows: Iterable[dict[str, Any]], path: Path) -> int:
 
 
 def export_all(client: Client, out_dir: Path) -> list[dict[str, Any]]:
-    """Exports every survey of the client's site to ``out_dir/<survey id>.jsonl``."""
+    """Exports every survey of the client's site to ``out_dir/<survey id>.jsonl`` (as the API
+    sends it) and ``out_dir/<survey id>.parquet`` (the wide table, ready for pandas)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = []
     for survey in client.list_surveys():
@@ -42,6 +44,7 @@ def export_all(client: Client, out_dir: Path) -> list[dict[str, Any]]:
         responses = client.responses(survey["id"])
         path = out_dir / f"{survey['id']}.jsonl"
         write_jsonl(responses, path)
+        client.export_responses(survey["id"], out_dir / f"{survey['id']}.parquet")
         complete = sum(1 for r in responses if r.get("is_complete"))
         summary.append(
             {
@@ -60,7 +63,7 @@ def export_all(client: Client, out_dir: Path) -> list[dict[str, Any]]:
 def main(argv: list[str] | None = None, *, prog: str = "python -m hotjar_client.demo") -> int:
     parser = argparse.ArgumentParser(
         prog=prog,
-        description="Export every survey of the bundled fake Hotjar API to JSON Lines.",
+        description="Export every survey of the bundled fake Hotjar API to JSON Lines and Parquet.",
     )
     parser.add_argument("--out", type=Path, default=Path("demo-export"), help="output folder")
     parser.add_argument("--seed", type=int, default=42, help="seed of the fake's data")
@@ -90,8 +93,12 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m hotjar_client.
     print()
     print(
         f"Exported {total} responses from {len(summary)} surveys to {args.out}/ "
+        f"(<survey>.jsonl as the API sends them, <survey>.parquet one row per response) "
         f"in {elapsed:.2f} s ({stats['requests']} HTTP requests, {stats['retries']} retries)."
     )
+    first = next((row for row in summary if row["responses"]), None)
+    if first is not None:
+        print(f"Try: pandas.read_parquet('{args.out / (first['id'] + '.parquet')}')")
     return 0
 
 

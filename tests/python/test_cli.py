@@ -301,7 +301,8 @@ def test_surveys_of_an_empty_site(no_env, capsys):
 def test_demo_exports_the_bundled_fake(tmp_path, capsys):
     code, _, _ = run(capsys, "demo", "--out", str(tmp_path), "--seed", "3")
     assert code == 0
-    assert len(list(tmp_path.iterdir())) == 5
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert len(files) == 10 and {p.rsplit(".", 1)[1] for p in files} == {"jsonl", "parquet"}
     with FakeHotjar(3) as fake:
         first = fake.survey_ids[0]
         lines = (tmp_path / f"{first}.jsonl").read_text().splitlines()
