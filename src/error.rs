@@ -34,6 +34,8 @@ pub enum ErrorKind {
     Closed,
     /// An export file could not be created, written or renamed.
     File,
+    /// More data than one in-memory table can hold.
+    TooLarge,
 }
 
 /// An error from the core. `Display` is the message shown to users; it never contains a secret.

@@ -491,9 +491,11 @@ def _user_ids(values: Sequence[str]) -> dict[str, str] | None:
     for value in values:
         site, sep, user = value.partition("=")
         if not sep or not site.strip() or not user.strip():
+            # The value may hold a user id: never echoed in full.
+            shown = site.strip() if site.strip().isdigit() else "***"
             raise errors.ConfigurationError(
                 f"--user-id takes SITE=ID (the site id, then the user id your site sends "
-                f"through Hotjar's Identify API), got {value!r}."
+                f"through Hotjar's Identify API), got {shown}{'=***' if sep else ''}."
             )
         ids[site.strip()] = user.strip()
     return ids

@@ -187,6 +187,7 @@ fn type_for(py: Python<'_>, kind: ErrorKind) -> Option<Bound<'_, PyType>> {
         ErrorKind::InvalidResponse => &t.invalid_response,
         ErrorKind::Closed => &t.closed,
         ErrorKind::File => &t.file,
+        ErrorKind::TooLarge => &t.base,
     };
     Some(ty.bind(py).clone())
 }

@@ -64,18 +64,38 @@ pub fn subject(
 /// it may be an email address given in the wrong place.
 fn site_id(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Id> {
     args::id(value, IdKind::Site).map_err(|e| {
-        if !e.is_instance_of::<PyTypeError>(py)
-            && value.str().is_ok_and(|s| s.to_string().contains('@'))
-        {
+        if e.is_instance_of::<PyTypeError>(py) {
+            return e;
+        }
+        let text = value.str().map(|s| s.to_string()).unwrap_or_default();
+        if text.contains('@') {
             errors::configuration(
                 "The keys of user_ids must be site ids (numbers such as 987654, from the Sites & \
                  Organizations page in Hotjar's settings); one key is an email address. Pass \
                  the address as email= instead.",
             )
         } else {
-            e
+            // The key may be a user id given in the wrong place: shown masked.
+            errors::configuration(format!(
+                "Each key of user_ids must be a site_id (a number such as 987654, from the \
+                 Sites & Organizations page in Hotjar's settings), got {:?}. Did you swap a \
+                 site id and a user id?",
+                shown_site_key(&text)
+            ))
         }
     })
+}
+
+/// A `user_ids` key as it may be shown: a site id as is, anything else masked (it may be a
+/// user id or an email address given in the wrong place).
+fn shown_site_key(key: &str) -> String {
+    if Id::parse(IdKind::Site, key).is_ok() {
+        key.trim().to_string()
+    } else if key.contains('@') {
+        gdpr::mask_email(key.trim())
+    } else {
+        gdpr::mask_user_id(key.trim())
+    }
 }
 
 /// A user id: a str, or an int (Identify API ids are often numbers); never a bool.
@@ -171,7 +191,7 @@ pub fn mask_subject<'py>(
     let mut ids: Vec<(String, String)> = user_ids
         .unwrap_or_default()
         .into_iter()
-        .map(|(site, user)| (site, gdpr::mask_user_id(&user)))
+        .map(|(site, user)| (shown_site_key(&site), gdpr::mask_user_id(&user)))
         .collect();
     ids.sort();
     let masked = MaskedSubject {
@@ -199,6 +219,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::InvalidResponse => "InvalidResponseError",
         ErrorKind::Closed => "ClientClosedError",
         ErrorKind::File => "ExportFileError",
+        ErrorKind::TooLarge => "HotjarError",
     }
 }
 
@@ -426,7 +447,7 @@ fn mask_given<'py>(
                 Ok(s) => gdpr::mask_user_id(s.to_string_lossy().trim()),
                 Err(_) => "***".to_string(),
             };
-            masked.set_item(site.str()?, user)?;
+            masked.set_item(shown_site_key(&site.str()?.to_string()), user)?;
         }
         shown.set_item("user_ids", masked)?;
     } else {

@@ -131,13 +131,16 @@ impl PyResponseTable {
     }
 
     /// The first ``n`` rows, as a new table.
-    #[pyo3(signature = (n = 5))]
-    fn head(&self, n: usize) -> Self {
-        Self {
+    #[pyo3(signature = (n = super::args::Int(5)), text_signature = "(self, n=5)")]
+    fn head(&self, n: super::args::Int) -> PyResult<Self> {
+        let n = usize::try_from(n.0).map_err(|_| {
+            super::errors::configuration(format!("n must be 0 or more, got {}.", n.0))
+        })?;
+        Ok(Self {
             batch: self.batch.slice(0, n.min(self.batch.num_rows())),
             survey_id: self.survey_id.clone(),
             layout: self.layout,
-        }
+        })
     }
 
     /// The table as ``{column: [values]}``, with no optional package needed. Timestamps

@@ -17,6 +17,9 @@ use super::survey::{AnswerKind, QuestionColumns, SurveyPlan, OTHER_ANSWERS, RESP
 use crate::error::{Error, ErrorKind, Result};
 use crate::timestamps::parse_api_timestamp;
 
+/// Text a column may hold before `append_page` refuses more (Arrow's limit is 2 GiB).
+const MAX_TEXT_BYTES: usize = 3 << 29;
+
 /// The two table shapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -56,6 +59,8 @@ pub struct TableBuilder {
     body: Body,
     responses: usize,
     rows: usize,
+    /// `MAX_TEXT_BYTES`, lowered by tests.
+    max_text_bytes: usize,
 }
 
 enum Body {
@@ -76,6 +81,7 @@ impl TableBuilder {
             body,
             responses: 0,
             rows: 0,
+            max_text_bytes: MAX_TEXT_BYTES,
         }
     }
 
@@ -97,8 +103,28 @@ impl TableBuilder {
         self.rows
     }
 
+    /// The most bytes of text any one column holds so far.
+    fn text_bytes(&mut self) -> usize {
+        let body = match &self.body {
+            Body::Wide(wide) => wide.text_bytes(),
+            Body::Long(long) => long.text_bytes(),
+        };
+        body.max(self.response.text_bytes())
+    }
+
     /// Appends the responses of a page body whose flag in `keep` is set.
     pub fn append_page(&mut self, body: &[u8], keep: &[bool]) -> Result<()> {
+        // Arrow's text columns address at most 2 GiB each; stop well before, with what was
+        // read kept (the caller's `partial`), rather than overflow.
+        if self.text_bytes() > self.max_text_bytes {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                "These responses hold more text than one in-memory table can (1.5 GB in one \
+                 column). Stream them to a file with export_responses(), or fetch fewer with \
+                 since=; the exception's partial holds the table so far and resume_cursor \
+                 continues after it.",
+            ));
+        }
         let page: PageRows = serde_json::from_slice(body).map_err(|e| {
             Error::new(
                 ErrorKind::InvalidResponse,
@@ -292,6 +318,20 @@ impl ResponseColumns {
         let _ = self.user_attributes.append(true);
     }
 
+    fn text_bytes(&mut self) -> usize {
+        [
+            self.response_id.values_slice().len(),
+            self.hotjar_user_id.values_slice().len(),
+            self.recording_url.values_slice().len(),
+            self.response_origin_url.values_slice().len(),
+            self.user_attributes.keys().values_slice().len(),
+            self.user_attributes.values().values_slice().len(),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
+    }
+
     fn finish(&mut self) -> Vec<Column> {
         let arrays: [ArrayRef; 13] = [
             Arc::new(self.response_id.finish()),
@@ -367,6 +407,17 @@ impl QuestionBuilders {
             }
             None => self.tags.append(false),
         }
+    }
+
+    fn text_bytes(&self) -> usize {
+        let answer = match &self.answer {
+            AnswerColumn::Number(_) => 0,
+            AnswerColumn::Text(b) => b.values_slice().len(),
+        };
+        let comment = self.comment.as_ref().map_or(0, |b| b.values_slice().len());
+        answer
+            .max(comment)
+            .max(self.tags.values_ref().values_slice().len())
     }
 
     fn finish(&mut self, out: &mut Vec<Column>) {
@@ -469,6 +520,15 @@ impl WideColumns {
         }
     }
 
+    fn text_bytes(&self) -> usize {
+        self.questions
+            .iter()
+            .map(QuestionBuilders::text_bytes)
+            .max()
+            .unwrap_or(0)
+            .max(self.other_answers.values_slice().len())
+    }
+
     fn finish(&mut self) -> Vec<Column> {
         let mut out = Vec::new();
         for question in &mut self.questions {
@@ -530,6 +590,18 @@ impl LongColumns {
             }
             None => self.tags.append(false),
         }
+    }
+
+    fn text_bytes(&self) -> usize {
+        [
+            self.question_id.values_slice().len(),
+            self.answer.values_slice().len(),
+            self.comment.values_slice().len(),
+            self.tags.values_ref().values_slice().len(),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
     }
 
     fn finish(&mut self) -> Vec<Column> {
@@ -713,6 +785,21 @@ mod tests {
         let other = column(&batch, "other_answers").as_string::<i32>();
         let first: serde_json::Value = serde_json::from_str(other.value(0)).expect("json");
         assert_eq!(first.as_array().map(Vec::len), Some(5));
+    }
+
+    #[test]
+    fn a_table_refuses_more_text_than_a_column_can_hold_and_keeps_what_it_has() {
+        let mut builder = TableBuilder::new(plan(), Shape::Wide);
+        builder.max_text_bytes = 10;
+        builder
+            .append_page(&page(), &[true; 4])
+            .expect("first page");
+        let error = builder
+            .append_page(&page(), &[true; 4])
+            .expect_err("over the limit");
+        assert_eq!(error.kind(), ErrorKind::TooLarge);
+        assert!(error.message().contains("export_responses"), "{error}");
+        assert_eq!(builder.finish().expect("kept").num_rows(), 4);
     }
 
     #[test]

@@ -592,4 +592,6 @@ def test_lookup_errors_exit_with_their_code(env, fake, monkeypatch, capsys):
         code, _, err = run(capsys, *argv)
         assert code == 3, argv
         assert err.startswith("error: ")
+    code, _, err = run(capsys, "lookup", "--user-id", "987654:cust_secret_42")
+    assert code == 3 and "cust_secret_42" not in err, "a malformed --user-id is not echoed"
     assert fake.lookups() == []

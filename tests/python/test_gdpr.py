@@ -780,3 +780,16 @@ def test_cancelling_an_async_bulk_run_stops_its_requests():
         # The two requests on the wire when the task was cancelled may still be logged.
         assert later <= at_cancel + 2
         assert len(fake.lookups()) < 10
+
+
+def test_a_user_ids_key_that_is_not_a_site_id_is_never_shown_in_full(fake):
+    with fake.client() as client:
+        # A site id and a user id swapped: the error names neither in full.
+        with pytest.raises(hj.ConfigurationError) as swapped:
+            client.user_lookup(user_ids={"cust_4217": "987654"})
+        assert "cust_4217" not in str(swapped.value) and "swap" in str(swapped.value)
+        # In a bulk run the bad key becomes a failed row whose masked subject hides it too.
+        report = client.lookup_many([{"user_ids": {"jane.doe@example.com": "cust_1"}}])
+    assert report[0]["status"] == "failed"
+    assert "jane.doe@example.com" not in repr(report) + str(dict(report[0]))
+    assert fake.request_log() == []
