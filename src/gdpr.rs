@@ -22,7 +22,7 @@
 //!   404), which every later request would hit too, stop further requests, and the subjects
 //!   left say so.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
@@ -36,6 +36,7 @@ use crate::endpoint::Endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ids::{Id, IdKind};
 pub use crate::transport::Resend;
+use crate::work_queue::WorkQueue;
 
 /// The longest email address that can be delivered (RFC 5321's path limit, less the brackets).
 const MAX_EMAIL: usize = 254;
@@ -566,7 +567,7 @@ impl HotjarClient {
             client: self.clone(),
             organization: organization.clone(),
             action,
-            queue: Arc::new(Mutex::new(subjects.into())),
+            queue: WorkQueue::numbered(subjects),
             concurrency: concurrency.clamp(1, 64),
             sender: Some(sender),
             receiver,
@@ -581,7 +582,7 @@ pub(crate) fn now_ms() -> Timestamp {
     Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now)
 }
 
-type Queue = Arc<Mutex<VecDeque<(usize, Subject)>>>;
+type Queue = WorkQueue<Subject>;
 
 /// One result of a bulk run: the caller's row number and what happened.
 pub type BulkResult = (usize, Result<LookupOutcome>);
@@ -643,12 +644,9 @@ struct Worker {
 impl Worker {
     async fn run(self) {
         loop {
-            let next = self
-                .queue
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .pop_front();
-            let Some((row, subject)) = next else { return };
+            let Some((row, subject)) = self.queue.pop() else {
+                return;
+            };
             let stopped = self.stop.lock().unwrap_or_else(|p| p.into_inner()).clone();
             let result = match stopped {
                 Some(cause) => Err(Error::new(

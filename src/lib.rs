@@ -34,6 +34,7 @@ pub mod retry;
 pub mod table;
 pub mod timestamps;
 pub mod transport;
+mod work_queue;
 
 #[cfg(feature = "python")]
 mod python;

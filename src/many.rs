@@ -19,6 +19,7 @@ use crate::error::{Error, ExportError, Result};
 use crate::ids::Id;
 use crate::pagination::RawBatch;
 use crate::table::Shape;
+use crate::work_queue::WorkQueue;
 
 /// The most surveys fetched at once. Hotjar's 3000 requests a minute are reached with a few
 /// workers at a 100-300 ms round trip; more only queue at the limiter.
@@ -86,12 +87,7 @@ impl HotjarClient {
         // (decoding on a busy machine), the workers keep the rate limit's pace instead of
         // waiting for it; memory stays bounded.
         let (sender, events) = mpsc::channel((concurrency * 4).max(64));
-        let queue = std::sync::Arc::new(std::sync::Mutex::new(
-            surveys
-                .into_iter()
-                .enumerate()
-                .collect::<std::collections::VecDeque<_>>(),
-        ));
+        let queue = WorkQueue::new(surveys);
         let mut workers = JoinSet::new();
         for _ in 0..concurrency {
             let client = self.clone();
@@ -99,9 +95,7 @@ impl HotjarClient {
             let queue = queue.clone();
             let sender = sender.clone();
             workers.spawn(async move {
-                loop {
-                    let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
-                    let Some((index, survey)) = next else { return };
+                while let Some((index, survey)) = queue.pop() {
                     let mut stream = client.response_stream(&site, &survey, since, None);
                     let finished = loop {
                         match stream.next_raw().await {
@@ -151,38 +145,20 @@ impl HotjarClient {
             Some(surveys) => dedupe(surveys),
             None => self.survey_ids(site).await?,
         };
-        let mut collected: Vec<(Vec<Value>, Outcome)> =
-            surveys.iter().map(|_| (Vec::new(), None)).collect();
+        let mut rows: Vec<Vec<Value>> = surveys.iter().map(|_| Vec::new()).collect();
+        let mut outcomes = Outcomes::new(surveys.len());
         let mut pages = self.many_pages(site, surveys.clone(), since, concurrency);
         while let Some(event) = pages.next().await {
-            match event {
-                SurveyEvent::Page { index, batch } => {
-                    let slot = &mut collected[index];
-                    if slot.1.is_some() {
-                        continue; // a page of it was undecodable: keep no gap in `partial`
-                    }
-                    match batch.to_values() {
-                        Ok(values) => slot.0.extend(values),
-                        Err(error) => slot.1 = Some(Err((error, batch.cursor))),
-                    }
-                }
-                SurveyEvent::Done { index } => {
-                    collected[index].1.get_or_insert(Ok(()));
-                }
-                SurveyEvent::Failed {
-                    index,
-                    error,
-                    resume_cursor,
-                } => {
-                    collected[index]
-                        .1
-                        .get_or_insert(Err((error, resume_cursor)));
+            if let Step::Page { index, batch } = outcomes.record(event) {
+                match batch.to_values() {
+                    Ok(values) => rows[index].extend(values),
+                    Err(error) => outcomes.undecodable(index, error, batch.cursor),
                 }
             }
         }
         Ok(surveys
             .into_iter()
-            .zip(collected)
+            .zip(rows.into_iter().zip(outcomes.into_vec()))
             .map(|(survey, (partial, outcome))| {
                 let result = match outcome {
                     Some(Ok(())) => Ok(partial),
@@ -229,7 +205,68 @@ impl HotjarClient {
 }
 
 /// How a survey ended (`None` while it runs): the error and where to resume on failure.
-type Outcome = Option<std::result::Result<(), (Error, Option<String>)>>;
+/// How a survey ended: `None` while it runs.
+pub type Outcome = Option<std::result::Result<(), (Error, Option<String>)>>;
+
+/// Each survey's outcome, folded from the events of [`ManyPages`]: the first failure wins,
+/// a worker's or a page the caller could not decode, and pages after it are skipped so that
+/// `partial` has no gap.
+#[derive(Debug)]
+pub struct Outcomes(Vec<Outcome>);
+
+/// What an event asks of a caller that collects pages.
+#[derive(Debug)]
+pub enum Step {
+    /// Decode this page (its survey is still going).
+    Page { index: usize, batch: RawBatch },
+    /// The survey ended (done or failed).
+    Ended { index: usize },
+    /// A page after the survey failed: nothing to do.
+    Skipped,
+}
+
+impl Outcomes {
+    pub fn new(surveys: usize) -> Self {
+        Self((0..surveys).map(|_| None).collect())
+    }
+
+    /// Records `event` and says what the caller should do with it.
+    pub fn record(&mut self, event: SurveyEvent) -> Step {
+        match event {
+            SurveyEvent::Page { index, batch } => match self.0.get(index) {
+                Some(None) => Step::Page { index, batch },
+                _ => Step::Skipped,
+            },
+            SurveyEvent::Done { index } => self.end(index, Ok(())),
+            SurveyEvent::Failed {
+                index,
+                error,
+                resume_cursor,
+            } => self.end(index, Err((error, resume_cursor))),
+        }
+    }
+
+    /// A page of survey `index` could not be decoded: the survey ends there, with that page's
+    /// cursor to resume from.
+    pub fn undecodable(&mut self, index: usize, error: Error, cursor: Option<String>) {
+        self.end(index, Err((error, cursor)));
+    }
+
+    fn end(
+        &mut self,
+        index: usize,
+        outcome: std::result::Result<(), (Error, Option<String>)>,
+    ) -> Step {
+        if let Some(slot) = self.0.get_mut(index) {
+            slot.get_or_insert(outcome);
+        }
+        Step::Ended { index }
+    }
+
+    pub fn into_vec(self) -> Vec<Outcome> {
+        self.0
+    }
+}
 
 /// Drops repeated ids, keeping the first: a survey fetched twice would only cost requests.
 pub fn dedupe(surveys: Vec<Id>) -> Vec<Id> {
@@ -300,24 +337,16 @@ where
 {
     let count = surveys.len();
     let work = std::sync::Arc::new(work);
-    let queue = std::sync::Arc::new(std::sync::Mutex::new(
-        surveys
-            .into_iter()
-            .enumerate()
-            .collect::<std::collections::VecDeque<_>>(),
-    ));
+    let queue = WorkQueue::new(surveys);
     let mut workers = JoinSet::new();
     for _ in 0..concurrency.min(count) {
         let (work, queue) = (work.clone(), queue.clone());
         workers.spawn(async move {
             let mut done = Vec::new();
-            loop {
-                let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
-                let Some((index, survey)) = next else {
-                    return done;
-                };
+            while let Some((index, survey)) = queue.pop() {
                 done.push((index, work(survey).await));
             }
+            done
         });
     }
     let mut outputs: Vec<Option<T>> = (0..count).map(|_| None).collect();

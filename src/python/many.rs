@@ -17,7 +17,7 @@ use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString};
 use crate::client::HotjarClient;
 use crate::error::Error;
 use crate::ids::{Id, IdKind};
-use crate::many::{dedupe, SurveyEvent, TableResult};
+use crate::many::{dedupe, Outcome, Outcomes, Step, SurveyEvent, TableResult};
 use crate::pagination::RawBatch;
 use crate::table::Shape;
 
@@ -65,9 +65,6 @@ pub fn survey_list(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<Id>>
     }
     Ok(Some(dedupe(ids)))
 }
-
-/// How each survey ended: `None` while it runs.
-type Outcome = Option<Result<(), (Error, Option<String>)>>;
 
 /// Builds the `SurveyResults`: completed surveys in order, failures as exceptions carrying
 /// their partial rows and resume cursor.
@@ -122,7 +119,7 @@ pub fn run_sync<'py>(
     let total = surveys.len();
     let bar = Bar::new(py, progress, "Hotjar responses", Some(total));
     let rows: Vec<Bound<'py, PyList>> = surveys.iter().map(|_| PyList::empty(py)).collect();
-    let mut outcomes: Vec<Outcome> = surveys.iter().map(|_| None).collect();
+    let mut outcomes = Outcomes::new(surveys.len());
     let mut pages = {
         let _context = runtime()?.enter();
         core.many_pages(&site, surveys.clone(), since, concurrency)
@@ -139,11 +136,8 @@ pub fn run_sync<'py>(
             }
         };
         let Some(event) = event else { break };
-        match event {
-            SurveyEvent::Page { index, batch } => {
-                if outcomes[index].is_some() {
-                    continue; // an earlier page was undecodable: no gap in `partial`
-                }
+        match outcomes.record(event) {
+            Step::Page { index, batch } => {
                 match decode::append_results(
                     py,
                     batch.body(),
@@ -152,27 +146,18 @@ pub fn run_sync<'py>(
                     &rows[index],
                 ) {
                     Ok(appended) => bar.update(py, appended),
-                    Err(error) => outcomes[index] = Some(Err((error, batch.cursor))),
+                    Err(error) => outcomes.undecodable(index, error, batch.cursor),
                 }
             }
-            SurveyEvent::Done { index } => {
-                outcomes[index].get_or_insert(Ok(()));
+            Step::Ended { .. } => {
                 finished += 1;
                 bar.surveys(py, finished, total);
             }
-            SurveyEvent::Failed {
-                index,
-                error,
-                resume_cursor,
-            } => {
-                outcomes[index].get_or_insert(Err((error, resume_cursor)));
-                finished += 1;
-                bar.surveys(py, finished, total);
-            }
+            Step::Skipped => {}
         }
     }
     bar.close(py);
-    results(py, &surveys, rows, outcomes)
+    results(py, &surveys, rows, outcomes.into_vec())
 }
 
 /// Decodes one survey's pages, kept as bytes, into a list. An undecodable page ends the list
