@@ -25,9 +25,9 @@ $(VENV)/.created:
 
 venv: $(VENV)/.created
 
-# Release build of the extension, installed in editable mode with the test extras.
+# Release build of the extension, installed in editable mode with the test dependency group.
 build: venv
-	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --extras test
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --group test
 
 lint: venv deny
 	cargo fmt --all -- --check
@@ -53,7 +53,7 @@ pytest: build
 
 # Benchmarks against the code users would otherwise write; figures in benches/README.md.
 bench: venv
-	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --extras test,bench
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --group test,bench
 	$(PY) benches/run_all.py
 
 clean:
