@@ -79,6 +79,10 @@ pub enum Fault {
     /// A 400 whose message quotes the request's `Authorization` header back, as a careless
     /// server might: a client must not pass the token on in its error.
     EchoToken,
+    /// The request waits, before its real answer is made, until `FakeServer::release_held`;
+    /// `FakeServer::wait_held` tells a test that it is waiting. A test can then act (interrupt,
+    /// inject a failure) while an export is surely under way, with no race on time.
+    Hold,
     /// Untouched: used to aim a fault at a later request.
     Pass,
 }
@@ -194,6 +198,7 @@ pub struct State {
     pub token_ttl: Duration,
     pub revoked: bool,
     pub rate_limit: Option<u32>,
+    pub rate_window: Duration,
     pub rate_limit_scope: RateLimitScope,
     pub send_retry_after: bool,
     pub clamp_limit: bool,
@@ -214,8 +219,6 @@ pub struct State {
     pub lookup_status: u16,
 }
 
-const WINDOW: Duration = Duration::from_secs(60);
-
 impl State {
     /// Counts a request against its window. `Err(seconds)` when it is over the limit: the
     /// wait until the oldest request in the window leaves it.
@@ -227,13 +230,13 @@ impl State {
         let window = self.windows.entry(key.to_string()).or_default();
         while window
             .front()
-            .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+            .is_some_and(|t| now.duration_since(*t) >= self.rate_window)
         {
             window.pop_front();
         }
         if window.len() >= limit as usize {
             let oldest = window.front().copied().unwrap_or(now);
-            let wait = WINDOW.saturating_sub(now.duration_since(oldest));
+            let wait = self.rate_window.saturating_sub(now.duration_since(oldest));
             return Err(wait.as_secs_f64().ceil().max(1.0) as u64);
         }
         window.push_back(now);
@@ -329,6 +332,7 @@ mod tests {
             token_ttl: Duration::from_secs(3600),
             revoked: false,
             rate_limit: limit,
+            rate_window: Duration::from_secs(60),
             rate_limit_scope: RateLimitScope::Ip,
             send_retry_after: true,
             clamp_limit: false,
