@@ -172,7 +172,8 @@ pub struct FakeStats {
     pub requests: u64,
     pub rate_limited: u64,
     pub tokens_issued: u64,
-    /// The most requests accepted in any 60 s window so far.
+    /// The most requests accepted in any rate-limit window (60 s unless `rate_window` says
+    /// otherwise) so far.
     pub busiest_minute: u64,
     /// Injected failures that hit a request (aiming entries not counted).
     pub faults_injected: u64,
@@ -363,6 +364,18 @@ mod tests {
         assert_eq!(s.admit("ip"), Ok(()));
         assert_eq!(s.stats.busiest_minute, 3);
         assert_eq!(state(None).admit("ip"), Ok(()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_shorter_window_gives_room_back_sooner() {
+        let mut s = state(Some(2));
+        s.rate_window = Duration::from_secs(5);
+        assert_eq!(s.admit("ip"), Ok(()));
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(s.admit("ip"), Ok(()));
+        assert_eq!(s.admit("ip"), Err(3));
+        tokio::time::advance(Duration::from_secs(3)).await;
+        assert_eq!(s.admit("ip"), Ok(()));
     }
 
     #[tokio::test(start_paused = true)]
