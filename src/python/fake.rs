@@ -456,10 +456,8 @@ impl FakeHotjar {
     /// ones included), so a test can act while an export is surely under way. Raises
     /// ``TimeoutError`` after ``timeout`` seconds: a safety net, not a measure.
     ///
-    /// >>> fake.inject_fault("hold", after=2)   # the third page waits for release_held()
-    /// >>> # ... start an export in another thread, then:
-    /// >>> fake.wait_held()
-    /// >>> fake.release_held()
+    /// With ``fake.inject_fault("hold", after=2)`` the third API request waits: start the
+    /// export in another thread, ``fake.wait_held()``, act, then ``fake.release_held()``.
     #[pyo3(signature = (count = None, *, timeout = args::Float(30.0)))]
     #[pyo3(text_signature = "($self, count=1, *, timeout=30.0)")]
     fn wait_held(
