@@ -31,7 +31,7 @@ build: venv
 
 lint: venv deny
 	cargo fmt --all -- --check
-	cargo clippy --all-targets --all-features -- -D warnings
+	cargo clippy --workspace --all-targets --all-features -- -D warnings
 	$(VENV)/bin/ruff check python tests benches
 
 # Licenses, banned crates and sources of every dependency (deny.toml), offline, when cargo-deny
@@ -46,7 +46,7 @@ deny:
 	fi
 
 cargo-test:
-	cargo test
+	cargo test --workspace
 
 pytest: build
 	$(PY) -m pytest

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hotjar_client import exceptions as errors
+from hotjar_client._client import Client
 from hotjar_client._display import text_table
-from hotjar_client._native import Client
 
 PROG = "hotjar-client"
 

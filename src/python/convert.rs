@@ -12,7 +12,7 @@ use super::decode::{GcPause, StringCache};
 /// Converts many values with one string cache, with the collector paused.
 pub struct Converter<'py> {
     py: Python<'py>,
-    strings: StringCache<'py>,
+    strings: StringCache,
     _gc: GcPause<'py>,
 }
 
@@ -75,4 +75,30 @@ pub fn values_to_list(py: Python<'_>, values: Vec<Value>) -> PyResult<Bound<'_, 
         list.append(converter.convert(value)?)?;
     }
     Ok(list)
+}
+
+/// A JSON value that becomes Python objects when it reaches Python (either entry).
+pub struct Json(pub Value);
+
+impl<'py> IntoPyObject<'py> for Json {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        value_to_py(py, self.0)
+    }
+}
+
+/// JSON values that become a Python list when they reach Python.
+pub struct Values(pub Vec<Value>);
+
+impl<'py> IntoPyObject<'py> for Values {
+    type Target = PyList;
+    type Output = Bound<'py, PyList>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        values_to_list(py, self.0)
+    }
 }

@@ -17,7 +17,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::ids::normalize_ids;
+use hotjar_common::ids::normalize_ids;
 
 /// 2026-06-30T12:00:00Z: the newest response of the first survey.
 const NEWEST_RESPONSE_EPOCH: i64 = 1_782_820_800;
