@@ -49,6 +49,7 @@ impl RawClient {
         since: Option<&Bound<'_, PyAny>>,
         resume_cursor: Option<String>,
         resume: bool,
+        csv_formula_guard: bool,
         progress: Option<Bound<'_, PyAny>>,
     ) -> PyResult<impl Future<Output = PyResult<Summary>> + Send + 'static> {
         let survey = args::id(survey_id, IdKind::Survey)?;
@@ -68,14 +69,17 @@ impl RawClient {
         let cursor = args::cursor(resume_cursor)?;
         let core = self.core()?;
         let bar = Bar::new(progress);
+        let guard = csv_formula_guard;
         Ok(async move {
             let export = async {
                 if resume {
-                    core.resume_export_responses(&site, &survey, &path, format, shape, since)
+                    core.resume_export_responses(&site, &survey, &path, format, shape, since, guard)
                         .await
                 } else {
-                    core.export_responses(&site, &survey, &path, format, shape, since, cursor)
-                        .await
+                    core.export_responses(
+                        &site, &survey, &path, format, shape, since, cursor, guard,
+                    )
+                    .await
                 }
             };
             bar.watch(export).await.map(Summary).map_err(|e| {
@@ -104,6 +108,7 @@ impl RawClient {
         since: Option<&Bound<'_, PyAny>>,
         resume_cursor: Option<String>,
         resume: bool,
+        csv_formula_guard: bool,
         progress: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Summary> {
         let body = self.export_responses_body(
@@ -115,6 +120,7 @@ impl RawClient {
             since,
             resume_cursor,
             resume,
+            csv_formula_guard,
             progress,
         )?;
         wait(py, body)
@@ -131,6 +137,7 @@ impl RawClient {
         since: Option<&Bound<'_, PyAny>>,
         resume_cursor: Option<String>,
         resume: bool,
+        csv_formula_guard: bool,
         progress: Option<Bound<'_, PyAny>>,
     ) -> PyResult<AsyncCall> {
         let body = self.export_responses_body(
@@ -142,6 +149,7 @@ impl RawClient {
             since,
             resume_cursor,
             resume,
+            csv_formula_guard,
             progress,
         )?;
         Ok(AsyncCall::new("AsyncClient.export_responses", body))
