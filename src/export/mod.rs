@@ -305,6 +305,7 @@ fn take_lock(
 /// Continues the failed export of `path` in the same file, from its `<path>.partial` and
 /// the note beside it (see `resume`); without a partial export, exports from the start.
 /// `since` defaults to the partial export's.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn resume_export_responses(
     client: &HotjarClient,
     site: &Id,

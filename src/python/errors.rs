@@ -244,7 +244,7 @@ fn file_kinds(
         .map(|(kind, name, builtin)| {
             let doc = format!(
                 "An ExportFileError that is also a {}.",
-                builtin.name()?.to_string()
+                builtin.name()?
             );
             let ty = make_type(py, name, &[file.clone(), builtin], &doc, false)?;
             // Found (and unpickled) in `hotjar_client.exceptions`.

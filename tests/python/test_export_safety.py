@@ -129,8 +129,16 @@ def test_the_cli_guards_csv_by_default_and_can_be_told_not_to(fake, tmp_path):
         serve_formulas(fake)
         path = tmp_path / f"cli{len(flags)}.csv"
         done = subprocess.run(
-            [sys.executable, "-m", "hotjar_client", "export", fake.survey_ids[0], "-o", str(path)]
-            + flags,
+            [
+                sys.executable,
+                "-m",
+                "hotjar_client",
+                "export",
+                fake.survey_ids[0],
+                "-o",
+                str(path),
+                *flags,
+            ],
             env=env,
             capture_output=True,
             text=True,
@@ -149,13 +157,11 @@ def test_a_resumed_export_keeps_the_partial_files_guard(fake, client, tmp_path):
         client.export_responses(fake.survey_ids[0], path, csv_formula_guard=True)
     with pytest.raises(hj.ConfigurationError, match="csv_formula_guard=True"):
         client.export_responses(fake.survey_ids[0], path, resume=True)
-    summary = client.export_responses(
-        fake.survey_ids[0], path, resume=True, csv_formula_guard=True
-    )
+    summary = client.export_responses(fake.survey_ids[0], path, resume=True, csv_formula_guard=True)
     assert summary["responses"] == 250
 
 
-# --- file errors are OS errors ---------------------------------------------------------------------
+# --- file errors are OS errors -------------------------------------------------------------------
 
 EXPORT_INTO = textwrap.dedent(
     """
@@ -237,7 +243,7 @@ def test_file_errors_keep_errno_filename_and_pickle(fake, client, tmp_path):
     assert type(again) is type(error) and str(again) == str(error)
 
 
-# --- one export of a path at a time ---------------------------------------------------------------
+# --- one export of a path at a time --------------------------------------------------------------
 
 RESUME = textwrap.dedent(
     """

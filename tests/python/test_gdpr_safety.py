@@ -25,7 +25,7 @@ def sent_emails(fake) -> list[str]:
     return [record["email"] for record in fake.lookups(reveal=True)]
 
 
-# --- one request per person ---------------------------------------------------------------------
+# --- one request per person ----------------------------------------------------------------------
 
 
 def test_a_subject_given_twice_is_sent_once_and_every_row_gets_its_result(fake, client):
@@ -100,7 +100,7 @@ def test_duplicate_of_survives_the_csv_and_old_reports_still_read(fake, client, 
     assert row["duplicate_of"] is None and row.subject["email"] == jane
 
 
-# --- cancelling an async run ----------------------------------------------------------------------
+# --- cancelling an async run ---------------------------------------------------------------------
 
 
 def test_a_cancelled_async_run_carries_the_report_of_exactly_what_was_sent():
@@ -168,7 +168,7 @@ def test_wait_for_timing_out_also_carries_the_report():
         assert len(fake.lookups()) <= len(report.ok) + 2
 
 
-# --- spreadsheet formulas in the audit CSV ----------------------------------------------------------
+# --- spreadsheet formulas in the audit CSV -------------------------------------------------------
 
 
 FORMULAS = [
@@ -200,7 +200,7 @@ def test_formula_looking_cells_are_written_as_text_and_read_back_exactly(fake, c
     assert all(not (r["error"] or "").startswith("=") for r in back)
 
 
-# --- two runs continuing one report -------------------------------------------------------------------
+# --- two runs continuing one report --------------------------------------------------------------
 
 HOLD_REPORT = textwrap.dedent(
     """
@@ -224,9 +224,8 @@ def test_a_second_run_on_a_locked_report_fails_at_once(tmp_path):
     try:
         assert holder.stdout.readline().strip() == "locked"
         started = time.monotonic()
-        with pytest.raises(BlockingIOError) as busy:
-            with lock_report(path):
-                pass
+        with pytest.raises(BlockingIOError) as busy, lock_report(path):
+            pass
         assert time.monotonic() - started < 5
         assert isinstance(busy.value, hj.ExportFileError)
         assert "Another run continuing this report" in str(busy.value)
