@@ -7,7 +7,7 @@ from os import PathLike
 from types import TracebackType
 from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
-from typing_extensions import Self
+from typing_extensions import Self, disjoint_base, final
 
 from hotjar_client._types import (
     ClientStats,
@@ -24,6 +24,29 @@ from hotjar_client._types import (
 )
 
 __version__: str
+__all__ = [
+    "HotjarError",
+    "ConfigurationError",
+    "ConfirmationRequiredError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "RateLimitError",
+    "ServerError",
+    "BadRequestError",
+    "TransportError",
+    "InvalidResponseError",
+    "ClientClosedError",
+    "ExportFileError",
+    "refresh_logging",
+    "RawClient",
+    "AsyncCall",
+    "RawResponsePages",
+    "RawFakeHotjar",
+    "_mask_subject",
+    "ResponseTable",
+    "__version__",
+]
 
 def refresh_logging() -> None:
     """Re-reads the Python loggers' levels (every client call also does)."""
@@ -47,11 +70,12 @@ class InvalidResponseError(HotjarError): ...
 class ClientClosedError(HotjarError, RuntimeError): ...
 class ExportFileError(HotjarError, OSError): ...
 
-Plan: TypeAlias = Literal["ask_scale", "observe_scale", "none"]
+_Plan: TypeAlias = Literal["ask_scale", "observe_scale", "none"]
 
 _T = TypeVar("_T")
 _U = TypeVar("_U")
 
+@final
 class AsyncCall(Coroutine[Any, Any, _T], Generic[_T]):
     """What an awaitable entry returns: a coroutine that starts its Rust future when first
     awaited; cancelling the awaiting task cancels the future."""
@@ -71,11 +95,12 @@ _Outcomes: TypeAlias = tuple[dict[str, Any], dict[str, HotjarError]]
 _Row: TypeAlias = tuple[dict[str, Any], dict[str, Any]]
 """A bulk run's row: its masked fields and the subject as sent."""
 
+@final
 class RawClient:
     """The native client: one per Python client, checking every value by the core's rules."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         client_id: str,
         client_secret: str,
         site_id: Id | None,
@@ -86,7 +111,7 @@ class RawClient:
         requests_per_minute: int | None,
         retry_backoff: float,
         what: Literal["Client", "AsyncClient"],
-    ) -> None: ...
+    ) -> Self: ...
     def organization(self, organization_id: Id | None) -> str: ...
     def close(self) -> None: ...
     @property
@@ -242,6 +267,7 @@ class RawClient:
         concurrency: int,
     ) -> AsyncCall[list[Any]]: ...
 
+@final
 class RawResponsePages:
     """One survey's pages of responses, fetched one at a time as they are asked for."""
 
@@ -254,6 +280,7 @@ class RawResponsePages:
     @property
     def survey_id(self) -> str: ...
 
+@final
 class ResponseTable:
     """A survey's responses as Arrow columns (the Arrow PyCapsule interface)."""
 
@@ -282,12 +309,13 @@ class ResponseTable:
     def to_pyarrow(self) -> Any: ...
     def _repr_html_(self) -> str: ...
 
+@disjoint_base
 class RawFakeHotjar:
     """The offline fake of the API (``hotjar_fake``); ``hotjar_client.testing.FakeHotjar``
     adds its clients."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         seed: int = 0,
         *,
         responses_per_survey: Sequence[int] = (1234, 250, 0, 100, 37),
@@ -296,7 +324,7 @@ class RawFakeHotjar:
         rate_limit: int | None = 3000,
         rate_limit_scope: Literal["ip", "key"] = "ip",
         retry_after: bool = True,
-        plan: Plan = "ask_scale",
+        plan: _Plan = "ask_scale",
         clamp_limit: bool = False,
         numeric_ids: bool = False,
         extra_fields: bool = False,
@@ -304,7 +332,7 @@ class RawFakeHotjar:
         organization_id: Id | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def url(self) -> str: ...
     @property
@@ -356,7 +384,7 @@ class RawFakeHotjar:
     def restore_credentials(self) -> None: ...
     def expire_tokens(self) -> None: ...
     latency: float
-    plan: Plan
+    plan: _Plan
     token_ttl: float
     def set_rate_limit(self, per_minute: int | None, *, retry_after: bool = True) -> None: ...
     lookup_status: int

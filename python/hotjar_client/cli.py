@@ -186,7 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     _connection_options(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def command(name: str, help: str, description: str, *, connects: bool = True):
+    def command(
+        name: str, help: str, description: str, *, connects: bool = True
+    ) -> argparse.ArgumentParser:
         sub = commands.add_parser(
             name,
             help=help,
@@ -642,7 +644,7 @@ _PASS_THROUGH = {"demo", "fake-server"}
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to the current sys.stderr (tests swap it)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return sys.stderr
 
@@ -684,7 +686,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         parser.parse_args(argv)  # exits with the usage of the command at fault
     undo_logging = _start_logging(args.verbose, args.quiet)
     try:
-        return args.run(args, out)
+        code: int = args.run(args, out)
+        return code
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
