@@ -3,17 +3,13 @@
 //! its list as they arrive; a failed survey keeps what was fetched and where to resume, and
 //! stops no other. Returns `(completed, failed)`: survey id -> rows, survey id -> exception.
 
-use std::future::Future;
-
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString};
 
 use crate::ids::{Id, IdKind};
 use crate::many::{check_concurrency, dedupe, SurveyEnd, SurveyEvent};
-use crate::python::aio::AsyncCall;
-use crate::python::entry::{attach_in_worker, py_error, wait, Bar};
-use crate::python::raw_client::RawClient;
+use crate::python::entry::{attach_in_worker, py_error, Bar};
 use crate::python::rows::{no_result, ChunkedRows};
 use crate::python::{args, errors};
 
@@ -122,15 +118,17 @@ async fn body(
     })
 }
 
-impl RawClient {
+operation! {
+    entries(responses_many, responses_many_async);
     fn responses_many_body(
         &self,
+        _py: Python<'_>,
         survey_ids: Option<&Bound<'_, PyAny>>,
         site_id: Option<&Bound<'_, PyAny>>,
         since: Option<&Bound<'_, PyAny>>,
         concurrency: args::Int,
         progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<impl Future<Output = PyResult<Outcomes>> + Send + 'static> {
+    ) -> Outcomes {
         let concurrency = check_concurrency(concurrency.0).map_err(|e| errors::core_error(&e))?;
         let surveys = survey_list(survey_ids)?;
         let site = self.site(site_id)?;
@@ -143,33 +141,5 @@ impl RawClient {
                 .watch(body(core, site, surveys, since, concurrency, bar))
                 .await
         })
-    }
-}
-
-#[pymethods]
-impl RawClient {
-    fn responses_many(
-        &self,
-        py: Python<'_>,
-        survey_ids: Option<&Bound<'_, PyAny>>,
-        site_id: Option<&Bound<'_, PyAny>>,
-        since: Option<&Bound<'_, PyAny>>,
-        concurrency: args::Int,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Outcomes> {
-        let body = self.responses_many_body(survey_ids, site_id, since, concurrency, progress)?;
-        wait(py, body)
-    }
-
-    fn responses_many_async(
-        &self,
-        survey_ids: Option<&Bound<'_, PyAny>>,
-        site_id: Option<&Bound<'_, PyAny>>,
-        since: Option<&Bound<'_, PyAny>>,
-        concurrency: args::Int,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<AsyncCall> {
-        let body = self.responses_many_body(survey_ids, site_id, since, concurrency, progress)?;
-        Ok(AsyncCall::new("AsyncClient.responses_many", body))
     }
 }
