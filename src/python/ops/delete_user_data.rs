@@ -10,14 +10,9 @@ use crate::python::gdpr::{self, Outcome};
 
 operation! {
     entries(delete_user_data, delete_user_data_async);
-    fn delete_user_data_body(
-        &self,
-        py: Python<'_>,
-        email: Option<&Bound<'_, PyAny>>,
-        user_ids: Option<&Bound<'_, PyAny>>,
-        organization_id: Option<&Bound<'_, PyAny>>,
-        confirm: bool,
-    ) -> Outcome {
+    fn delete_user_data_body(&self, py: Python<'_>, email: Option<&Bound<'_, PyAny>>,
+        user_ids: Option<&Bound<'_, PyAny>>, organization_id: Option<&Bound<'_, PyAny>>,
+        confirm: bool) -> Outcome {
         let subject = gdpr::subject(py, email, user_ids)?;
         let organization = self.organization(organization_id)?;
         if !confirm {

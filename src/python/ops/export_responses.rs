@@ -36,19 +36,10 @@ impl<'py> IntoPyObject<'py> for Summary {
 
 operation! {
     entries(export_responses, export_responses_async);
-    fn export_responses_body(
-        &self,
-        _py: Python<'_>,
-        survey_id: &Bound<'_, PyAny>,
-        path: PathBuf,
-        site_id: Option<&Bound<'_, PyAny>>,
-        format: Option<String>,
-        shape: &str,
-        since: Option<&Bound<'_, PyAny>>,
-        resume_cursor: Option<String>,
-        resume: bool,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> Summary {
+    fn export_responses_body(&self, _py: Python<'_>, survey_id: &Bound<'_, PyAny>, path: PathBuf,
+        site_id: Option<&Bound<'_, PyAny>>, format: Option<String>, shape: &str,
+        since: Option<&Bound<'_, PyAny>>, resume_cursor: Option<String>, resume: bool,
+        progress: Option<Bound<'_, PyAny>>) -> Summary {
         let survey = args::id(survey_id, IdKind::Survey)?;
         if resume && resume_cursor.is_some() {
             return Err(errors::configuration(

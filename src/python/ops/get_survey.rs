@@ -9,12 +9,8 @@ use crate::python::entry::py_error;
 
 operation! {
     entries(get_survey, get_survey_async);
-    fn get_survey_body(
-        &self,
-        _py: Python<'_>,
-        survey_id: &Bound<'_, PyAny>,
-        site_id: Option<&Bound<'_, PyAny>>,
-    ) -> Json {
+    fn get_survey_body(&self, _py: Python<'_>, survey_id: &Bound<'_, PyAny>,
+        site_id: Option<&Bound<'_, PyAny>>) -> Json {
         let survey = args::id(survey_id, IdKind::Survey)?;
         let site = self.site(site_id)?;
         let core = self.core()?;

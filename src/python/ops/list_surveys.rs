@@ -9,12 +9,8 @@ use crate::python::entry::py_error;
 
 operation! {
     entries(list_surveys, list_surveys_async);
-    fn list_surveys_body(
-        &self,
-        _py: Python<'_>,
-        site_id: Option<&Bound<'_, PyAny>>,
-        with_questions: bool,
-    ) -> Json {
+    fn list_surveys_body(&self, _py: Python<'_>, site_id: Option<&Bound<'_, PyAny>>,
+        with_questions: bool) -> Json {
         let site = self.site(site_id)?;
         let core = self.core()?;
         Ok(async move {

@@ -41,15 +41,9 @@ pub async fn collect(stream: ResponseStream) -> PyResult<Py<PyList>> {
 
 operation! {
     entries(responses, responses_async);
-    fn responses_body(
-        &self,
-        _py: Python<'_>,
-        survey_id: &Bound<'_, PyAny>,
-        site_id: Option<&Bound<'_, PyAny>>,
-        since: Option<&Bound<'_, PyAny>>,
-        resume_cursor: Option<String>,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> Py<PyList> {
+    fn responses_body(&self, _py: Python<'_>, survey_id: &Bound<'_, PyAny>,
+        site_id: Option<&Bound<'_, PyAny>>, since: Option<&Bound<'_, PyAny>>,
+        resume_cursor: Option<String>, progress: Option<Bound<'_, PyAny>>) -> Py<PyList> {
         let survey = args::id(survey_id, IdKind::Survey)?;
         let site = self.site(site_id)?;
         let since = args::since(since)?;

@@ -10,6 +10,7 @@ use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString};
 use crate::ids::{Id, IdKind};
 use crate::many::{check_concurrency, dedupe, SurveyEnd, SurveyEvent};
 use crate::python::entry::{attach_in_worker, py_error, Bar};
+use crate::python::raw_client::RawClient;
 use crate::python::rows::{no_result, ChunkedRows};
 use crate::python::{args, errors};
 
@@ -48,6 +49,34 @@ pub fn survey_list(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<Id>>
         ids.push(args::id(&item?, IdKind::Survey)?);
     }
     Ok(Some(dedupe(ids)))
+}
+
+/// What both many-survey operations check, in this order, before anything is sent.
+pub struct Many {
+    pub core: crate::HotjarClient,
+    pub site: Id,
+    pub surveys: Option<Vec<Id>>,
+    pub since: Option<jiff::Timestamp>,
+    pub concurrency: usize,
+}
+
+impl RawClient {
+    pub fn many(
+        &self,
+        survey_ids: Option<&Bound<'_, PyAny>>,
+        site_id: Option<&Bound<'_, PyAny>>,
+        since: Option<&Bound<'_, PyAny>>,
+        concurrency: args::Int,
+    ) -> PyResult<Many> {
+        let concurrency = check_concurrency(concurrency.0).map_err(|e| errors::core_error(&e))?;
+        Ok(Many {
+            surveys: survey_list(survey_ids)?,
+            site: self.site(site_id)?,
+            since: args::since(since)?,
+            core: self.core()?,
+            concurrency,
+        })
+    }
 }
 
 async fn body(
@@ -120,20 +149,11 @@ async fn body(
 
 operation! {
     entries(responses_many, responses_many_async);
-    fn responses_many_body(
-        &self,
-        _py: Python<'_>,
-        survey_ids: Option<&Bound<'_, PyAny>>,
-        site_id: Option<&Bound<'_, PyAny>>,
-        since: Option<&Bound<'_, PyAny>>,
-        concurrency: args::Int,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> Outcomes {
-        let concurrency = check_concurrency(concurrency.0).map_err(|e| errors::core_error(&e))?;
-        let surveys = survey_list(survey_ids)?;
-        let site = self.site(site_id)?;
-        let since = args::since(since)?;
-        let core = self.core()?;
+    fn responses_many_body(&self, _py: Python<'_>, survey_ids: Option<&Bound<'_, PyAny>>,
+        site_id: Option<&Bound<'_, PyAny>>, since: Option<&Bound<'_, PyAny>>,
+        concurrency: args::Int, progress: Option<Bound<'_, PyAny>>) -> Outcomes {
+        let Many { core, site, surveys, since, concurrency } =
+            self.many(survey_ids, site_id, since, concurrency)?;
         let bar = Bar::new(progress);
         Ok(async move {
             let watched = bar.clone();

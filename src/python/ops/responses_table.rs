@@ -33,16 +33,9 @@ pub fn table_error(
 
 operation! {
     entries(responses_table, responses_table_async);
-    fn responses_table_body(
-        &self,
-        _py: Python<'_>,
-        survey_id: &Bound<'_, PyAny>,
-        site_id: Option<&Bound<'_, PyAny>>,
-        shape: &str,
-        since: Option<&Bound<'_, PyAny>>,
-        resume_cursor: Option<String>,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResponseTable {
+    fn responses_table_body(&self, _py: Python<'_>, survey_id: &Bound<'_, PyAny>,
+        site_id: Option<&Bound<'_, PyAny>>, shape: &str, since: Option<&Bound<'_, PyAny>>,
+        resume_cursor: Option<String>, progress: Option<Bound<'_, PyAny>>) -> PyResponseTable {
         let survey = args::id(survey_id, IdKind::Survey)?;
         let site = self.site(site_id)?;
         let shape = Shape::parse(shape).map_err(|e| errors::core_error(&e))?;

@@ -5,33 +5,22 @@
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::many::check_concurrency;
 use crate::python::entry::{attach_in_worker, py_error, Bar};
 use crate::python::table::PyResponseTable;
 use crate::python::{args, errors};
 use crate::table::Shape;
 
-use super::responses_many::{survey_list, Outcomes};
+use super::responses_many::{Many, Outcomes};
 use super::responses_table::table_error;
 
 operation! {
     entries(responses_table_many, responses_table_many_async);
-    fn responses_table_many_body(
-        &self,
-        _py: Python<'_>,
-        survey_ids: Option<&Bound<'_, PyAny>>,
-        site_id: Option<&Bound<'_, PyAny>>,
-        shape: &str,
-        since: Option<&Bound<'_, PyAny>>,
-        concurrency: args::Int,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> Outcomes {
-        let concurrency = check_concurrency(concurrency.0).map_err(|e| errors::core_error(&e))?;
+    fn responses_table_many_body(&self, _py: Python<'_>, survey_ids: Option<&Bound<'_, PyAny>>,
+        site_id: Option<&Bound<'_, PyAny>>, shape: &str, since: Option<&Bound<'_, PyAny>>,
+        concurrency: args::Int, progress: Option<Bound<'_, PyAny>>) -> Outcomes {
         let shape = Shape::parse(shape).map_err(|e| errors::core_error(&e))?;
-        let surveys = survey_list(survey_ids)?;
-        let site = self.site(site_id)?;
-        let since = args::since(since)?;
-        let core = self.core()?;
+        let Many { core, site, surveys, since, concurrency } =
+            self.many(survey_ids, site_id, since, concurrency)?;
         let bar = Bar::new(progress);
         Ok(async move {
             let tables = core.responses_table_many(&site, surveys, shape, since, concurrency);

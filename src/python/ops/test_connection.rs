@@ -8,10 +8,7 @@ type Info = HashMap<&'static str, f64>;
 
 operation! {
     entries(test_connection, test_connection_async);
-    fn test_connection_body(
-        &self,
-        _py: Python<'_>,
-    ) -> Info {
+    fn test_connection_body(&self, _py: Python<'_>) -> Info {
         let core = self.core()?;
         Ok(async move {
             let info = core.test_connection().await.map_err(|e| py_error(&e))?;

@@ -7,13 +7,9 @@ use crate::python::gdpr::{self, Outcome};
 
 operation! {
     entries(user_lookup, user_lookup_async);
-    fn user_lookup_body(
-        &self,
-        py: Python<'_>,
-        email: Option<&Bound<'_, PyAny>>,
-        user_ids: Option<&Bound<'_, PyAny>>,
-        organization_id: Option<&Bound<'_, PyAny>>,
-    ) -> Outcome {
+    fn user_lookup_body(&self, py: Python<'_>, email: Option<&Bound<'_, PyAny>>,
+        user_ids: Option<&Bound<'_, PyAny>>, organization_id: Option<&Bound<'_, PyAny>>)
+        -> Outcome {
         let subject = gdpr::subject(py, email, user_ids)?;
         let organization = self.organization(organization_id)?;
         let core = self.core()?;
