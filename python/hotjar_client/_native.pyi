@@ -322,6 +322,7 @@ class RawFakeHotjar:
         token_ttl: float = 3600.0,
         latency: float = 0.0,
         rate_limit: int | None = 3000,
+        rate_window: float = 60.0,
         rate_limit_scope: Literal["ip", "key"] = "ip",
         retry_after: bool = True,
         plan: _Plan = "ask_scale",
@@ -369,6 +370,7 @@ class RawFakeHotjar:
             "revoke",
             "expire_tokens",
             "echo_token",
+            "hold",
         ],
         *,
         count: int = 1,
@@ -379,6 +381,8 @@ class RawFakeHotjar:
     def fail_survey(
         self, survey_id: Id, *, status: int = 500, after: int = 0, count: int | None = None
     ) -> None: ...
+    def wait_held(self, count: int = 1, *, timeout: float = 30.0) -> None: ...
+    def release_held(self) -> None: ...
     def clear_survey_failures(self) -> None: ...
     def revoke_credentials(self) -> None: ...
     def restore_credentials(self) -> None: ...
