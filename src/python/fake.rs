@@ -326,6 +326,54 @@ impl FakeHotjar {
         convert::values_to_list(py, values)
     }
 
+    /// Adds a survey with ``responses`` responses, listed after the others; returns its id.
+    ///
+    /// >>> new_id = fake.add_survey(responses=40)
+    #[pyo3(signature = (*, responses = None))]
+    #[pyo3(text_signature = "($self, *, responses=0)")]
+    fn add_survey(&self, responses: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+        let responses = responses.map_or(Ok(0), |n| args::count(n, "responses", 10_000_000))?;
+        self.with_server(|s| s.add_survey(responses as usize))
+    }
+
+    /// Adds ``count`` responses to a survey, newer than every response it has (as if they
+    /// came in since); returns their ids, newest first. The other responses stay as they were.
+    ///
+    /// >>> new_ids = fake.add_responses(fake.survey_ids[0], 100)
+    fn add_responses(
+        &self,
+        survey_id: &Bound<'_, PyAny>,
+        count: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<String>> {
+        let survey = args::id(survey_id, IdKind::Survey)?;
+        let count = args::count(count, "count", 10_000_000)? as usize;
+        self.with_server(|s| s.add_responses(survey.as_str(), count))?
+            .ok_or_else(|| errors::configuration(format!("The fake has no survey {survey}.")))
+    }
+
+    /// Changes a response as when a partial response is completed: its answers are drawn
+    /// anew and ``is_complete`` becomes true; its id and ``created_time`` stay.
+    ///
+    /// >>> fake.change_response(survey_id, fake.responses(survey_id)[5]["id"])
+    fn change_response(
+        &self,
+        survey_id: &Bound<'_, PyAny>,
+        response_id: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let survey = args::id(survey_id, IdKind::Survey)?;
+        let response = match response_id.extract::<String>() {
+            Ok(text) => text,
+            Err(_) => response_id.extract::<u64>()?.to_string(),
+        };
+        if self.with_server(|s| s.change_response(survey.as_str(), response.as_str()))? {
+            Ok(())
+        } else {
+            Err(errors::configuration(format!(
+                "The fake has no response {response} in survey {survey}."
+            )))
+        }
+    }
+
     /// The next ``count`` requests get this answer instead of the real one.
     ///
     /// ``endpoint`` is ``"api"`` (survey and lookup calls), ``"token"`` or ``"any"``. ``body``
