@@ -71,23 +71,10 @@ SOURCE_NAME = "hotjar"
 MERGED_TABLES = ("survey_responses", "survey_answers")
 REPLACED_TABLES = ("surveys", "survey_questions")
 
-# The long shape's columns that describe the response (the rest describe one answer).
-RESPONSE_COLUMNS = (
-    "response_id",
-    "created_time",
-    "is_complete",
-    "country",
-    "device",
-    "browser",
-    "os",
-    "hotjar_user_id",
-    "recording_url",
-    "response_origin_url",
-    "window_width",
-    "window_height",
-    "user_attributes",
-)
+# The long shape's columns that describe one answer; the others describe the response.
+# Question text and type are left to survey_questions.
 ANSWER_COLUMNS = ("question_id", "answer", "comment", "sentiment", "tags")
+QUESTION_COLUMNS = ("question_text", "question_type")
 
 # Errors after which no other survey can succeed either: the run stops with them.
 _FATAL = (AuthenticationError, PermissionDeniedError, ClientClosedError, ConfigurationError)
@@ -101,6 +88,7 @@ def hotjar_source(
     initial_since: datetime | date | str | None = None,
     concurrency: int = 4,
     progress: bool = False,
+    answers_merge: str = "delete-insert",
 ) -> DltSource:
     """The Hotjar source for ``pipeline.run()``.
 
@@ -114,6 +102,9 @@ def hotjar_source(
     response of the last run each run reads again, to pick up responses completed since.
     ``initial_since``: the first run (and a new survey) loads only responses from then on.
     ``concurrency``: surveys fetched at once (under the client's rate limit).
+    ``answers_merge``: ``"delete-insert"`` (a response read again replaces all its answers)
+    or ``"upsert"`` (by response and position), for destinations that only upsert, such as
+    Delta and Iceberg tables; there an answer removed from a response stays.
 
     Bad arguments raise :class:`~hotjar_client.ConfigurationError` here, before any request.
     """
@@ -130,6 +121,10 @@ def hotjar_source(
     since = _aware(initial_since, "initial_since") if initial_since is not None else None
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ConfigurationError(f"concurrency must be an int of 1 or more, got {concurrency!r}.")
+    if answers_merge not in ("delete-insert", "upsert"):
+        raise ConfigurationError(
+            f"answers_merge must be 'delete-insert' or 'upsert', got {answers_merge!r}."
+        )
     if client is None:
         client = _client_from_config()
     if client.site_id is None:
@@ -137,7 +132,7 @@ def hotjar_source(
             "No site: the client needs a site id (Client(..., site_id=...), "
             "sources.hotjar.site_id in dlt's config, or HOTJAR_SITE_ID)."
         )
-    plan = _Plan(client, ids, lookback, since, concurrency, progress)
+    plan = _Plan(client, ids, lookback, since, concurrency, progress, answers_merge)
     return _hotjar(plan)
 
 
@@ -212,6 +207,7 @@ class _Plan:
     initial_since: datetime | None
     concurrency: int
     progress: bool
+    answers_merge: str
 
 
 @dlt.source(name=SOURCE_NAME, max_table_nesting=0)
@@ -220,6 +216,12 @@ def _hotjar(plan: _Plan) -> Any:
     fetched = dlt.transformer(
         _fetch_responses(plan), data_from=listing, name="_survey_pages", selected=False
     )
+    # A response read again replaces all its answers: delete-insert by response (Delta and
+    # Iceberg tables only upsert, by the primary key).
+    answers_merge: dict[str, Any] = {"primary_key": ("response_id", "position")}
+    if plan.answers_merge == "delete-insert":
+        answers_merge["merge_key"] = "response_id"
+    answers_merge["write_disposition"] = {"disposition": "merge", "strategy": plan.answers_merge}
     return (
         dlt.transformer(_surveys, data_from=listing, name="surveys", write_disposition="replace"),
         dlt.transformer(
@@ -244,9 +246,7 @@ def _hotjar(plan: _Plan) -> Any:
             _answers,
             data_from=fetched,
             name="survey_answers",
-            # A response read again replaces all its answers: delete-insert by response.
-            write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-            merge_key="response_id",
+            **answers_merge,
         ),
     )
 
@@ -379,19 +379,31 @@ def _with_survey_id(table: pa.Table, survey_id: str) -> pa.Table:
     return table.add_column(0, pa.field("survey_id", pa.string(), nullable=False), column)
 
 
-def _responses(table: pa.Table) -> Iterator[pa.Table]:
-    """One row per response: the first row of each (a response's answers are consecutive)."""
+def _first_rows(table: pa.Table) -> pa.Array:
+    """True on the first row of each response (a response's rows are consecutive)."""
     ids = table.column("response_id")
-    first = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1))
-    mask = pa.concat_arrays([pa.array([True]), *first.fill_null(True).chunks])
-    rows = table.filter(mask).select(["survey_id", *RESPONSE_COLUMNS])
+    later = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1)).fill_null(True)
+    return pa.concat_arrays([pa.array([True]), *later.chunks])
+
+
+def _responses(table: pa.Table) -> Iterator[pa.Table]:
+    """One row per response: the first row of each."""
+    rows = table.filter(_first_rows(table)).drop_columns([*ANSWER_COLUMNS, *QUESTION_COLUMNS])
     yield _not_null(rows, "response_id")
 
 
 def _answers(table: pa.Table) -> Iterator[pa.Table]:
-    """One row per answer (a response without answers has one row with no question)."""
-    rows = table.filter(pc.is_valid(table.column("question_id")))
-    yield _not_null(rows.select(["response_id", "survey_id", *ANSWER_COLUMNS]), "response_id")
+    """One row per answer, with its ``position`` in the response (a response without answers
+    has one row with no question, left out)."""
+    first = _first_rows(table)
+    index = pc.subtract(pc.cumulative_sum(pa.nulls(table.num_rows, pa.int64()).fill_null(1)), 1)
+    response = pc.subtract(pc.cumulative_sum(pc.cast(first, pa.int64())), 1)
+    position = pc.subtract(index, pc.take(pc.filter(index, first), response))
+    rows = table.select(["response_id", "survey_id", *ANSWER_COLUMNS]).append_column(
+        pa.field("position", pa.int64(), nullable=False), position
+    )
+    rows = rows.filter(pc.is_valid(table.column("question_id")))
+    yield _not_null(rows, "response_id")
 
 
 def _not_null(table: pa.Table, column: str) -> pa.Table:

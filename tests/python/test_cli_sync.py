@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 
 import pytest
 from hotjar_client import cli
 from hotjar_client.testing import FakeHotjar
+from test_cli import VARIABLES, child_env, fake_env
 
 pytest.importorskip("dlt")
 duckdb = pytest.importorskip("duckdb")
-
-VARIABLES = [
-    "HOTJAR_CLIENT_ID",
-    "HOTJAR_CLIENT_SECRET",
-    "HOTJAR_SITE_ID",
-    "HOTJAR_ORGANIZATION_ID",
-    "HOTJAR_BASE_URL",
-]
 
 
 @pytest.fixture
@@ -33,10 +25,8 @@ def fake():
 def env(fake, monkeypatch):
     for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOTJAR_CLIENT_ID", fake.client_id)
-    monkeypatch.setenv("HOTJAR_CLIENT_SECRET", fake.client_secret)
-    monkeypatch.setenv("HOTJAR_SITE_ID", fake.site_id)
-    monkeypatch.setenv("HOTJAR_BASE_URL", fake.url)
+    for name, value in fake_env(fake).items():
+        monkeypatch.setenv(name, value)
 
 
 def sync(capsys, tmp_path, *argv: str) -> tuple[int, str, str]:
@@ -93,7 +83,7 @@ def test_sync_of_chosen_surveys_into_a_named_dataset(fake, env, capsys, tmp_path
 
 def test_a_failed_survey_is_listed_and_exits_15_the_others_load(fake, env, capsys, tmp_path):
     fake.fail_survey(fake.survey_ids[0], status=500, after=2)
-    code, out, err = sync(capsys, tmp_path)
+    code, out, _ = sync(capsys, tmp_path)
     assert code == cli.EXIT_SOME_FAILED
     assert f"failed: survey {fake.survey_ids[0]}: ServerError" in out
     assert "survey_responses: 145 added" in out  # 100 fetched before it failed, and the 45
@@ -136,17 +126,10 @@ def test_no_credentials_exits_3(fake, monkeypatch, capsys, tmp_path):
 
 
 def test_the_console_script_runs_sync(fake, tmp_path):
-    environment = {k: v for k, v in os.environ.items() if k not in VARIABLES}
-    environment.update(
-        HOTJAR_CLIENT_ID=fake.client_id,
-        HOTJAR_CLIENT_SECRET=fake.client_secret,
-        HOTJAR_SITE_ID=fake.site_id,
-        HOTJAR_BASE_URL=fake.url,
-    )
     done = subprocess.run(
         [sys.executable, "-m", "hotjar_client", "sync", "--pipelines-dir", "pipelines"],
         cwd=tmp_path,
-        env=environment,
+        env=child_env(**fake_env(fake)),
         capture_output=True,
         text=True,
         timeout=120,
@@ -155,3 +138,15 @@ def test_the_console_script_runs_sync(fake, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "survey_responses: 345 added" in done.stdout
     assert (tmp_path / "hotjar.duckdb").exists()
+
+
+def test_sync_has_help():
+    done = subprocess.run(
+        [sys.executable, "-m", "hotjar_client", "sync", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert "--lookback MINUTES" in done.stdout
+    assert "hotjar.duckdb" in done.stdout

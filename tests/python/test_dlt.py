@@ -159,6 +159,13 @@ def test_the_first_run_loads_every_table_as_the_fake_holds_it(fake, client, pipe
     )
     assert types["created_time"] == "TIMESTAMP WITH TIME ZONE"
     assert types["user_attributes"] == "JSON"
+    # Answers are numbered in their response: 0, 1, ... with no gap and no repeat.
+    assert query(
+        pipeline,
+        "SELECT count(*) FROM (SELECT response_id FROM hotjar.survey_answers GROUP BY "
+        "response_id HAVING max(position) + 1 <> count(*) OR count(DISTINCT position) <> "
+        "count(*))",
+    ) == [(0,)]
     assert hjdlt.failed_surveys(pipeline) == {}
 
 
@@ -334,3 +341,37 @@ def test_bad_arguments_are_refused_before_any_request(fake, client, kwargs, erro
 def test_a_client_without_a_site_is_refused(fake):
     with fake.client(site_id=None) as c, pytest.raises(hj.ConfigurationError, match="site"):
         hjdlt.hotjar_source(c)
+
+
+def test_delta_tables_on_the_filesystem_destination(fake, client, tmp_path):
+    """docs/pipelines.md's Delta example: answers upsert (Delta only upserts), polars reads."""
+    pytest.importorskip("deltalake")
+    pl = pytest.importorskip("polars")
+    lake = tmp_path / "lake"
+    pipeline = dlt.pipeline(
+        f"hotjar_delta_{next(_names)}",
+        destination=dlt.destinations.filesystem(str(lake)),
+        dataset_name="hotjar",
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )
+    small = fake.survey_ids[3]
+    pipeline.run(hjdlt.hotjar_source(client, [small], answers_merge="upsert"), table_format="delta")
+    fake.add_responses(small, 5)
+    fake.change_response(small, fake.responses(small)[6]["id"])
+    pipeline.run(hjdlt.hotjar_source(client, [small], answers_merge="upsert"), table_format="delta")
+
+    responses = pl.read_delta(str(lake / "hotjar" / "survey_responses"))
+    truth = fake.responses(small)
+    assert responses.height == responses["response_id"].n_unique() == len(truth) == 45
+    answers = pl.read_delta(str(lake / "hotjar" / "survey_answers"))
+    changed = truth[6]
+    stored = answers.filter(pl.col("response_id") == changed["id"]).sort("position")
+    assert stored["question_id"].to_list()[: len(changed["answers"])] == [
+        a["question_id"] for a in changed["answers"]
+    ]
+    assert answers.height >= sum(len(r["answers"]) for r in truth)
+
+
+def test_answers_merge_takes_two_strategies(client):
+    with pytest.raises(hj.ConfigurationError, match="answers_merge"):
+        hjdlt.hotjar_source(client, answers_merge="replace")
