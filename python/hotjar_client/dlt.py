@@ -148,14 +148,18 @@ def failed_surveys(pipeline: dlt.Pipeline) -> dict[str, dict[str, str]]:
 class TableCounts:
     """What one run did to one table: rows ``added``, ``updated`` (rows already there that
     were read again inside the lookback and replaced, changed or not) and ``rows`` (the
-    table's size after the run). A replaced table counts every row it received as added."""
+    table's size after the run). A ``replaced`` table (surveys, questions) is written whole
+    on every run: its rows count as added."""
 
     table: str
     added: int
     updated: int
     rows: int
+    replaced: bool = False
 
     def __str__(self) -> str:
+        if self.replaced:
+            return f"{self.table}: {self.rows} rows (replaced)"
         return (
             f"{self.table}: {self.added} added, {self.updated} updated ({self.rows} rows in all)"
         )
@@ -189,7 +193,7 @@ def sync(pipeline: dlt.Pipeline, source: DltSource | None = None) -> SyncReport:
     for table in tables:
         received = loaded.get(table, 0)
         if table in REPLACED_TABLES:
-            counts.append(TableCounts(table, received, 0, after[table]))
+            counts.append(TableCounts(table, received, 0, after[table], replaced=True))
         else:
             added = max(after[table] - before[table], 0)
             counts.append(TableCounts(table, added, max(received - added, 0), after[table]))

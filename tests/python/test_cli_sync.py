@@ -56,7 +56,7 @@ def test_sync_loads_then_adds_only_what_is_new(fake, env, capsys, tmp_path):
     assert code == 0, err
     first = lines(out)
     assert first["survey_responses"] == "survey_responses: 345 added, 0 updated (345 rows in all)"
-    assert first["surveys"].startswith("surveys: 3 added")
+    assert first["surveys"] == "surveys: 3 rows (replaced)"
     assert "survey_answers" in first and "survey_questions" in first
 
     fake.add_responses(fake.survey_ids[0], 7)
