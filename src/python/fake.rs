@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString};
 
 use crate::fake::{
     FailureTarget, FakeConfig, FakeServer, Fault, InjectedFailure, Plan, RateLimitScope,
@@ -363,7 +363,18 @@ impl FakeHotjar {
         let survey = args::id(survey_id, IdKind::Survey)?;
         let response = match response_id.extract::<String>() {
             Ok(text) => text,
-            Err(_) => response_id.extract::<u64>()?.to_string(),
+            Err(_)
+                if response_id.is_instance_of::<PyInt>()
+                    && !response_id.is_instance_of::<PyBool>() =>
+            {
+                response_id.str()?.to_string()
+            }
+            Err(_) => {
+                return Err(PyTypeError::new_err(format!(
+                    "response_id must be an int or a str, not {}",
+                    response_id.get_type().name()?
+                )))
+            }
         };
         if self.with_server(|s| s.change_response(survey.as_str(), response.as_str()))? {
             Ok(())
