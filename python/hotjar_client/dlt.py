@@ -149,15 +149,20 @@ class TableCounts:
     """What one run did to one table: rows ``added``, ``updated`` (rows already there that
     were read again inside the lookback and replaced, changed or not) and ``rows`` (the
     table's size after the run). A ``replaced`` table (surveys, questions) is written whole
-    on every run: its rows count as added."""
+    on every run: its rows count as added. Where the destination cannot be counted (no SQL
+    access to it), ``added``, ``updated`` and ``rows`` are None and ``loaded`` says how many
+    rows the run wrote."""
 
     table: str
-    added: int
-    updated: int
-    rows: int
+    added: int | None
+    updated: int | None
+    rows: int | None
     replaced: bool = False
+    loaded: int = 0
 
     def __str__(self) -> str:
+        if self.rows is None:
+            return f"{self.table}: {self.loaded} rows loaded (the destination could not be counted)"
         if self.replaced:
             return f"{self.table}: {self.rows} rows (replaced)"
         return (
@@ -192,11 +197,15 @@ def sync(pipeline: dlt.Pipeline, source: DltSource | None = None) -> SyncReport:
     counts = []
     for table in tables:
         received = loaded.get(table, 0)
-        if table in REPLACED_TABLES:
-            counts.append(TableCounts(table, received, 0, after[table], replaced=True))
+        replaced = table in REPLACED_TABLES
+        if before is None or after is None:
+            counts.append(TableCounts(table, None, None, None, replaced, received))
+        elif replaced:
+            counts.append(TableCounts(table, received, 0, after[table], True, received))
         else:
             added = max(after[table] - before[table], 0)
-            counts.append(TableCounts(table, added, max(received - added, 0), after[table]))
+            updated = max(received - added, 0)
+            counts.append(TableCounts(table, added, updated, after[table], False, received))
     return SyncReport(counts, failed_surveys(pipeline), info)
 
 
@@ -524,19 +533,23 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
-def _row_counts(pipeline: dlt.Pipeline, tables: Sequence[str]) -> dict[str, int]:
-    """Rows of each table in the destination (0 for a table not created yet)."""
+def _row_counts(pipeline: dlt.Pipeline, tables: Sequence[str]) -> dict[str, int] | None:
+    """Rows of each table in the destination (0 for a table not created yet), or None when
+    the destination offers no SQL to count with."""
+    from dlt.destinations.exceptions import DatabaseUndefinedRelation
+
     counts = dict.fromkeys(tables, 0)
     try:
         client = pipeline.sql_client()
-    except Exception:  # no destination state yet, or one without SQL
-        return counts
-    with client:
-        for table in tables:
-            try:
+        with client:
+            for table in tables:
                 name = client.make_qualified_table_name(table)
-                rows = client.execute_sql(f"SELECT count(*) FROM {name}")
-            except Exception:  # the table (or the dataset) does not exist yet
-                continue
-            counts[table] = int(rows[0][0]) if rows else 0
+                try:
+                    rows = client.execute_sql(f"SELECT count(*) FROM {name}")
+                except DatabaseUndefinedRelation:  # not created yet
+                    continue
+                counts[table] = int(rows[0][0]) if rows else 0
+    except Exception as failure:  # a destination without SQL, or an extension it lacks
+        log.info("Could not count the rows of the destination: %s", failure)
+        return None
     return counts

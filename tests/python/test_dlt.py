@@ -375,3 +375,12 @@ def test_delta_tables_on_the_filesystem_destination(fake, client, tmp_path):
 def test_answers_merge_takes_two_strategies(client):
     with pytest.raises(hj.ConfigurationError, match="answers_merge"):
         hjdlt.hotjar_source(client, answers_merge="replace")
+
+
+def test_table_counts_say_what_they_know():
+    assert str(hjdlt.TableCounts("survey_responses", 3, 2, 10)) == (
+        "survey_responses: 3 added, 2 updated (10 rows in all)"
+    )
+    assert str(hjdlt.TableCounts("surveys", 5, 0, 5, replaced=True)) == "surveys: 5 rows (replaced)"
+    uncounted = hjdlt.TableCounts("survey_answers", None, None, None, loaded=7)
+    assert str(uncounted) == "survey_answers: 7 rows loaded (the destination could not be counted)"
