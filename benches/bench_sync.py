@@ -24,11 +24,10 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
-from _harness import SEED, Fake, Summary, machine, median, require, run, serve
+from _harness import CHILD_HELPERS, SEED, Fake, Summary, machine, median, require, run, serve
 
 # A fake that, after printing its address, answers one JSON command a line on stdin.
-_CONTROLLED_FAKE = """
-import json, sys
+_CONTROLLED_FAKE = CHILD_HELPERS + """
 from hotjar_client.testing import FakeHotjar
 with FakeHotjar(int(sys.argv[1]), responses_per_survey=[int(sys.argv[2])], rate_limit=None,
                 latency=float(sys.argv[3])) as fake:
@@ -45,8 +44,10 @@ with FakeHotjar(int(sys.argv[1]), responses_per_survey=[int(sys.argv[2])], rate_
             fake.change_response(survey, old["id"])
             answer = {"new": len(new), "changed": old["id"]}
         else:
-            answer = {"requests": fake.stats()["requests"],
-                      "responses": len(fake.responses(survey))}
+            truth = fake.responses(survey)
+            answer = {"requests": fake.stats()["requests"], "responses": len(truth),
+                      "truth": result_digest([{"id": r["id"], "is_complete": r["is_complete"]}
+                                              for r in truth])}
         print(json.dumps(answer), flush=True)
 """
 
@@ -66,7 +67,11 @@ with hj.Client(CID, SECRET, site_id=SITE, base_url=URL, requests_per_minute=None
     requests = client.stats()["requests"]
 counts = {c.table: [c.added, c.updated, c.rows] for c in result.tables}
 assert result.ok, result.failed
-report(figures, requests=requests, counts=counts)
+with pipeline.sql_client() as sql:
+    stored = sql.execute_sql("SELECT response_id, is_complete FROM hotjar.survey_responses "
+                             "ORDER BY created_time DESC")
+loaded = result_digest([{"id": r[0], "is_complete": r[1]} for r in stored])
+report(figures, requests=requests, counts=counts, loaded=loaded)
 """
 
 
@@ -115,10 +120,13 @@ def one_round(responses: int, new: int, latency: float) -> tuple[dict, dict, dic
         second = run("incremental run", SYNC, control.fake, survey, tmp)
         after = control.ask(do="count")
         second["served"] = after["requests"] - before
-        # The incremental run found exactly the new responses, and doubled nothing.
+        # The incremental run found exactly the new responses, doubled nothing, and left the
+        # table as the fake holds it (every id, in order, and the completed response).
         assert second["counts"]["survey_responses"][0] == new, second["counts"]
         assert second["counts"]["survey_responses"][2] == after["responses"], second["counts"]
         assert first["counts"]["survey_responses"][2] == responses, first["counts"]
+        if second["loaded"] != after["truth"]:
+            raise SystemExit(f"the loaded table differs from the fake: {second['loaded']}")
         return floor, first, second
 
 
