@@ -240,18 +240,16 @@ impl HotjarClient {
         resume_cursor: Option<String>,
         csv_formula_guard: bool,
     ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-        export::export_responses(
-            self,
+        let target = export::Target {
             site,
             survey,
             path,
             format,
             shape,
             since,
-            resume_cursor,
             csv_formula_guard,
-        )
-        .await
+        };
+        export::export(self, target, resume_cursor).await
     }
 
     /// Continues the failed export of `path` in the same file, from its `<path>.partial` and
@@ -268,8 +266,7 @@ impl HotjarClient {
         since: Option<Timestamp>,
         csv_formula_guard: bool,
     ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-        export::resume_export_responses(
-            self,
+        let target = export::Target {
             site,
             survey,
             path,
@@ -277,8 +274,8 @@ impl HotjarClient {
             shape,
             since,
             csv_formula_guard,
-        )
-        .await
+        };
+        export::resume_export(self, target).await
     }
 
     /// Asks Hotjar to email a data report on `subject` (to the subject and to the

@@ -261,80 +261,54 @@ impl Output {
     }
 }
 
-/// Streams a survey's responses to a file, page by page. See the module documentation for
-/// what happens to the file on failure.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn export_responses(
+/// Streams a survey's responses to `target`, from `resume_cursor` (or the newest response).
+pub(crate) async fn export(
     client: &HotjarClient,
-    site: &Id,
-    survey: &Id,
-    path: &Path,
-    format: FileFormat,
-    shape: Shape,
-    since: Option<Timestamp>,
+    target: Target<'_>,
     resume_cursor: Option<String>,
-    csv_formula_guard: bool,
 ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-    let target = Target {
-        site,
-        survey,
-        path,
-        format,
-        shape,
-        since,
-        csv_formula_guard,
-    };
-    let _lock = take_lock(path, None)?;
+    let _lock = take_lock(target.path)?;
     export_to(client, target, resume_cursor, None).await
 }
 
-/// The lock of `path` (see `lock`), checked after the target itself.
-fn take_lock(
-    path: &Path,
-    partial: Option<PathBuf>,
-) -> Result<ExportLock, ExportError<Option<PathBuf>>> {
+/// The lock of `path` (see `lock`), held until the export ends, taken after the target is
+/// checked: no other export reads or writes its partial file meanwhile.
+fn take_lock(path: &Path) -> Result<ExportLock, ExportError<Option<PathBuf>>> {
     check_target(path)
         .and_then(|()| ExportLock::take(path, "export"))
         .map_err(|error| ExportError {
             error,
-            partial,
+            partial: None,
             resume_cursor: None,
         })
 }
 
-/// Continues the failed export of `path` in the same file, from its `<path>.partial` and
-/// the note beside it (see `resume`); without a partial export, exports from the start.
-/// `since` defaults to the partial export's.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn resume_export_responses(
+/// Continues the failed export of `target.path` in the same file, from its `<path>.partial`
+/// and the note beside it (see `resume`); without a partial export, exports from the start.
+/// `target.since` defaults to the partial export's.
+pub(crate) async fn resume_export(
     client: &HotjarClient,
-    site: &Id,
-    survey: &Id,
-    path: &Path,
-    format: FileFormat,
-    shape: Shape,
-    mut since: Option<Timestamp>,
-    csv_formula_guard: bool,
+    mut target: Target<'_>,
 ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
     let early = |error: Error| ExportError {
         error,
         partial: None,
         resume_cursor: None,
     };
-    // Held until the export ends: no other export reads or writes this partial file.
-    let _lock = take_lock(path, None)?;
-    let guard = csv_formula_guard && format == FileFormat::Csv;
-    let seed = resume::find(path, site, survey, format, shape, guard, &mut since).map_err(early)?;
-    let cursor = seed.as_ref().and_then(|s| s.note.resume_cursor.clone());
-    let target = Target {
+    let _lock = take_lock(target.path)?;
+    let Target {
         site,
         survey,
         path,
         format,
         shape,
-        since,
         csv_formula_guard,
-    };
+        ..
+    } = target;
+    let guard = csv_formula_guard && format == FileFormat::Csv;
+    let seed =
+        resume::find(path, site, survey, format, shape, guard, &mut target.since).map_err(early)?;
+    let cursor = seed.as_ref().and_then(|s| s.note.resume_cursor.clone());
     export_to(client, target, cursor, seed).await
 }
 
@@ -437,16 +411,16 @@ async fn export_to(
     })
 }
 
-/// Where and how an export writes.
-struct Target<'a> {
-    site: &'a Id,
-    survey: &'a Id,
-    path: &'a Path,
-    format: FileFormat,
-    shape: Shape,
-    since: Option<Timestamp>,
+/// What an export writes: a survey's responses (at or after `since`) to `path`.
+pub(crate) struct Target<'a> {
+    pub site: &'a Id,
+    pub survey: &'a Id,
+    pub path: &'a Path,
+    pub format: FileFormat,
+    pub shape: Shape,
+    pub since: Option<Timestamp>,
     /// CSV cells that would start a spreadsheet formula are written as text (`formula`).
-    csv_formula_guard: bool,
+    pub csv_formula_guard: bool,
 }
 
 /// After a failed fetch: closes what was written and keeps it as `<path>.partial`, with the

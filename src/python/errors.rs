@@ -242,10 +242,7 @@ fn file_kinds(
     kinds
         .into_iter()
         .map(|(kind, name, builtin)| {
-            let doc = format!(
-                "An ExportFileError that is also a {}.",
-                builtin.name()?
-            );
+            let doc = format!("An ExportFileError that is also a {}.", builtin.name()?);
             let ty = make_type(py, name, &[file.clone(), builtin], &doc, false)?;
             // Found (and unpickled) in `hotjar_client.exceptions`.
             ty.setattr("__module__", "hotjar_client.exceptions")?;
