@@ -31,10 +31,18 @@ __all__ = [
     "ClientClosedError",
     "ConfigurationError",
     "ConfirmationRequiredError",
+    "ExportBlockingIOError",
     "ExportFileError",
+    "ExportFileExistsError",
+    "ExportFileNotFoundError",
+    "ExportIsADirectoryError",
+    "ExportNotADirectoryError",
+    "ExportPermissionError",
     "HotjarError",
     "InvalidResponseError",
+    "LookupSoFar",
     "NotFoundError",
+    "PathLock",
     "PermissionDeniedError",
     "RateLimitError",
     "RawClient",
@@ -44,6 +52,8 @@ __all__ = [
     "ServerError",
     "TransportError",
     "__version__",
+    "_csv_guard",
+    "_csv_unguard",
     "_mask_subject",
     "refresh_logging",
 ]
@@ -278,13 +288,15 @@ class RawClient:
         concurrency: int,
     ) -> tuple[AsyncCall[list[Any]], LookupSoFar]: ...
 
+@final
 class PathLock:
     """The OS lock of a file path, on ``<path>.lock``; raises ``ExportBlockingIOError`` if
     another process or run holds it."""
 
-    def __init__(self, path: str | PathLike[str], holder: str) -> None: ...
+    def __new__(cls, path: str | PathLike[str], holder: str) -> Self: ...
     def release(self) -> None: ...
 
+@final
 class LookupSoFar:
     """The rows of an awaited ``lookup_many`` so far, for a cancelled task."""
 

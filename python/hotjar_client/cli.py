@@ -864,8 +864,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
 
 def _one_line(error: BaseException) -> str:
     # An ExportFileError's message says more than its OS error (what, where, what to do).
-    plain_os_error = isinstance(error, OSError) and not isinstance(error, errors.HotjarError)
-    text = _os_error(error) if plain_os_error else str(error)
+    if isinstance(error, OSError) and not isinstance(error, errors.HotjarError):
+        text = _os_error(error)
+    else:
+        text = str(error)
     return " ".join(text.split())
 
 
