@@ -687,9 +687,11 @@ def test_an_interrupted_export_leaves_no_file(tmp_path):
             finally:
                 sender.join(timeout=60)
                 fake.release_held()
-            assert len(seen_while_held) == 1 and len(seen_while_held[0]) == 1  # the temp file
+            # The temp file, and the export's lock.
+            assert len(seen_while_held) == 1 and len(seen_while_held[0]) == 2
+            assert "r.parquet.lock" in seen_while_held[0]
             assert len(page_requests(fake, sid)) <= 3  # stopped at the held page
-            assert os.listdir(tmp_path) == []
+            assert os.listdir(tmp_path) == []  # both removed
 
             client.export_responses(fake.survey_ids[1], tmp_path / "ok.csv")
             assert os.listdir(tmp_path) == ["ok.csv"]
