@@ -389,17 +389,9 @@ class Client(_BaseClient):
         >>> client.export_responses(1234567, "responses.parquet", resume=True)
         """
         bar = _bar(progress, _survey(survey_id))
+        guard = _flag(csv_formula_guard, "csv_formula_guard")
         return self._raw.export_responses(
-            survey_id,
-            path,
-            site_id,
-            format,
-            shape,
-            since,
-            resume_cursor,
-            resume,
-            _flag(csv_formula_guard, "csv_formula_guard"),
-            bar,
+            survey_id, path, site_id, format, shape, since, resume_cursor, resume, guard, bar
         )
 
     def user_lookup(
@@ -609,17 +601,9 @@ class AsyncClient(_BaseClient):
     ) -> Call[ExportSummary]:
         """As :meth:`Client.export_responses`."""
         bar = _bar(progress, _survey(survey_id))
+        guard = _flag(csv_formula_guard, "csv_formula_guard")
         return self._raw.export_responses_async(
-            survey_id,
-            path,
-            site_id,
-            format,
-            shape,
-            since,
-            resume_cursor,
-            resume,
-            _flag(csv_formula_guard, "csv_formula_guard"),
-            bar,
+            survey_id, path, site_id, format, shape, since, resume_cursor, resume, guard, bar
         )
 
     def user_lookup(

@@ -29,10 +29,7 @@
 
 use std::io;
 
-use pyo3::exceptions::{
-    PyBlockingIOError, PyException, PyFileExistsError, PyFileNotFoundError, PyIsADirectoryError,
-    PyNotADirectoryError, PyOSError, PyPermissionError, PyRuntimeError, PyValueError,
-};
+use pyo3::exceptions::{PyException, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
@@ -207,43 +204,23 @@ fn file_kinds(
     py: Python<'_>,
     file: &Bound<'_, PyType>,
 ) -> PyResult<Vec<(io::ErrorKind, Py<PyType>)>> {
+    // Each is named after its builtin: ExportPermissionError is also a PermissionError.
     let kinds = [
-        (
-            io::ErrorKind::PermissionDenied,
-            "ExportPermissionError",
-            py.get_type::<PyPermissionError>(),
-        ),
-        (
-            io::ErrorKind::NotFound,
-            "ExportFileNotFoundError",
-            py.get_type::<PyFileNotFoundError>(),
-        ),
-        (
-            io::ErrorKind::AlreadyExists,
-            "ExportFileExistsError",
-            py.get_type::<PyFileExistsError>(),
-        ),
-        (
-            io::ErrorKind::IsADirectory,
-            "ExportIsADirectoryError",
-            py.get_type::<PyIsADirectoryError>(),
-        ),
-        (
-            io::ErrorKind::NotADirectory,
-            "ExportNotADirectoryError",
-            py.get_type::<PyNotADirectoryError>(),
-        ),
-        (
-            io::ErrorKind::WouldBlock,
-            "ExportBlockingIOError",
-            py.get_type::<PyBlockingIOError>(),
-        ),
+        (io::ErrorKind::PermissionDenied, "PermissionError"),
+        (io::ErrorKind::NotFound, "FileNotFoundError"),
+        (io::ErrorKind::AlreadyExists, "FileExistsError"),
+        (io::ErrorKind::IsADirectory, "IsADirectoryError"),
+        (io::ErrorKind::NotADirectory, "NotADirectoryError"),
+        (io::ErrorKind::WouldBlock, "BlockingIOError"),
     ];
+    let builtins = py.import("builtins")?;
     kinds
         .into_iter()
-        .map(|(kind, name, builtin)| {
+        .map(|(kind, builtin)| {
+            let builtin = builtins.getattr(builtin)?.cast_into::<PyType>()?;
+            let name = format!("Export{}", builtin.name()?);
             let doc = format!("An ExportFileError that is also a {}.", builtin.name()?);
-            let ty = make_type(py, name, &[file.clone(), builtin], &doc, false)?;
+            let ty = make_type(py, &name, &[file.clone(), builtin], &doc, false)?;
             // Found (and unpickled) in `hotjar_client.exceptions`.
             ty.setattr("__module__", "hotjar_client.exceptions")?;
             Ok((kind, ty.unbind()))

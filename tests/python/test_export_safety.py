@@ -19,6 +19,7 @@ import hotjar_client as hj
 import pytest
 from hotjar_client.testing import FakeHotjar
 from tables_helpers import CRAFTED_SURVEY, page
+from test_cli import env, no_env, run  # noqa: F401 (the CLI's fixtures)
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -117,35 +118,13 @@ def test_the_guard_must_be_a_bool(client, tmp_path):
         client.export_responses(1, tmp_path / "x.csv", csv_formula_guard="yes")
 
 
-def test_the_cli_guards_csv_by_default_and_can_be_told_not_to(fake, tmp_path):
-    env = {
-        **os.environ,
-        "HOTJAR_CLIENT_ID": fake.client_id,
-        "HOTJAR_CLIENT_SECRET": fake.client_secret,
-        "HOTJAR_SITE_ID": fake.site_id,
-        "HOTJAR_BASE_URL": fake.url,
-    }
+@pytest.mark.usefixtures("env")
+def test_the_cli_guards_csv_by_default_and_can_be_told_not_to(fake, capsys, tmp_path):
     for flags, country in (([], "'=1+1"), (["--no-csv-formula-guard"], "=1+1")):
         serve_formulas(fake)
         path = tmp_path / f"cli{len(flags)}.csv"
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "hotjar_client",
-                "export",
-                fake.survey_ids[0],
-                "-o",
-                str(path),
-                *flags,
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
+        code, _, err = run(capsys, "export", fake.survey_ids[0], "-o", str(path), *flags)
+        assert code == 0, err
         header, *rows = csv_cells(path)
         assert dict(zip(header, rows[0], strict=True))["country"] == country
 

@@ -17,6 +17,7 @@ import hotjar_client as hj
 import pytest
 from hotjar_client.gdpr import COLUMNS, LookupReport, lock_report
 from hotjar_client.testing import FakeHotjar
+from test_cli import env, no_env, run  # noqa: F401 (the CLI's fixtures)
 
 LOOKUP = "/v1/organizations/{}/user-lookup"
 
@@ -239,41 +240,21 @@ def test_a_second_run_on_a_locked_report_fails_at_once(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-def test_the_cli_fails_at_once_on_a_report_another_run_continues(fake, client, tmp_path):
+@pytest.mark.usefixtures("env")
+def test_the_cli_fails_at_once_on_a_report_another_run_continues(fake, capsys, tmp_path):
     emails = [s["email"] for s in fake.subjects(limit=2)]
     fake.fail_next(status=503, count=2)
     with fake.client(max_retries=0) as failing:
         report = failing.lookup_many(emails)
-    path = report.to_csv(tmp_path / "lookups.csv")
-    env = {
-        **os.environ,
-        "HOTJAR_CLIENT_ID": fake.client_id,
-        "HOTJAR_CLIENT_SECRET": fake.client_secret,
-        "HOTJAR_ORGANIZATION_ID": fake.organization_id,
-        "HOTJAR_BASE_URL": fake.url,
-    }
+    path = str(report.to_csv(tmp_path / "lookups.csv"))
     fake.clear_request_log()
-    command = [sys.executable, "-m", "hotjar_client", "lookup", "--from", str(path)]
+    argv = ["lookup", "--from", path, "--report", path]
     with lock_report(path):
-        busy = subprocess.run(
-            [*command, "--report", str(path)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    assert busy.returncode == 13, busy.stderr
-    assert "Another run continuing this report" in busy.stderr
+        code, _, err = run(capsys, *argv)
+    assert code == 13, err
+    assert "Another run continuing this report" in err
     assert fake.request_log() == []  # nothing was sent
-    done = subprocess.run(
-        [*command, "--report", str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    code, _, err = run(capsys, *argv)
+    assert code == 0, err
     assert LookupReport.from_csv(path).all_ok
     assert sorted(os.listdir(tmp_path)) == ["lookups.csv"]
