@@ -7,6 +7,8 @@
 //! export is cancelled (Ctrl-C), the temporary file is removed.
 
 mod cells;
+pub(crate) mod formula;
+pub(crate) mod lock;
 mod resume;
 mod sink;
 
@@ -20,6 +22,7 @@ use crate::error::{Error, ErrorKind, ExportError, Result};
 use crate::ids::Id;
 use crate::table::{Shape, TableBuilder};
 
+use lock::ExportLock;
 use sink::Sink;
 
 /// The file formats `export_responses` writes.
@@ -146,13 +149,13 @@ impl TempFile {
             std::process::id(),
             fastrand::u32(..)
         ));
-        let file = File::create_new(&path).map_err(|e| file_error(&path, "create", &e))?;
+        let file = File::create_new(&path).map_err(|e| os_file_error(&path, "create", &e))?;
         Ok((Self { path, armed: true }, file))
     }
 
     /// Moves the file to `to`, replacing what is there.
     fn persist(mut self, to: &Path) -> Result<()> {
-        fs::rename(&self.path, to).map_err(|e| file_error(to, "rename to", &e))?;
+        fs::rename(&self.path, to).map_err(|e| os_file_error(to, "rename to", &e))?;
         self.armed = false;
         Ok(())
     }
@@ -167,9 +170,20 @@ impl Drop for TempFile {
 }
 
 fn file_error(path: &Path, action: &str, error: &dyn std::fmt::Display) -> Error {
-    Error::new(
-        ErrorKind::File,
+    Error::file(
         format!("Could not {action} {:?}: {error}.", path.display()),
+        path,
+        None,
+    )
+}
+
+/// A file error whose cause is an I/O error: it keeps the OS error number, so that Python's
+/// `except PermissionError` and friends catch it.
+fn os_file_error(path: &Path, action: &str, error: &std::io::Error) -> Error {
+    Error::file(
+        format!("Could not {action} {:?}: {error}.", path.display()),
+        path,
+        Some(error),
     )
 }
 
@@ -183,10 +197,12 @@ struct Output {
     header_written: bool,
     /// A resumed export's partial file has these columns; the new rows must have them too.
     expect_columns: Option<Vec<String>>,
+    /// CSV cells that would start a spreadsheet formula are written as text.
+    csv_formula_guard: bool,
 }
 
 impl Output {
-    fn new(format: FileFormat, file: File, path: PathBuf) -> Self {
+    fn new(format: FileFormat, file: File, path: PathBuf, csv_formula_guard: bool) -> Self {
         Self {
             format,
             file: Some(file),
@@ -194,6 +210,7 @@ impl Output {
             path,
             header_written: false,
             expect_columns: None,
+            csv_formula_guard,
         }
     }
 
@@ -214,9 +231,9 @@ impl Output {
                 .file
                 .take()
                 .ok_or_else(|| file_error(&self.path, "write", &"the file is already closed"))?;
-            let mut sink = Sink::new(self.format, file, batch)
+            let mut sink = Sink::new(self.format, file, batch, self.csv_formula_guard)
                 .map_err(|e| file_error(&self.path, "write", &e))?;
-            if let Sink::Csv(_, header_written) = &mut sink {
+            if let Sink::Csv(_, header_written, _) = &mut sink {
                 *header_written = self.header_written;
             }
             self.sink = Some(sink);
@@ -244,167 +261,166 @@ impl Output {
     }
 }
 
-impl HotjarClient {
-    /// Streams a survey's responses to a file, page by page. See the module documentation for
-    /// what happens to the file on failure.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn export_responses(
-        &self,
-        site: &Id,
-        survey: &Id,
-        path: &Path,
-        format: FileFormat,
-        shape: Shape,
-        since: Option<Timestamp>,
-        resume_cursor: Option<String>,
-    ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-        let target = Target {
-            site,
-            survey,
-            path,
-            format,
-            shape,
-            since,
-        };
-        self.export_to(target, resume_cursor, None).await
-    }
-
-    /// Continues the failed export of `path` in the same file, from its `<path>.partial` and
-    /// the note beside it (see `resume`); without a partial export, exports from the start.
-    /// `since` defaults to the partial export's.
-    pub async fn resume_export_responses(
-        &self,
-        site: &Id,
-        survey: &Id,
-        path: &Path,
-        format: FileFormat,
-        shape: Shape,
-        mut since: Option<Timestamp>,
-    ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-        let early = |error: Error| ExportError {
-            error,
-            partial: None,
-            resume_cursor: None,
-        };
-        check_target(path).map_err(early)?;
-        let seed = resume::find(path, site, survey, format, shape, &mut since).map_err(early)?;
-        let cursor = seed.as_ref().and_then(|s| s.note.resume_cursor.clone());
-        let target = Target {
-            site,
-            survey,
-            path,
-            format,
-            shape,
-            since,
-        };
-        self.export_to(target, cursor, seed).await
-    }
-
-    async fn export_to(
-        &self,
-        target: Target<'_>,
-        resume_cursor: Option<String>,
-        seed: Option<resume::Seed>,
-    ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-        let Target {
-            site,
-            survey,
-            path,
-            format,
-            shape,
-            since,
-        } = target;
-        // Before anything new is written, a failure leaves any partial export as it was.
-        let early = |error: Error| ExportError {
-            error,
-            partial: seed.as_ref().map(|s| s.partial.clone()),
-            resume_cursor: resume_cursor.clone(),
-        };
-        check_target(path).map_err(early)?;
-        let plan = self.survey_plan(site, survey).await.map_err(early)?;
-        let (temp, file) = TempFile::create(path).map_err(early)?;
-        let mut output = Output::new(format, file, temp.path.clone());
-        if let Some(seed) = &seed {
-            resume::seed(&mut output, seed).map_err(early)?;
-        }
-        let mut builder = TableBuilder::new(plan, shape);
-        let mut pages = self
-            .response_stream(site, survey, since, resume_cursor.clone())
-            .prefetch();
-        let mut pages_read = 0;
-        let mut failure = None;
-        while let Some(next) = pages.next().await {
-            let step = next.and_then(|batch| {
-                builder
-                    .append_page(batch.body(), &batch.keep)
-                    .and_then(|()| builder.finish())
-                    .and_then(|table| output.write(&table))
-                    .map_err(|error| (error, batch.cursor))
-            });
-            match step {
-                Ok(()) => pages_read += 1,
-                Err(stop) => {
-                    failure = Some(stop);
-                    break;
-                }
-            }
-        }
-        drop(pages);
-        let (seeded_responses, seeded_rows) = seed
-            .as_ref()
-            .map_or((0, 0), |s| (s.note.responses, s.note.rows));
-        if let Some((error, cursor)) = failure {
-            if error.kind() == ErrorKind::File {
-                // What was written may be broken: keep the partial export as it was.
-                return Err(early(error));
-            }
-            let note = resume::Note {
-                version: 1,
-                site_id: site.to_string(),
-                survey_id: survey.to_string(),
-                format: format.name().to_string(),
-                shape: shape.name().to_string(),
-                since: since.map(|t| t.to_string()),
-                resume_cursor: cursor.clone(),
-                responses: seeded_responses + builder.responses(),
-                rows: seeded_rows + builder.rows(),
-            };
-            return Err(keep_partial(error, note, output, &mut builder, temp, path));
-        }
-        output.finish(&mut builder).map_err(|error| ExportError {
-            error,
-            partial: None,
-            resume_cursor: None,
-        })?;
-        temp.persist(path).map_err(|error| ExportError {
-            error,
-            partial: None,
-            resume_cursor: None,
-        })?;
-        if seed.is_some() {
-            resume::clear(path);
-        }
-        let bytes = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        Ok(ExportSummary {
-            path: path.to_path_buf(),
-            format,
-            shape,
-            responses: seeded_responses + builder.responses(),
-            rows: seeded_rows + builder.rows(),
-            pages: pages_read,
-            bytes,
-        })
-    }
+/// Streams a survey's responses to `target`, from `resume_cursor` (or the newest response).
+pub(crate) async fn export(
+    client: &HotjarClient,
+    target: Target<'_>,
+    resume_cursor: Option<String>,
+) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
+    let _lock = take_lock(target.path)?;
+    export_to(client, target, resume_cursor, None).await
 }
 
-/// Where and how an export writes.
-struct Target<'a> {
-    site: &'a Id,
-    survey: &'a Id,
-    path: &'a Path,
-    format: FileFormat,
-    shape: Shape,
-    since: Option<Timestamp>,
+/// The lock of `path` (see `lock`), held until the export ends, taken after the target is
+/// checked: no other export reads or writes its partial file meanwhile.
+fn take_lock(path: &Path) -> Result<ExportLock, ExportError<Option<PathBuf>>> {
+    check_target(path)
+        .and_then(|()| ExportLock::take(path, "export"))
+        .map_err(|error| ExportError {
+            error,
+            partial: None,
+            resume_cursor: None,
+        })
+}
+
+/// Continues the failed export of `target.path` in the same file, from its `<path>.partial`
+/// and the note beside it (see `resume`); without a partial export, exports from the start.
+/// `target.since` defaults to the partial export's.
+pub(crate) async fn resume_export(
+    client: &HotjarClient,
+    mut target: Target<'_>,
+) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
+    let early = |error: Error| ExportError {
+        error,
+        partial: None,
+        resume_cursor: None,
+    };
+    let _lock = take_lock(target.path)?;
+    let Target {
+        site,
+        survey,
+        path,
+        format,
+        shape,
+        csv_formula_guard,
+        ..
+    } = target;
+    let guard = csv_formula_guard && format == FileFormat::Csv;
+    let seed =
+        resume::find(path, site, survey, format, shape, guard, &mut target.since).map_err(early)?;
+    let cursor = seed.as_ref().and_then(|s| s.note.resume_cursor.clone());
+    export_to(client, target, cursor, seed).await
+}
+
+async fn export_to(
+    client: &HotjarClient,
+    target: Target<'_>,
+    resume_cursor: Option<String>,
+    seed: Option<resume::Seed>,
+) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
+    let Target {
+        site,
+        survey,
+        path,
+        format,
+        shape,
+        since,
+        csv_formula_guard,
+    } = target;
+    let csv_formula_guard = csv_formula_guard && format == FileFormat::Csv;
+    // Before anything new is written, a failure leaves any partial export as it was.
+    let early = |error: Error| ExportError {
+        error,
+        partial: seed.as_ref().map(|s| s.partial.clone()),
+        resume_cursor: resume_cursor.clone(),
+    };
+    check_target(path).map_err(early)?;
+    let plan = client.survey_plan(site, survey).await.map_err(early)?;
+    let (temp, file) = TempFile::create(path).map_err(early)?;
+    let mut output = Output::new(format, file, temp.path.clone(), csv_formula_guard);
+    if let Some(seed) = &seed {
+        resume::seed(&mut output, seed).map_err(early)?;
+    }
+    let mut builder = TableBuilder::new(plan, shape);
+    let mut pages = client
+        .response_stream(site, survey, since, resume_cursor.clone())
+        .prefetch();
+    let mut pages_read = 0;
+    let mut failure = None;
+    while let Some(next) = pages.next().await {
+        let step = next.and_then(|batch| {
+            builder
+                .append_page(batch.body(), &batch.keep)
+                .and_then(|()| builder.finish())
+                .and_then(|table| output.write(&table))
+                .map_err(|error| (error, batch.cursor))
+        });
+        match step {
+            Ok(()) => pages_read += 1,
+            Err(stop) => {
+                failure = Some(stop);
+                break;
+            }
+        }
+    }
+    drop(pages);
+    let (seeded_responses, seeded_rows) = seed
+        .as_ref()
+        .map_or((0, 0), |s| (s.note.responses, s.note.rows));
+    if let Some((error, cursor)) = failure {
+        if error.kind() == ErrorKind::File {
+            // What was written may be broken: keep the partial export as it was.
+            return Err(early(error));
+        }
+        let note = resume::Note {
+            version: 1,
+            site_id: site.to_string(),
+            survey_id: survey.to_string(),
+            format: format.name().to_string(),
+            shape: shape.name().to_string(),
+            since: since.map(|t| t.to_string()),
+            resume_cursor: cursor.clone(),
+            responses: seeded_responses + builder.responses(),
+            rows: seeded_rows + builder.rows(),
+            csv_formula_guard,
+        };
+        return Err(keep_partial(error, note, output, &mut builder, temp, path));
+    }
+    output.finish(&mut builder).map_err(|error| ExportError {
+        error,
+        partial: None,
+        resume_cursor: None,
+    })?;
+    temp.persist(path).map_err(|error| ExportError {
+        error,
+        partial: None,
+        resume_cursor: None,
+    })?;
+    if seed.is_some() {
+        resume::clear(path);
+    }
+    let bytes = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    Ok(ExportSummary {
+        path: path.to_path_buf(),
+        format,
+        shape,
+        responses: seeded_responses + builder.responses(),
+        rows: seeded_rows + builder.rows(),
+        pages: pages_read,
+        bytes,
+    })
+}
+
+/// What an export writes: a survey's responses (at or after `since`) to `path`.
+pub(crate) struct Target<'a> {
+    pub site: &'a Id,
+    pub survey: &'a Id,
+    pub path: &'a Path,
+    pub format: FileFormat,
+    pub shape: Shape,
+    pub since: Option<Timestamp>,
+    /// CSV cells that would start a spreadsheet formula are written as text (`formula`).
+    pub csv_formula_guard: bool,
 }
 
 /// After a failed fetch: closes what was written and keeps it as `<path>.partial`, with the

@@ -8,17 +8,15 @@ use std::time::Duration;
 
 use pyo3::exceptions::{PyTimeoutError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString};
 
-use crate::fake::{
+use crate::gdpr;
+use crate::ids::IdKind;
+use hotjar_fake::{
     FailureTarget, FakeConfig, FakeServer, Fault, InjectedFailure, Plan, RateLimitScope,
     SurveyFailure,
 };
-use crate::gdpr;
-use crate::ids::IdKind;
 
-use super::async_client::PyAsyncClient;
-use super::client::PyClient;
 use super::runtime::{block_on, ensure_same_process, runtime};
 use super::{args, convert, errors};
 
@@ -28,7 +26,12 @@ use super::{args, convert, errors};
 /// >>> with FakeHotjar(seed=1) as fake, fake.client() as client:
 /// ...     rows = client.responses(fake.survey_ids[0])
 /// ...     assert rows == fake.responses(fake.survey_ids[0])
-#[pyclass(module = "hotjar_client.testing", frozen)]
+#[pyclass(
+    name = "RawFakeHotjar",
+    module = "hotjar_client._native",
+    frozen,
+    subclass
+)]
 pub struct FakeHotjar {
     server: Mutex<Option<FakeServer>>,
     url: String,
@@ -272,43 +275,6 @@ impl FakeHotjar {
         self.with_server(|s| s.dataset().survey_ids())
     }
 
-    /// A ``Client`` for this fake (its URL, credentials, site and organization); keyword
-    /// arguments are passed on, e.g. ``fake.client(max_retries=0)``.
-    #[pyo3(signature = (**kwargs))]
-    fn client(&self, py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyClient>> {
-        let options = PyDict::new(py);
-        options.set_item("base_url", &self.url)?;
-        options.set_item("site_id", &self.site_id)?;
-        options.set_item("organization_id", &self.organization_id)?;
-        if let Some(kwargs) = kwargs {
-            options.update(kwargs.as_mapping())?;
-        }
-        let client = py
-            .get_type::<PyClient>()
-            .call((&self.client_id, &self.client_secret), Some(&options))?;
-        Ok(client.cast_into::<PyClient>()?.unbind())
-    }
-
-    /// An ``AsyncClient`` for this fake, like ``client()``.
-    #[pyo3(signature = (**kwargs))]
-    fn async_client(
-        &self,
-        py: Python<'_>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Py<PyAsyncClient>> {
-        let options = PyDict::new(py);
-        options.set_item("base_url", &self.url)?;
-        options.set_item("site_id", &self.site_id)?;
-        options.set_item("organization_id", &self.organization_id)?;
-        if let Some(kwargs) = kwargs {
-            options.update(kwargs.as_mapping())?;
-        }
-        let client = py
-            .get_type::<PyAsyncClient>()
-            .call((&self.client_id, &self.client_secret), Some(&options))?;
-        Ok(client.cast_into::<PyAsyncClient>()?.unbind())
-    }
-
     /// The ground truth: every survey as a client should return it.
     #[pyo3(signature = (*, with_questions = true))]
     fn surveys<'py>(&self, py: Python<'py>, with_questions: bool) -> PyResult<Bound<'py, PyList>> {
@@ -328,6 +294,65 @@ impl FakeHotjar {
             .with_server(|s| s.responses_truth(survey.as_str()))?
             .ok_or_else(|| errors::configuration(format!("The fake has no survey {survey}.")))?;
         convert::values_to_list(py, values)
+    }
+
+    /// Adds a survey with ``responses`` responses, listed after the others; returns its id.
+    ///
+    /// >>> new_id = fake.add_survey(responses=40)
+    #[pyo3(signature = (*, responses = None))]
+    #[pyo3(text_signature = "($self, *, responses=0)")]
+    fn add_survey(&self, responses: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+        let responses = responses.map_or(Ok(0), |n| args::count(n, "responses", 10_000_000))?;
+        self.with_server(|s| s.add_survey(responses as usize))
+    }
+
+    /// Adds ``count`` responses to a survey, newer than every response it has (as if they
+    /// came in since); returns their ids, newest first. The other responses stay as they were.
+    ///
+    /// >>> new_ids = fake.add_responses(fake.survey_ids[0], 100)
+    fn add_responses(
+        &self,
+        survey_id: &Bound<'_, PyAny>,
+        count: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<String>> {
+        let survey = args::id(survey_id, IdKind::Survey)?;
+        let count = args::count(count, "count", 10_000_000)? as usize;
+        self.with_server(|s| s.add_responses(survey.as_str(), count))?
+            .ok_or_else(|| errors::configuration(format!("The fake has no survey {survey}.")))
+    }
+
+    /// Changes a response as when a partial response is completed: its answers are drawn
+    /// anew and ``is_complete`` becomes true; its id and ``created_time`` stay.
+    ///
+    /// >>> fake.change_response(survey_id, fake.responses(survey_id)[5]["id"])
+    fn change_response(
+        &self,
+        survey_id: &Bound<'_, PyAny>,
+        response_id: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let survey = args::id(survey_id, IdKind::Survey)?;
+        let response = match response_id.extract::<String>() {
+            Ok(text) => text,
+            Err(_)
+                if response_id.is_instance_of::<PyInt>()
+                    && !response_id.is_instance_of::<PyBool>() =>
+            {
+                response_id.str()?.to_string()
+            }
+            Err(_) => {
+                return Err(PyTypeError::new_err(format!(
+                    "response_id must be an int or a str, not {}",
+                    response_id.get_type().name()?
+                )))
+            }
+        };
+        if self.with_server(|s| s.change_response(survey.as_str(), response.as_str()))? {
+            Ok(())
+        } else {
+            Err(errors::configuration(format!(
+                "The fake has no response {response} in survey {survey}."
+            )))
+        }
     }
 
     /// The next ``count`` requests get this answer instead of the real one.
@@ -376,7 +401,7 @@ impl FakeHotjar {
         let body = body.filter(|v| !v.is_none()).map(body_bytes).transpose()?;
         if let Some(bad) = location
             .as_deref()
-            .filter(|l| axum::http::HeaderValue::from_str(l).is_err())
+            .filter(|l| reqwest::header::HeaderValue::from_str(l).is_err())
         {
             return Err(errors::configuration(format!(
                 "location {bad:?} cannot be sent as a header (control characters?)."
