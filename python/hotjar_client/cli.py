@@ -20,6 +20,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 import textwrap
 import threading
@@ -411,21 +412,40 @@ def run_surveys(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def file_stem(survey_id: str) -> str:
+    """A survey id as a file name: ids are opaque, so any character that is not a letter,
+    digit, ``-``, ``_`` or ``.`` becomes ``_`` (``survey_3f2b…`` and ``1234567`` stay as they
+    are), and a leading ``.`` is kept from hiding the file."""
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", survey_id)
+    return "_" + stem if stem.startswith(".") else stem
+
+
 def export_paths(surveys: Sequence[str], output: str, file_format: str | None) -> dict[str, Path]:
     """Where each survey goes: the file itself, ``{survey}`` filled in, or ``<id>.<format>``
     in a folder. Refuses, before anything is sent, two surveys written to one file."""
     if "{survey}" in output:
-        return {s: Path(output.replace("{survey}", s)) for s in surveys}
-    folder = Path(output)
-    if folder.is_dir() or output.endswith(("/", os.sep)):
-        folder.mkdir(parents=True, exist_ok=True)
-        return {s: folder / f"{s}.{file_format or 'csv'}" for s in surveys}
-    if len(surveys) > 1:
-        raise errors.ConfigurationError(
-            f"{len(surveys)} surveys cannot all go to the one file {output!r}: give a folder "
-            "(-o exports/) or a path with {survey} (-o 'exports/{survey}.parquet')."
-        )
-    return {surveys[0]: Path(output)}
+        paths = {s: Path(output.replace("{survey}", file_stem(s))) for s in surveys}
+    else:
+        folder = Path(output)
+        if folder.is_dir() or output.endswith(("/", os.sep)):
+            folder.mkdir(parents=True, exist_ok=True)
+            paths = {s: folder / f"{file_stem(s)}.{file_format or 'csv'}" for s in surveys}
+        elif len(surveys) > 1:
+            raise errors.ConfigurationError(
+                f"{len(surveys)} surveys cannot all go to the one file {output!r}: give a folder "
+                "(-o exports/) or a path with {survey} (-o 'exports/{survey}.parquet')."
+            )
+        else:
+            return {surveys[0]: Path(output)}
+    seen: dict[Path, str] = {}
+    for survey, path in paths.items():
+        if path in seen:
+            raise errors.ConfigurationError(
+                f"Surveys {seen[path]!r} and {survey!r} would both be written to {str(path)!r} "
+                "(characters that cannot be in a file name become '_'); export them one by one."
+            )
+        seen[path] = survey
+    return paths
 
 
 class _Progress:

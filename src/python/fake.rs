@@ -13,7 +13,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use crate::gdpr;
 use crate::ids::IdKind;
 use hotjar_fake::{
-    FailureTarget, FakeConfig, FakeServer, Fault, InjectedFailure, Plan, RateLimitScope,
+    FailureTarget, FakeConfig, FakeServer, Fault, IdStyle, InjectedFailure, Plan, RateLimitScope,
     SurveyFailure,
 };
 
@@ -143,6 +143,7 @@ impl FakeHotjar {
         plan = "ask_scale",
         clamp_limit = false,
         numeric_ids = false,
+        id_style = "digits",
         extra_fields = false,
         site_id = None,
         organization_id = None,
@@ -152,7 +153,7 @@ impl FakeHotjar {
     #[pyo3(
         text_signature = "(seed=0, *, responses_per_survey=(1234, 250, 0, 100, 37), \
         token_ttl=3600.0, latency=0.0, rate_limit=3000, rate_limit_scope='ip', retry_after=True, \
-        plan='ask_scale', clamp_limit=False, numeric_ids=False, extra_fields=False, site_id=None, \
+        plan='ask_scale', clamp_limit=False, numeric_ids=False, id_style='digits', extra_fields=False, site_id=None, \
         organization_id=None, host='127.0.0.1', port=0)"
     )]
     #[allow(clippy::too_many_arguments)]
@@ -168,6 +169,7 @@ impl FakeHotjar {
         plan: &str,
         clamp_limit: bool,
         numeric_ids: bool,
+        id_style: &str,
         extra_fields: bool,
         site_id: Option<&Bound<'_, PyAny>>,
         organization_id: Option<&Bound<'_, PyAny>>,
@@ -202,7 +204,21 @@ impl FakeHotjar {
             retry_after,
             plan: parse_plan(plan)?,
             clamp_limit,
-            numeric_ids,
+            id_style: match (IdStyle::parse(id_style), numeric_ids) {
+                (Some(IdStyle::Digits), true) => IdStyle::Numeric,
+                (Some(IdStyle::Opaque), true) => {
+                    return Err(errors::configuration(
+                        "numeric_ids=True and id_style='opaque' contradict each other; \
+                         numeric_ids=True is id_style='numeric'.",
+                    ))
+                }
+                (Some(style), _) => style,
+                (None, _) => {
+                    return Err(errors::configuration(format!(
+                        "id_style must be 'digits', 'numeric' or 'opaque', got {id_style:?}."
+                    )))
+                }
+            },
             extra_fields,
             ..FakeConfig::default()
         };

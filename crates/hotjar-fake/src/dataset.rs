@@ -96,8 +96,55 @@ pub struct FakeSubject {
 /// With `extra_fields`, some responses answer this question, which no survey lists.
 const REMOVED_QUESTION_ID: u64 = 5_559_999;
 
-/// An id on the wire: a digit string, or a number when the fake imitates a server that sends
-/// numbers (the API reference's open question 1).
+/// How the fake writes its ids (the API reference's open question 1, and issue 12: the real
+/// API may send Contentsquare-style ids).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdStyle {
+    /// Strings of digits: `"1234560"` (the reference's best guess).
+    #[default]
+    Digits,
+    /// JSON numbers: `1234560`.
+    Numeric,
+    /// Opaque strings: `survey_<uuid>`, `question_<uuid>_<n>`, and a bare UUID for responses.
+    Opaque,
+}
+
+impl IdStyle {
+    /// The style named `digits`, `numeric` or `opaque`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "digits" => Some(Self::Digits),
+            "numeric" => Some(Self::Numeric),
+            "opaque" => Some(Self::Opaque),
+            _ => None,
+        }
+    }
+}
+
+/// What an id names, for its opaque form.
+#[derive(Debug, Clone, Copy)]
+enum IdOf {
+    Survey,
+    Question,
+    Response,
+}
+
+/// A UUID-shaped (version 4 layout) text from one number: stable for a given input.
+fn uuid_of(seed: u64) -> String {
+    let h = mix(&[seed, 0x1D]);
+    let l = mix(&[seed, 0x2E]);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        h >> 32,
+        (h >> 16) & 0xFFFF,
+        h & 0xFFF,
+        0x8000 | ((l >> 48) & 0x3FFF),
+        l & 0xFFFF_FFFF_FFFF
+    )
+}
+
+/// An id on the wire: a string (digits or opaque), or a number when the fake imitates a server
+/// that sends numbers (the API reference's open question 1).
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 enum WireId {
@@ -326,7 +373,7 @@ pub struct DatasetConfig {
     pub seed: u64,
     pub site_id: String,
     pub responses_per_survey: Vec<usize>,
-    pub numeric_ids: bool,
+    pub id_style: IdStyle,
     /// Adds fields the API reference does not know, and answers to a question no survey
     /// lists (an orphan, id 5559999), to check clients keep them.
     pub extra_fields: bool,
@@ -509,35 +556,58 @@ impl Dataset {
 
     /// The survey ids, in the order the list endpoint returns them.
     pub fn survey_ids(&self) -> Vec<String> {
-        self.surveys.iter().map(|s| s.id.to_string()).collect()
+        self.surveys
+            .iter()
+            .map(|s| self.id_text(IdOf::Survey, s.id))
+            .collect()
     }
 
     /// The index of a survey by its id.
     pub fn survey_index(&self, id: &str) -> Option<usize> {
-        self.surveys.iter().position(|s| s.id.to_string() == id)
+        self.surveys
+            .iter()
+            .position(|s| self.id_text(IdOf::Survey, s.id) == id)
+    }
+
+    /// The id style of this dataset.
+    pub fn id_style(&self) -> IdStyle {
+        self.config.id_style
     }
 
     pub fn response_count(&self, survey: usize) -> usize {
         self.surveys.get(survey).map_or(0, |s| s.responses)
     }
 
-    fn wire_id(&self, id: u64) -> WireId {
-        if self.config.numeric_ids {
-            WireId::Number(id)
-        } else {
-            WireId::Text(id.to_string())
+    /// An id as text in this dataset's style.
+    fn id_text(&self, of: IdOf, id: u64) -> String {
+        if self.config.id_style != IdStyle::Opaque {
+            return id.to_string();
+        }
+        match of {
+            IdOf::Survey => format!("survey_{}", uuid_of(id)),
+            // Question ids encode their survey and position: `question_<survey uuid>_<n>`.
+            IdOf::Question => format!("question_{}_{}", uuid_of(id / 100), id % 100),
+            IdOf::Response => uuid_of(id),
+        }
+    }
+
+    fn wire_id(&self, of: IdOf, id: u64) -> WireId {
+        match self.config.id_style {
+            IdStyle::Numeric => WireId::Number(id),
+            _ => WireId::Text(self.id_text(of, id)),
         }
     }
 
     fn survey_json(&self, index: usize, with_questions: bool) -> SurveyJson<'_> {
         let s = &self.surveys[index];
         let site = &self.config.site_id;
+        let id = self.id_text(IdOf::Survey, s.id);
         SurveyJson {
-            id: self.wire_id(s.id),
+            id: self.wire_id(IdOf::Survey, s.id),
             name: &s.name,
             kind: s.kind,
-            url: format!("/v1/sites/{site}/surveys/{}", s.id),
-            responses_url: format!("/v1/sites/{site}/surveys/{}/responses", s.id),
+            url: format!("/v1/sites/{site}/surveys/{id}"),
+            responses_url: format!("/v1/sites/{site}/surveys/{id}/responses"),
             is_enabled: s.enabled,
             created_time: timestamp(s.created),
             updated_time: timestamp(s.updated),
@@ -546,7 +616,7 @@ impl Dataset {
                 s.questions
                     .iter()
                     .map(|q| QuestionJson {
-                        id: self.wire_id(q.id),
+                        id: self.wire_id(IdOf::Question, q.id),
                         kind: q.kind.wire(),
                         text: q.text,
                         is_required: q.required,
@@ -644,7 +714,7 @@ impl Dataset {
             // An orphan answer: to a question the survey no longer lists (deleted since the
             // response came in). Clients must keep it.
             answers.push(AnswerJson {
-                question_id: self.wire_id(REMOVED_QUESTION_ID),
+                question_id: self.wire_id(IdOf::Question, REMOVED_QUESTION_ID),
                 answer: Some("An answer to a question that was removed".to_string()),
                 comment: None,
                 tags: vec![TagJson { name: TAGS[0] }],
@@ -689,7 +759,7 @@ impl Dataset {
         };
 
         ResponseJson {
-            id: self.wire_id(id),
+            id: self.wire_id(IdOf::Response, id),
             created_time: timestamp(created),
             is_complete: !incomplete,
             hotjar_user_id: format!(
@@ -811,7 +881,7 @@ impl Dataset {
         };
         debug_assert!(sentiment.is_none() || question.kind.is_free_text());
         AnswerJson {
-            question_id: self.wire_id(question.id),
+            question_id: self.wire_id(IdOf::Question, question.id),
             answer,
             comment,
             tags,
@@ -926,7 +996,7 @@ mod tests {
             seed,
             site_id: "987654".into(),
             responses_per_survey: vec![500, 40, 0, 10],
-            numeric_ids: false,
+            id_style: IdStyle::Digits,
             extra_fields: false,
         })
     }

@@ -16,7 +16,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use dataset::{Dataset, DatasetConfig, Erasures, FakeSubject};
+pub use dataset::{Dataset, DatasetConfig, Erasures, FakeSubject, IdStyle};
 use state::State;
 pub use state::{
     FailureTarget, FakeStats, Fault, InjectedFailure, LookupRecord, Plan, RateLimitScope,
@@ -41,8 +41,8 @@ pub struct FakeConfig {
     pub plan: Plan,
     /// Clamp `limit` above 100 instead of answering 400.
     pub clamp_limit: bool,
-    /// Send ids as JSON numbers instead of digit strings.
-    pub numeric_ids: bool,
+    /// How ids are written: digit strings, JSON numbers, or opaque Contentsquare-style strings.
+    pub id_style: IdStyle,
     /// Add a response field the API reference does not know.
     pub extra_fields: bool,
 }
@@ -61,7 +61,7 @@ impl Default for FakeConfig {
             retry_after: true,
             plan: Plan::AskScale,
             clamp_limit: false,
-            numeric_ids: false,
+            id_style: IdStyle::Digits,
             extra_fields: false,
         }
     }
@@ -104,7 +104,7 @@ impl FakeServer {
             seed: config.seed,
             site_id: config.site_id.clone(),
             responses_per_survey: config.responses_per_survey.clone(),
-            numeric_ids: config.numeric_ids,
+            id_style: config.id_style,
             extra_fields: config.extra_fields,
         });
         let shared = Arc::new(Shared {
