@@ -203,9 +203,37 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         "test the connection and the API key",
         "Exchange the API key for an access token and show its lifetime; with a site, count "
-        "the site's surveys too.",
+        "the site's surveys too. --deep also fetches one page of each survey endpoint and "
+        "lists every field, question type, id style or value type that hotjar-client does not "
+        "know or expects otherwise, with a line to paste into a bug report (names and types "
+        "only: never a secret, an email or an answer).",
+    )
+    check.add_argument(
+        "--deep",
+        action="store_true",
+        help="compare the API's shapes with what the library expects (needs a site)",
     )
     check.set_defaults(run=run_check)
+
+    recorder = command(
+        "record",
+        "record the API's pages, redacted, for FakeHotjar.from_recording",
+        "Write the pages of the chosen surveys (default: every survey of the site) to a JSON "
+        "Lines file, with personal data replaced by placeholders of the same shape (free-text "
+        "answers, comments, emails, user ids, user attribute values, page URLs); ids, types, "
+        "timestamps and structure are kept. FakeHotjar.from_recording(OUT) serves it, so "
+        "tests and bug reports run against the real shapes of the account.",
+    )
+    recorder.add_argument("out", metavar="OUT.jsonl", help="the recording to write")
+    recorder.add_argument("surveys", nargs="*", metavar="SURVEY", help="survey id(s)")
+    recorder.add_argument(
+        "--max-pages",
+        type=int,
+        default=None,
+        metavar="N",
+        help="record at most N pages (100 responses each) per survey",
+    )
+    recorder.set_defaults(run=run_record)
 
     surveys = command(
         "surveys",
@@ -383,6 +411,29 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
             count = len(client.list_surveys())
             noun = "survey" if count == 1 else "surveys"
             print(f"Site {client.site_id}: {count} {noun}.", file=out)
+        if args.deep:
+            if client.site_id is None:
+                raise errors.ConfigurationError(
+                    "check --deep needs a site: pass --site-id or set HOTJAR_SITE_ID."
+                )
+            report = client.check_api()
+            print(str(report), file=out)
+            print("For a bug report, paste this line:", file=out)
+            print(report.bug_report_line(), file=out)
+    return EXIT_OK
+
+
+def run_record(args: argparse.Namespace, out: TextIO) -> int:
+    from hotjar_client.recording import record
+
+    with make_client(args) as client:
+        summary = record(client, args.out, args.surveys or None, max_pages=args.max_pages)
+    print(
+        f"Recorded {summary['surveys']} surveys, {summary['pages']} pages, "
+        f"{summary['responses']} responses (redacted) -> {summary['path']}. Serve it with "
+        f"FakeHotjar.from_recording({summary['path']!r}).",
+        file=out,
+    )
     return EXIT_OK
 
 

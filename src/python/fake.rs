@@ -145,6 +145,7 @@ impl FakeHotjar {
         numeric_ids = false,
         id_style = "digits",
         extra_fields = false,
+        recording = None,
         site_id = None,
         organization_id = None,
         host = "127.0.0.1",
@@ -153,7 +154,7 @@ impl FakeHotjar {
     #[pyo3(
         text_signature = "(seed=0, *, responses_per_survey=(1234, 250, 0, 100, 37), \
         token_ttl=3600.0, latency=0.0, rate_limit=3000, rate_limit_scope='ip', retry_after=True, \
-        plan='ask_scale', clamp_limit=False, numeric_ids=False, id_style='digits', extra_fields=False, site_id=None, \
+        plan='ask_scale', clamp_limit=False, numeric_ids=False, id_style='digits', extra_fields=False, recording=None, site_id=None, \
         organization_id=None, host='127.0.0.1', port=0)"
     )]
     #[allow(clippy::too_many_arguments)]
@@ -171,6 +172,7 @@ impl FakeHotjar {
         numeric_ids: bool,
         id_style: &str,
         extra_fields: bool,
+        recording: Option<std::path::PathBuf>,
         site_id: Option<&Bound<'_, PyAny>>,
         organization_id: Option<&Bound<'_, PyAny>>,
         host: &str,
@@ -224,6 +226,21 @@ impl FakeHotjar {
         };
         if let Some(site) = site_id.filter(|v| !v.is_none()) {
             config.site_id = args::id(site, IdKind::Site)?.to_string();
+        }
+        if let Some(path) = recording {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                errors::configuration(format!(
+                    "The recording {} could not be read: {e}.",
+                    path.display()
+                ))
+            })?;
+            let parsed = hotjar_fake::Recording::parse(&text).map_err(|e| {
+                errors::configuration(format!(
+                    "{} is not a recording the fake can serve: {e}.",
+                    path.display()
+                ))
+            })?;
+            config.recording = Some(parsed);
         }
         if let Some(org) = organization_id.filter(|v| !v.is_none()) {
             config.organization_id = args::id(org, IdKind::Organization)?.to_string();

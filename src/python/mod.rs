@@ -37,6 +37,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<ops::RawResponsePages>()?;
     module.add_class::<fake::FakeHotjar>()?;
     module.add_function(wrap_pyfunction!(gdpr::mask_subject, module)?)?;
+    module.add_function(wrap_pyfunction!(table::question_column_kind, module)?)?;
     module.add_class::<table::PyResponseTable>()?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // One runtime for the sync calls, the fake and (through pyo3-async-runtimes) asyncio.

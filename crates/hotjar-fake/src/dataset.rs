@@ -19,6 +19,8 @@ use serde_json::Value;
 
 use hotjar_common::ids::normalize_ids;
 
+use crate::recording::Recording;
+
 /// 2026-06-30T12:00:00Z: the newest response of the first survey.
 const NEWEST_RESPONSE_EPOCH: i64 = 1_782_820_800;
 const RESPONSE_SPACING_SECONDS: i64 = 150;
@@ -384,6 +386,8 @@ pub struct DatasetConfig {
 pub struct Dataset {
     config: DatasetConfig,
     surveys: Vec<Survey>,
+    /// Pages recorded from a real account, served instead of generated data.
+    recorded: Option<Recording>,
 }
 
 #[derive(Serialize)]
@@ -502,7 +506,31 @@ impl Dataset {
             .enumerate()
             .map(|(index, &responses)| Self::make_survey(config.seed, index, responses))
             .collect();
-        Self { config, surveys }
+        Self {
+            config,
+            surveys,
+            recorded: None,
+        }
+    }
+
+    /// A dataset that serves a recording (no generated data; deletions hide nothing in it).
+    pub fn from_recording(recording: Recording) -> Self {
+        Self {
+            config: DatasetConfig {
+                seed: 0,
+                site_id: recording.site_id.clone(),
+                responses_per_survey: Vec::new(),
+                id_style: IdStyle::Digits,
+                extra_fields: false,
+            },
+            surveys: Vec::new(),
+            recorded: Some(recording),
+        }
+    }
+
+    /// The recording this dataset serves, if it serves one.
+    pub fn recording(&self) -> Option<&Recording> {
+        self.recorded.as_ref()
     }
 
     fn make_survey(seed: u64, index: usize, responses: usize) -> Survey {
@@ -551,11 +579,17 @@ impl Dataset {
     }
 
     pub fn survey_count(&self) -> usize {
+        if let Some(r) = &self.recorded {
+            return r.surveys.len();
+        }
         self.surveys.len()
     }
 
     /// The survey ids, in the order the list endpoint returns them.
     pub fn survey_ids(&self) -> Vec<String> {
+        if let Some(r) = &self.recorded {
+            return r.survey_ids();
+        }
         self.surveys
             .iter()
             .map(|s| self.id_text(IdOf::Survey, s.id))
@@ -564,6 +598,9 @@ impl Dataset {
 
     /// The index of a survey by its id.
     pub fn survey_index(&self, id: &str) -> Option<usize> {
+        if let Some(r) = &self.recorded {
+            return r.survey_index(id);
+        }
         self.surveys
             .iter()
             .position(|s| self.id_text(IdOf::Survey, s.id) == id)
@@ -575,6 +612,9 @@ impl Dataset {
     }
 
     pub fn response_count(&self, survey: usize) -> usize {
+        if let Some(r) = &self.recorded {
+            return r.response_count(survey);
+        }
         self.surveys.get(survey).map_or(0, |s| s.responses)
     }
 
@@ -642,11 +682,19 @@ impl Dataset {
 
     /// The survey as the single-survey endpoint returns it (with questions).
     pub fn survey_value(&self, index: usize, with_questions: bool) -> Value {
+        if let Some(r) = &self.recorded {
+            return r.survey_value(index, with_questions);
+        }
         serde_json::to_value(self.survey_json(index, with_questions)).unwrap_or(Value::Null)
     }
 
     /// Surveys `[offset, offset + limit)` as JSON values.
     pub fn surveys_page(&self, offset: usize, limit: usize, with_questions: bool) -> Vec<Value> {
+        if self.recorded.is_some() {
+            return (offset..self.survey_count().min(offset + limit))
+                .map(|i| self.survey_value(i, with_questions))
+                .collect();
+        }
         (offset..self.surveys.len().min(offset + limit))
             .map(|i| self.survey_value(i, with_questions))
             .collect()
@@ -901,6 +949,12 @@ impl Dataset {
         erased: &Erasures,
         out: &mut Vec<u8>,
     ) -> serde_json::Result<usize> {
+        if let Some(r) = &self.recorded {
+            // The recorded page boundaries, whatever the limit: the pagination seen live.
+            let (page, next) = r.page_at(survey, offset);
+            serde_json::to_writer(&mut *out, page)?;
+            return Ok(next);
+        }
         let total = self.response_count(survey);
         let site = self.site_id();
         let mut written = 0;
@@ -925,6 +979,16 @@ impl Dataset {
     /// Every visible response of a survey, newest first, as a client should return them (ids
     /// as strings): the ground truth for tests.
     pub fn responses_truth(&self, survey: usize, erased: &Erasures) -> Vec<Value> {
+        if let Some(r) = &self.recorded {
+            return r
+                .responses(survey)
+                .map(|response| {
+                    let mut value = response.clone();
+                    normalize_ids(&mut value);
+                    value
+                })
+                .collect();
+        }
         let site = self.site_id();
         (0..self.response_count(survey))
             .map(|index| self.response_json(survey, index))
@@ -940,6 +1004,9 @@ impl Dataset {
     /// The visitors that still have visible responses, most responses first (then by
     /// number), with the identifiers to look them up by. Scans every response.
     pub fn subjects(&self, erased: &Erasures) -> Vec<FakeSubject> {
+        if self.recorded.is_some() {
+            return Vec::new();
+        }
         let pool = SUBJECT_POOL as usize;
         let (mut by_email, mut by_user, mut either) = (
             vec![0usize; pool + 1],
@@ -977,7 +1044,7 @@ impl Dataset {
 
     /// Every survey as a client should return it.
     pub fn surveys_truth(&self, with_questions: bool) -> Vec<Value> {
-        (0..self.surveys.len())
+        (0..self.survey_count())
             .map(|i| {
                 let mut value = self.survey_value(i, with_questions);
                 normalize_ids(&mut value);
