@@ -142,8 +142,11 @@ class ApiCheck:
 
     def bug_report_line(self) -> str:
         """One line with every difference (names and types only), for a bug report."""
+        # Id styles are summed up once, in "ids ...".
         found = "; ".join(
-            d.line() + (f" x{d.count}" if d.count > 1 else "") for d in self.differences
+            d.line() + (f" x{d.count}" if d.count > 1 else "")
+            for d in self.differences
+            if d.what != "id style"
         )
         ids = ",".join(f"{k}={v}" for k, v in sorted(self.id_styles.items()))
         return (

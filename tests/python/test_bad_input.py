@@ -132,6 +132,9 @@ CLIENT_INIT = [
 ]
 
 CLIENT_CALLS = [
+    Bad("check_api-zero", lambda c, f, s: c.check_api(surveys=0), C, "surveys"),
+    Bad("check_api-bool", lambda c, f, s: c.check_api(surveys=True), T, "surveys"),
+    Bad("check_api-site_id-letters", lambda c, f, s: c.check_api(site_id="abc"), C, "site_id"),
     Bad("list_surveys-site_id-bool", lambda c, f, s: c.list_surveys(True), T, "bool"),
     Bad("list_surveys-site_id-letters", lambda c, f, s: c.list_surveys("abc"), C, "site_id"),
     Bad(
@@ -363,6 +366,13 @@ GDPR_CALLS = [
 ]
 
 FAKE_CALLS = [
+    Bad(
+        "from_recording-missing",
+        lambda c, f, s: FakeHotjar.from_recording("/nonexistent/x.jsonl"),
+        C,
+        "could not be read",
+    ),
+    Bad("from_recording-int", lambda c, f, s: FakeHotjar.from_recording(5), T, "PathLike"),
     Bad("subjects-limit-negative", lambda c, f, s: f.subjects(limit=-1), C, "limit"),
     Bad("subjects-limit-bool", lambda c, f, s: f.subjects(limit=True), T, "limit"),
     Bad("lookups-action", lambda c, f, s: f.lookups(action="x"), C, "action"),
