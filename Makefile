@@ -10,12 +10,12 @@ PY     := $(VENV)/bin/python
 # (a switch rebuilds the pyo3 chain).
 export PYO3_PYTHON := $(abspath $(PY))
 
-.PHONY: demo test bench build venv lint deny cargo-test pytest clean
+.PHONY: demo test bench build venv lint types deny cargo-test pytest clean
 
 demo: build
 	$(PY) -m hotjar_client.demo
 
-test: build lint cargo-test pytest
+test: build lint types cargo-test pytest
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ deny:
 	else \
 		echo "cargo-deny is not installed: dependency licenses and sources not checked"; \
 	fi
+
+# The package's types: mypy (strict, pyproject.toml), and the native module's stub checked
+# against the built module (allowed differences, each with its reason, in the allowlist).
+types: build
+	$(PY) -m mypy --config-file pyproject.toml -p hotjar_client
+	$(PY) -m mypy.stubtest hotjar_client --mypy-config-file pyproject.toml \
+		--allowlist tests/stubtest-allowlist.txt
 
 cargo-test:
 	cargo test --workspace

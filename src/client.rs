@@ -236,17 +236,15 @@ impl HotjarClient {
         since: Option<Timestamp>,
         resume_cursor: Option<String>,
     ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-        export::export_responses(
-            self,
+        let target = export::Target {
             site,
             survey,
             path,
             format,
             shape,
             since,
-            resume_cursor,
-        )
-        .await
+        };
+        export::export(self, target, resume_cursor).await
     }
 
     /// Continues the failed export of `path` in the same file, from its `<path>.partial` and
@@ -261,7 +259,15 @@ impl HotjarClient {
         shape: Shape,
         since: Option<Timestamp>,
     ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-        export::resume_export_responses(self, site, survey, path, format, shape, since).await
+        let target = export::Target {
+            site,
+            survey,
+            path,
+            format,
+            shape,
+            since,
+        };
+        export::resume_export(self, target).await
     }
 
     /// Asks Hotjar to email a data report on `subject` (to the subject and to the

@@ -348,7 +348,7 @@ fn validate_user_id(site: &Id, raw: &str) -> Result<String> {
     Ok(user_id.to_string())
 }
 
-pub use hotjar_common::mask::{mask_email, mask_user_id};
+pub use hotjar_mask::{mask_email, mask_user_id};
 
 /// Replaces `needle` in `text`, ignoring ASCII case (servers may lower-case an address).
 fn replace_ascii_case_insensitive(text: &str, needle: &str, with: &str) -> String {

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 
@@ -163,7 +164,47 @@ impl fmt::Display for Id {
     }
 }
 
-pub use hotjar_common::ids::{float_id, normalize_ids};
+/// Rewrites, in place and at any depth, every `id` and `*_id` field sent as a whole number into
+/// a string, so that callers see one type whatever the server chose (the API reference's open
+/// question 1). A number with a fraction is no id and stays as it came.
+pub fn normalize_ids(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, field) in map.iter_mut() {
+                if is_id_key(key) {
+                    if let Some(id) = field.as_number().and_then(number_to_id) {
+                        *field = Value::String(id);
+                        continue;
+                    }
+                }
+                normalize_ids(field);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(normalize_ids),
+        _ => {}
+    }
+}
+
+/// Whether a key names an id: `id` or `*_id`.
+pub fn is_id_key(key: &str) -> bool {
+    key == "id" || key.ends_with("_id")
+}
+
+fn number_to_id(n: &serde_json::Number) -> Option<String> {
+    if let Some(i) = n.as_i64() {
+        return Some(i.to_string());
+    }
+    if let Some(u) = n.as_u64() {
+        return Some(u.to_string());
+    }
+    n.as_f64().and_then(float_id)
+}
+
+/// A float as an id: `123.0` is the id "123" (written as Python's `str(int(x))` would);
+/// a float with a fraction, or too large to be exact, is no id.
+pub fn float_id(f: f64) -> Option<String> {
+    (f.fract() == 0.0 && f.abs() < 1e38).then(|| (f as i128).to_string())
+}
 
 #[cfg(test)]
 mod tests {

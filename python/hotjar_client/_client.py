@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Coroutine, Iterable
 from functools import partial
 from types import TracebackType
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar
 
 from hotjar_client import gdpr
 from hotjar_client._check import ApiCheck, analyse
@@ -487,7 +487,7 @@ class Client(_BaseClient):
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> bool:
+    ) -> Literal[False]:
         self.close()
         return False
 
@@ -679,7 +679,7 @@ class AsyncClient(_BaseClient):
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> bool:
+    ) -> Literal[False]:
         self.close()
         return False
 

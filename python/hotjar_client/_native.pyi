@@ -7,7 +7,7 @@ from os import PathLike
 from types import TracebackType
 from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
-from typing_extensions import Self
+from typing_extensions import Self, disjoint_base, final
 
 from hotjar_client._types import (
     ClientStats,
@@ -24,6 +24,29 @@ from hotjar_client._types import (
 )
 
 __version__: str
+__all__ = [
+    "AsyncCall",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConfigurationError",
+    "ConfirmationRequiredError",
+    "ExportFileError",
+    "HotjarError",
+    "InvalidResponseError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RawClient",
+    "RawFakeHotjar",
+    "RawResponsePages",
+    "ResponseTable",
+    "ServerError",
+    "TransportError",
+    "__version__",
+    "_mask_subject",
+    "refresh_logging",
+]
 
 def refresh_logging() -> None:
     """Re-reads the Python loggers' levels (every client call also does)."""
@@ -47,11 +70,12 @@ class InvalidResponseError(HotjarError): ...
 class ClientClosedError(HotjarError, RuntimeError): ...
 class ExportFileError(HotjarError, OSError): ...
 
-Plan: TypeAlias = Literal["ask_scale", "observe_scale", "none"]
+_Plan: TypeAlias = Literal["ask_scale", "observe_scale", "none"]
 
 _T = TypeVar("_T")
 _U = TypeVar("_U")
 
+@final
 class AsyncCall(Coroutine[Any, Any, _T], Generic[_T]):
     """What an awaitable entry returns: a coroutine that starts its Rust future when first
     awaited; cancelling the awaiting task cancels the future."""
@@ -71,11 +95,12 @@ _Outcomes: TypeAlias = tuple[dict[str, Any], dict[str, HotjarError]]
 _Row: TypeAlias = tuple[dict[str, Any], dict[str, Any]]
 """A bulk run's row: its masked fields and the subject as sent."""
 
+@final
 class RawClient:
     """The native client: one per Python client, checking every value by the core's rules."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         client_id: str,
         client_secret: str,
         site_id: Id | None,
@@ -86,7 +111,7 @@ class RawClient:
         requests_per_minute: int | None,
         retry_backoff: float,
         what: Literal["Client", "AsyncClient"],
-    ) -> None: ...
+    ) -> Self: ...
     def organization(self, organization_id: Id | None) -> str: ...
     def close(self) -> None: ...
     @property
@@ -242,6 +267,7 @@ class RawClient:
         concurrency: int,
     ) -> AsyncCall[list[Any]]: ...
 
+@final
 class RawResponsePages:
     """One survey's pages of responses, fetched one at a time as they are asked for."""
 
@@ -254,6 +280,7 @@ class RawResponsePages:
     @property
     def survey_id(self) -> str: ...
 
+@final
 class ResponseTable:
     """A survey's responses as Arrow columns (the Arrow PyCapsule interface)."""
 
@@ -282,21 +309,23 @@ class ResponseTable:
     def to_pyarrow(self) -> Any: ...
     def _repr_html_(self) -> str: ...
 
+@disjoint_base
 class RawFakeHotjar:
     """The offline fake of the API (``hotjar_fake``); ``hotjar_client.testing.FakeHotjar``
     adds its clients."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         seed: int = 0,
         *,
         responses_per_survey: Sequence[int] = (1234, 250, 0, 100, 37),
         token_ttl: float = 3600.0,
         latency: float = 0.0,
         rate_limit: int | None = 3000,
+        rate_window: float = 60.0,
         rate_limit_scope: Literal["ip", "key"] = "ip",
         retry_after: bool = True,
-        plan: Plan = "ask_scale",
+        plan: _Plan = "ask_scale",
         clamp_limit: bool = False,
         numeric_ids: bool = False,
         id_style: Literal["digits", "numeric", "opaque"] = "digits",
@@ -306,7 +335,7 @@ class RawFakeHotjar:
         organization_id: Id | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def url(self) -> str: ...
     @property
@@ -321,6 +350,9 @@ class RawFakeHotjar:
     def survey_ids(self) -> list[str]: ...
     def surveys(self, *, with_questions: bool = True) -> list[Survey]: ...
     def responses(self, survey_id: Id) -> list[Response]: ...
+    def add_survey(self, *, responses: int = 0) -> str: ...
+    def add_responses(self, survey_id: Id, count: int) -> list[str]: ...
+    def change_response(self, survey_id: Id, response_id: Id) -> None: ...
     def fail_next(
         self,
         count: int = 1,
@@ -343,6 +375,7 @@ class RawFakeHotjar:
             "revoke",
             "expire_tokens",
             "echo_token",
+            "hold",
         ],
         *,
         count: int = 1,
@@ -353,12 +386,14 @@ class RawFakeHotjar:
     def fail_survey(
         self, survey_id: Id, *, status: int = 500, after: int = 0, count: int | None = None
     ) -> None: ...
+    def wait_held(self, count: int = 1, *, timeout: float = 30.0) -> None: ...
+    def release_held(self) -> None: ...
     def clear_survey_failures(self) -> None: ...
     def revoke_credentials(self) -> None: ...
     def restore_credentials(self) -> None: ...
     def expire_tokens(self) -> None: ...
     latency: float
-    plan: Plan
+    plan: _Plan
     token_ttl: float
     def set_rate_limit(self, per_minute: int | None, *, retry_after: bool = True) -> None: ...
     lookup_status: int

@@ -22,10 +22,10 @@ Response: TypeAlias = dict[str, Any]
 UserIds: TypeAlias = Mapping[Id, str | int]
 """Site id -> the user id that site sent through Hotjar's Identify API."""
 
-Shape = Literal["wide", "long"]
+Shape: TypeAlias = Literal["wide", "long"]
 """``wide``: one row per response; ``long``: one row per answer."""
 
-FileFormat = Literal["parquet", "csv", "jsonl"]
+FileFormat: TypeAlias = Literal["parquet", "csv", "jsonl"]
 
 
 class TokenInfo(TypedDict):

@@ -63,7 +63,11 @@ class LookupRow(dict[str, Any]):
     __slots__ = ("_subject",)
 
     def __init__(
-        self, fields: Mapping[str, Any] = (), /, *, subject: Mapping[str, Any] | None = None
+        self,
+        fields: Mapping[str, Any] | Iterable[tuple[str, Any]] = (),
+        /,
+        *,
+        subject: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(fields)
         self._subject = dict(subject) if subject is not None else {}

@@ -185,7 +185,7 @@ def record(
     )
     site = str(site_id) if site_id is not None else client.site_id
     redactor = Redactor() if redact else None
-    summary = {"path": str(target), "surveys": 0, "pages": 0, "responses": 0, "redacted": redact}
+    counts = {"surveys": 0, "pages": 0, "responses": 0}
     partial = target.with_name(target.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8") as out:
@@ -205,7 +205,7 @@ def record(
             for survey_id in dict.fromkeys(chosen):
                 survey = client.get_survey(survey_id, site_id=site_id)
                 line({"survey": survey})
-                summary["surveys"] += 1
+                counts["surveys"] += 1
                 types = _question_types(survey)
                 pages = client._raw.response_pages(survey_id, site_id, None, None)
                 number = 0
@@ -217,13 +217,13 @@ def record(
                         page = [redactor.response(r, types) for r in page]
                     line({"survey_id": str(survey["id"]), "page": number, "results": page})
                     number += 1
-                    summary["pages"] += 1
-                    summary["responses"] += len(page)
+                    counts["pages"] += 1
+                    counts["responses"] += len(page)
         os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    return summary
+    return {"path": str(target), **counts, "redacted": redact}
 
 
 __all__ = ["RECORDING_VERSION", "Redactor", "record", "same_shape"]

@@ -244,58 +244,38 @@ impl Output {
     }
 }
 
-/// Streams a survey's responses to a file, page by page. See the module documentation for
-/// what happens to the file on failure.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn export_responses(
+/// Streams a survey's responses to `target`, from `resume_cursor` (or the newest response).
+pub(crate) async fn export(
     client: &HotjarClient,
-    site: &Id,
-    survey: &Id,
-    path: &Path,
-    format: FileFormat,
-    shape: Shape,
-    since: Option<Timestamp>,
+    target: Target<'_>,
     resume_cursor: Option<String>,
 ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-    let target = Target {
-        site,
-        survey,
-        path,
-        format,
-        shape,
-        since,
-    };
     export_to(client, target, resume_cursor, None).await
 }
 
-/// Continues the failed export of `path` in the same file, from its `<path>.partial` and
-/// the note beside it (see `resume`); without a partial export, exports from the start.
-/// `since` defaults to the partial export's.
-pub(crate) async fn resume_export_responses(
+/// Continues the failed export of `target.path` in the same file, from its `<path>.partial`
+/// and the note beside it (see `resume`); without a partial export, exports from the start.
+/// `target.since` defaults to the partial export's.
+pub(crate) async fn resume_export(
     client: &HotjarClient,
-    site: &Id,
-    survey: &Id,
-    path: &Path,
-    format: FileFormat,
-    shape: Shape,
-    mut since: Option<Timestamp>,
+    mut target: Target<'_>,
 ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
     let early = |error: Error| ExportError {
         error,
         partial: None,
         resume_cursor: None,
     };
-    check_target(path).map_err(early)?;
-    let seed = resume::find(path, site, survey, format, shape, &mut since).map_err(early)?;
-    let cursor = seed.as_ref().and_then(|s| s.note.resume_cursor.clone());
-    let target = Target {
+    check_target(target.path).map_err(early)?;
+    let Target {
         site,
         survey,
         path,
         format,
         shape,
-        since,
-    };
+        ..
+    } = target;
+    let seed = resume::find(path, site, survey, format, shape, &mut target.since).map_err(early)?;
+    let cursor = seed.as_ref().and_then(|s| s.note.resume_cursor.clone());
     export_to(client, target, cursor, seed).await
 }
 
@@ -396,13 +376,14 @@ async fn export_to(
 }
 
 /// Where and how an export writes.
-struct Target<'a> {
-    site: &'a Id,
-    survey: &'a Id,
-    path: &'a Path,
-    format: FileFormat,
-    shape: Shape,
-    since: Option<Timestamp>,
+/// What an export writes: a survey's responses (at or after `since`) to `path`.
+pub(crate) struct Target<'a> {
+    pub site: &'a Id,
+    pub survey: &'a Id,
+    pub path: &'a Path,
+    pub format: FileFormat,
+    pub shape: Shape,
+    pub since: Option<Timestamp>,
 }
 
 /// After a failed fetch: closes what was written and keeps it as `<path>.partial`, with the

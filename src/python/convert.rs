@@ -89,16 +89,3 @@ impl<'py> IntoPyObject<'py> for Json {
         value_to_py(py, self.0)
     }
 }
-
-/// JSON values that become a Python list when they reach Python.
-pub struct Values(pub Vec<Value>);
-
-impl<'py> IntoPyObject<'py> for Values {
-    type Target = PyList;
-    type Output = Bound<'py, PyList>;
-    type Error = PyErr;
-
-    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        values_to_list(py, self.0)
-    }
-}

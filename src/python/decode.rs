@@ -23,7 +23,7 @@ use pyo3::types::{PyDict, PyList, PyModule, PyString};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::error::{Error, ErrorKind};
-use hotjar_common::ids::{float_id, is_id_key};
+use crate::ids::{float_id, is_id_key};
 
 static GC: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 

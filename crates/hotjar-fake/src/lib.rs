@@ -9,12 +9,13 @@ mod recording;
 mod server;
 mod state;
 
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 pub use dataset::{Dataset, DatasetConfig, Erasures, FakeSubject, IdStyle};
@@ -35,8 +36,11 @@ pub struct FakeConfig {
     pub organization_id: String,
     pub token_ttl: Duration,
     pub latency: Duration,
-    /// Requests per minute in a sliding 60 s window; `None` for no limit.
+    /// Requests allowed in any sliding window of `rate_window`; `None` for no limit.
     pub rate_limit: Option<u32>,
+    /// The rate limit's window: 60 s, as Hotjar's. A shorter one (with a limit to match) lets
+    /// a test see a client exceed the window without waiting a minute.
+    pub rate_window: Duration,
     pub rate_limit_scope: RateLimitScope,
     /// Send `Retry-After` with a 429 (turn off to exercise a client's fallback backoff).
     pub retry_after: bool,
@@ -61,6 +65,7 @@ impl Default for FakeConfig {
             token_ttl: Duration::from_secs(3600),
             latency: Duration::ZERO,
             rate_limit: Some(3000),
+            rate_window: Duration::from_secs(60),
             rate_limit_scope: RateLimitScope::Ip,
             retry_after: true,
             plan: Plan::AskScale,
@@ -80,14 +85,45 @@ pub struct Shared {
     client_id: String,
     client_secret: String,
     organization_id: String,
-    dataset: Dataset,
+    site_id: String,
+    /// Replaced, never changed in place (see `change_dataset`), so a page being written keeps
+    /// the snapshot it started with.
+    dataset: RwLock<Arc<Dataset>>,
     state: Mutex<State>,
+    /// How many requests `Fault::Hold` has stopped so far.
+    held: watch::Sender<usize>,
+    /// Bumped by `release_held`: every request held before the bump goes on.
+    releases: watch::Sender<u64>,
 }
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A handler that panicked mid-update leaves plain data behind; keep serving.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The data as it is now.
+    fn dataset(&self) -> Arc<Dataset> {
+        self.dataset
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Changes the data for every later request.
+    fn change_dataset<T>(&self, change: impl FnOnce(&mut Dataset) -> T) -> T {
+        let mut guard = self.dataset.write().unwrap_or_else(|p| p.into_inner());
+        let mut dataset = Dataset::clone(&guard);
+        let result = change(&mut dataset);
+        *guard = Arc::new(dataset);
+        result
+    }
+
+    /// Stops the request until the next `release_held` (or until the fake goes away).
+    async fn hold(&self) {
+        let mut released = self.releases.subscribe();
+        self.held.send_modify(|n| *n += 1);
+        let _ = released.changed().await;
     }
 }
 
@@ -120,7 +156,8 @@ impl FakeServer {
             client_id: format!("fake-client-{}", config.seed),
             client_secret: format!("fake-secret-{:016x}", dataset::mix(&[config.seed, 9])),
             organization_id: config.organization_id.clone(),
-            dataset,
+            site_id: config.site_id.clone(),
+            dataset: RwLock::new(Arc::new(dataset)),
             state: Mutex::new(State {
                 started: tokio::time::Instant::now(),
                 plan: config.plan,
@@ -128,6 +165,7 @@ impl FakeServer {
                 token_ttl: config.token_ttl,
                 revoked: false,
                 rate_limit: config.rate_limit,
+                rate_window: config.rate_window,
                 rate_limit_scope: config.rate_limit_scope,
                 send_retry_after: config.retry_after,
                 clamp_limit: config.clamp_limit,
@@ -142,6 +180,8 @@ impl FakeServer {
                 erased: Arc::default(),
                 lookup_status: 200,
             }),
+            held: watch::Sender::new(0),
+            releases: watch::Sender::new(0),
         });
         let app = axum::Router::new()
             .fallback(server::handle)
@@ -166,6 +206,7 @@ impl FakeServer {
 
     /// Stops accepting, lets requests in flight finish (at most 2 s), then returns.
     pub async fn stop(&mut self) {
+        self.release_held();
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -199,30 +240,55 @@ impl FakeServer {
     }
 
     pub fn site_id(&self) -> &str {
-        self.shared.dataset.site_id()
+        &self.shared.site_id
     }
 
     pub fn organization_id(&self) -> &str {
         &self.shared.organization_id
     }
 
-    pub fn dataset(&self) -> &Dataset {
-        &self.shared.dataset
+    /// The data as it is now (later changes do not show in it).
+    pub fn dataset(&self) -> Arc<Dataset> {
+        self.shared.dataset()
     }
 
     /// Every response of the survey with this id, as a client should return them (without
     /// the responses of deleted data subjects).
     pub fn responses_truth(&self, survey_id: &str) -> Option<Vec<Value>> {
-        let index = self.shared.dataset.survey_index(survey_id)?;
+        let dataset = self.shared.dataset();
+        let index = dataset.survey_index(survey_id)?;
         let erased = self.shared.lock().erased.clone();
-        Some(self.shared.dataset.responses_truth(index, &erased))
+        Some(dataset.responses_truth(index, &erased))
     }
 
     /// The visitors that still have responses, most first, with the email and user id to
     /// look them up or delete them by (see the dataset module for how they are linked).
     pub fn subjects(&self) -> Vec<FakeSubject> {
         let erased = self.shared.lock().erased.clone();
-        self.shared.dataset.subjects(&erased)
+        self.shared.dataset().subjects(&erased)
+    }
+
+    /// Adds a survey with this many responses (listed last); returns its id.
+    pub fn add_survey(&self, responses: usize) -> String {
+        self.shared.change_dataset(|d| d.add_survey(responses))
+    }
+
+    /// Adds `count` responses to a survey, newer than all it has; returns their ids, newest
+    /// first, or `None` if there is no such survey.
+    pub fn add_responses(&self, survey_id: &str, count: usize) -> Option<Vec<String>> {
+        self.shared.change_dataset(|d| {
+            let index = d.survey_index(survey_id)?;
+            Some(d.add_responses(index, count))
+        })
+    }
+
+    /// Changes a response as when a partial response is completed (answers drawn anew, now
+    /// complete; same id and time). False if the survey has no such response.
+    pub fn change_response(&self, survey_id: &str, response_id: &str) -> bool {
+        self.shared.change_dataset(|d| {
+            d.survey_index(survey_id)
+                .is_some_and(|index| d.change_response(index, response_id))
+        })
     }
 
     /// Every user lookup and deletion the fake accepted, in order.
@@ -267,6 +333,26 @@ impl FakeServer {
         let mut state = self.shared.lock();
         state.failures.extend(std::iter::repeat_n(pass, after));
         state.failures.extend(std::iter::repeat_n(failure, count));
+    }
+
+    /// How many requests `Fault::Hold` has stopped so far (released ones included).
+    pub fn held(&self) -> usize {
+        *self.shared.held.borrow()
+    }
+
+    /// Waits until `Fault::Hold` has stopped `count` requests in all: the event a test waits
+    /// for to act while an export is surely under way, instead of racing it on time.
+    /// The future holds no borrow of the fake, so it can be awaited after a lock on it is gone.
+    pub fn wait_held(&self, count: usize) -> impl Future<Output = ()> + Send + 'static {
+        let mut held = self.shared.held.subscribe();
+        async move {
+            let _ = held.wait_for(|n| *n >= count).await;
+        }
+    }
+
+    /// Lets every request held by `Fault::Hold` go on to its real answer.
+    pub fn release_held(&self) {
+        self.shared.releases.send_modify(|n| *n += 1);
     }
 
     /// Requests for one survey (the survey and its responses) fail from now on, as set out
@@ -329,6 +415,7 @@ impl FakeServer {
 
 impl Drop for FakeServer {
     fn drop(&mut self) {
+        self.release_held();
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }

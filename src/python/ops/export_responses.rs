@@ -1,7 +1,6 @@
 //! `export_responses`: a survey's responses streamed to a Parquet, CSV or JSON Lines file, page
 //! by page, in constant memory (`crate::export`). Returns the summary dict.
 
-use std::future::Future;
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
@@ -9,9 +8,7 @@ use pyo3::types::{PyDict, PyString};
 
 use crate::export::{check_target, ExportSummary, FileFormat};
 use crate::ids::IdKind;
-use crate::python::aio::AsyncCall;
-use crate::python::entry::{attach_in_worker, wait, Bar};
-use crate::python::raw_client::RawClient;
+use crate::python::entry::{attach_in_worker, Bar};
 use crate::python::{args, errors};
 use crate::table::Shape;
 
@@ -37,20 +34,12 @@ impl<'py> IntoPyObject<'py> for Summary {
     }
 }
 
-impl RawClient {
-    #[allow(clippy::too_many_arguments)]
-    fn export_responses_body(
-        &self,
-        survey_id: &Bound<'_, PyAny>,
-        path: PathBuf,
-        site_id: Option<&Bound<'_, PyAny>>,
-        format: Option<String>,
-        shape: &str,
-        since: Option<&Bound<'_, PyAny>>,
-        resume_cursor: Option<String>,
-        resume: bool,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<impl Future<Output = PyResult<Summary>> + Send + 'static> {
+operation! {
+    entries(export_responses, export_responses_async);
+    fn export_responses_body(&self, _py: Python<'_>, survey_id: &Bound<'_, PyAny>, path: PathBuf,
+        site_id: Option<&Bound<'_, PyAny>>, format: Option<String>, shape: &str,
+        since: Option<&Bound<'_, PyAny>>, resume_cursor: Option<String>, resume: bool,
+        progress: Option<Bound<'_, PyAny>>) -> Summary {
         let survey = args::id(survey_id, IdKind::Survey)?;
         if resume && resume_cursor.is_some() {
             return Err(errors::configuration(
@@ -87,63 +76,5 @@ impl RawClient {
                 })
             })
         })
-    }
-}
-
-#[pymethods]
-impl RawClient {
-    #[allow(clippy::too_many_arguments)]
-    fn export_responses(
-        &self,
-        py: Python<'_>,
-        survey_id: &Bound<'_, PyAny>,
-        path: PathBuf,
-        site_id: Option<&Bound<'_, PyAny>>,
-        format: Option<String>,
-        shape: &str,
-        since: Option<&Bound<'_, PyAny>>,
-        resume_cursor: Option<String>,
-        resume: bool,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Summary> {
-        let body = self.export_responses_body(
-            survey_id,
-            path,
-            site_id,
-            format,
-            shape,
-            since,
-            resume_cursor,
-            resume,
-            progress,
-        )?;
-        wait(py, body)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn export_responses_async(
-        &self,
-        survey_id: &Bound<'_, PyAny>,
-        path: PathBuf,
-        site_id: Option<&Bound<'_, PyAny>>,
-        format: Option<String>,
-        shape: &str,
-        since: Option<&Bound<'_, PyAny>>,
-        resume_cursor: Option<String>,
-        resume: bool,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<AsyncCall> {
-        let body = self.export_responses_body(
-            survey_id,
-            path,
-            site_id,
-            format,
-            shape,
-            since,
-            resume_cursor,
-            resume,
-            progress,
-        )?;
-        Ok(AsyncCall::new("AsyncClient.export_responses", body))
     }
 }

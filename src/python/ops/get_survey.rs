@@ -1,22 +1,16 @@
 //! `get_survey`: one survey, with its questions.
 
-use std::future::Future;
-
 use pyo3::prelude::*;
 
 use crate::ids::IdKind;
-use crate::python::aio::AsyncCall;
 use crate::python::args;
 use crate::python::convert::Json;
-use crate::python::entry::{py_error, wait};
-use crate::python::raw_client::RawClient;
+use crate::python::entry::py_error;
 
-impl RawClient {
-    fn get_survey_body(
-        &self,
-        survey_id: &Bound<'_, PyAny>,
-        site_id: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<impl Future<Output = PyResult<Json>> + Send + 'static> {
+operation! {
+    entries(get_survey, get_survey_async);
+    fn get_survey_body(&self, _py: Python<'_>, survey_id: &Bound<'_, PyAny>,
+        site_id: Option<&Bound<'_, PyAny>>) -> Json {
         let survey = args::id(survey_id, IdKind::Survey)?;
         let site = self.site(site_id)?;
         let core = self.core()?;
@@ -24,26 +18,5 @@ impl RawClient {
             let survey = core.get_survey(&site, &survey).await;
             survey.map(Json).map_err(|e| py_error(&e))
         })
-    }
-}
-
-#[pymethods]
-impl RawClient {
-    fn get_survey(
-        &self,
-        py: Python<'_>,
-        survey_id: &Bound<'_, PyAny>,
-        site_id: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Json> {
-        wait(py, self.get_survey_body(survey_id, site_id)?)
-    }
-
-    fn get_survey_async(
-        &self,
-        survey_id: &Bound<'_, PyAny>,
-        site_id: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<AsyncCall> {
-        let body = self.get_survey_body(survey_id, site_id)?;
-        Ok(AsyncCall::new("AsyncClient.get_survey", body))
     }
 }

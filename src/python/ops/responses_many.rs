@@ -3,16 +3,13 @@
 //! its list as they arrive; a failed survey keeps what was fetched and where to resume, and
 //! stops no other. Returns `(completed, failed)`: survey id -> rows, survey id -> exception.
 
-use std::future::Future;
-
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString};
 
 use crate::ids::{Id, IdKind};
 use crate::many::{check_concurrency, dedupe, SurveyEnd, SurveyEvent};
-use crate::python::aio::AsyncCall;
-use crate::python::entry::{attach_in_worker, py_error, wait, Bar};
+use crate::python::entry::{attach_in_worker, py_error, Bar};
 use crate::python::raw_client::RawClient;
 use crate::python::rows::{no_result, ChunkedRows};
 use crate::python::{args, errors};
@@ -52,6 +49,34 @@ pub fn survey_list(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<Id>>
         ids.push(args::id(&item?, IdKind::Survey)?);
     }
     Ok(Some(dedupe(ids)))
+}
+
+/// What both many-survey operations check, in this order, before anything is sent.
+pub struct Many {
+    pub core: crate::HotjarClient,
+    pub site: Id,
+    pub surveys: Option<Vec<Id>>,
+    pub since: Option<jiff::Timestamp>,
+    pub concurrency: usize,
+}
+
+impl RawClient {
+    pub fn many(
+        &self,
+        survey_ids: Option<&Bound<'_, PyAny>>,
+        site_id: Option<&Bound<'_, PyAny>>,
+        since: Option<&Bound<'_, PyAny>>,
+        concurrency: args::Int,
+    ) -> PyResult<Many> {
+        let concurrency = check_concurrency(concurrency.0).map_err(|e| errors::core_error(&e))?;
+        Ok(Many {
+            surveys: survey_list(survey_ids)?,
+            site: self.site(site_id)?,
+            since: args::since(since)?,
+            core: self.core()?,
+            concurrency,
+        })
+    }
 }
 
 async fn body(
@@ -122,20 +147,13 @@ async fn body(
     })
 }
 
-impl RawClient {
-    fn responses_many_body(
-        &self,
-        survey_ids: Option<&Bound<'_, PyAny>>,
-        site_id: Option<&Bound<'_, PyAny>>,
-        since: Option<&Bound<'_, PyAny>>,
-        concurrency: args::Int,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<impl Future<Output = PyResult<Outcomes>> + Send + 'static> {
-        let concurrency = check_concurrency(concurrency.0).map_err(|e| errors::core_error(&e))?;
-        let surveys = survey_list(survey_ids)?;
-        let site = self.site(site_id)?;
-        let since = args::since(since)?;
-        let core = self.core()?;
+operation! {
+    entries(responses_many, responses_many_async);
+    fn responses_many_body(&self, _py: Python<'_>, survey_ids: Option<&Bound<'_, PyAny>>,
+        site_id: Option<&Bound<'_, PyAny>>, since: Option<&Bound<'_, PyAny>>,
+        concurrency: args::Int, progress: Option<Bound<'_, PyAny>>) -> Outcomes {
+        let Many { core, site, surveys, since, concurrency } =
+            self.many(survey_ids, site_id, since, concurrency)?;
         let bar = Bar::new(progress);
         Ok(async move {
             let watched = bar.clone();
@@ -143,33 +161,5 @@ impl RawClient {
                 .watch(body(core, site, surveys, since, concurrency, bar))
                 .await
         })
-    }
-}
-
-#[pymethods]
-impl RawClient {
-    fn responses_many(
-        &self,
-        py: Python<'_>,
-        survey_ids: Option<&Bound<'_, PyAny>>,
-        site_id: Option<&Bound<'_, PyAny>>,
-        since: Option<&Bound<'_, PyAny>>,
-        concurrency: args::Int,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Outcomes> {
-        let body = self.responses_many_body(survey_ids, site_id, since, concurrency, progress)?;
-        wait(py, body)
-    }
-
-    fn responses_many_async(
-        &self,
-        survey_ids: Option<&Bound<'_, PyAny>>,
-        site_id: Option<&Bound<'_, PyAny>>,
-        since: Option<&Bound<'_, PyAny>>,
-        concurrency: args::Int,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<AsyncCall> {
-        let body = self.responses_many_body(survey_ids, site_id, since, concurrency, progress)?;
-        Ok(AsyncCall::new("AsyncClient.responses_many", body))
     }
 }

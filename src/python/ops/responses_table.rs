@@ -1,14 +1,10 @@
 //! `responses_table`: every response of a survey as Arrow columns, a `ResponseTable`.
 
-use std::future::Future;
-
 use pyo3::prelude::*;
 
 use crate::error::ExportError;
 use crate::ids::IdKind;
-use crate::python::aio::AsyncCall;
-use crate::python::entry::{attach_in_worker, wait, Bar};
-use crate::python::raw_client::RawClient;
+use crate::python::entry::{attach_in_worker, Bar};
 use crate::python::table::PyResponseTable;
 use crate::python::{args, errors};
 use crate::table::Shape;
@@ -35,17 +31,11 @@ pub fn table_error(
     }
 }
 
-impl RawClient {
-    #[allow(clippy::too_many_arguments)]
-    fn responses_table_body(
-        &self,
-        survey_id: &Bound<'_, PyAny>,
-        site_id: Option<&Bound<'_, PyAny>>,
-        shape: &str,
-        since: Option<&Bound<'_, PyAny>>,
-        resume_cursor: Option<String>,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<impl Future<Output = PyResult<PyResponseTable>> + Send + 'static> {
+operation! {
+    entries(responses_table, responses_table_async);
+    fn responses_table_body(&self, _py: Python<'_>, survey_id: &Bound<'_, PyAny>,
+        site_id: Option<&Bound<'_, PyAny>>, shape: &str, since: Option<&Bound<'_, PyAny>>,
+        resume_cursor: Option<String>, progress: Option<Bound<'_, PyAny>>) -> PyResponseTable {
         let survey = args::id(survey_id, IdKind::Survey)?;
         let site = self.site(site_id)?;
         let shape = Shape::parse(shape).map_err(|e| errors::core_error(&e))?;
@@ -63,38 +53,5 @@ impl RawClient {
                 })),
             }
         })
-    }
-}
-
-#[pymethods]
-impl RawClient {
-    #[allow(clippy::too_many_arguments)]
-    fn responses_table(
-        &self,
-        py: Python<'_>,
-        survey_id: &Bound<'_, PyAny>,
-        site_id: Option<&Bound<'_, PyAny>>,
-        shape: &str,
-        since: Option<&Bound<'_, PyAny>>,
-        resume_cursor: Option<String>,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<PyResponseTable> {
-        let body =
-            self.responses_table_body(survey_id, site_id, shape, since, resume_cursor, progress)?;
-        wait(py, body)
-    }
-
-    fn responses_table_async(
-        &self,
-        survey_id: &Bound<'_, PyAny>,
-        site_id: Option<&Bound<'_, PyAny>>,
-        shape: &str,
-        since: Option<&Bound<'_, PyAny>>,
-        resume_cursor: Option<String>,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<AsyncCall> {
-        let body =
-            self.responses_table_body(survey_id, site_id, shape, since, resume_cursor, progress)?;
-        Ok(AsyncCall::new("AsyncClient.responses_table", body))
     }
 }

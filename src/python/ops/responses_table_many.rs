@@ -2,39 +2,25 @@
 //! the client's one rate limit. Returns `(completed, failed)` as `responses_many` does; a
 //! failed survey's exception carries its table so far (`partial`) and `resume_cursor`.
 
-use std::future::Future;
-
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::many::check_concurrency;
-use crate::python::aio::AsyncCall;
-use crate::python::entry::{attach_in_worker, py_error, wait, Bar};
-use crate::python::raw_client::RawClient;
+use crate::python::entry::{attach_in_worker, py_error, Bar};
 use crate::python::table::PyResponseTable;
 use crate::python::{args, errors};
 use crate::table::Shape;
 
-use super::responses_many::{survey_list, Outcomes};
+use super::responses_many::{Many, Outcomes};
 use super::responses_table::table_error;
 
-impl RawClient {
-    #[allow(clippy::too_many_arguments)]
-    fn responses_table_many_body(
-        &self,
-        survey_ids: Option<&Bound<'_, PyAny>>,
-        site_id: Option<&Bound<'_, PyAny>>,
-        shape: &str,
-        since: Option<&Bound<'_, PyAny>>,
-        concurrency: args::Int,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<impl Future<Output = PyResult<Outcomes>> + Send + 'static> {
-        let concurrency = check_concurrency(concurrency.0).map_err(|e| errors::core_error(&e))?;
+operation! {
+    entries(responses_table_many, responses_table_many_async);
+    fn responses_table_many_body(&self, _py: Python<'_>, survey_ids: Option<&Bound<'_, PyAny>>,
+        site_id: Option<&Bound<'_, PyAny>>, shape: &str, since: Option<&Bound<'_, PyAny>>,
+        concurrency: args::Int, progress: Option<Bound<'_, PyAny>>) -> Outcomes {
         let shape = Shape::parse(shape).map_err(|e| errors::core_error(&e))?;
-        let surveys = survey_list(survey_ids)?;
-        let site = self.site(site_id)?;
-        let since = args::since(since)?;
-        let core = self.core()?;
+        let Many { core, site, surveys, since, concurrency } =
+            self.many(survey_ids, site_id, since, concurrency)?;
         let bar = Bar::new(progress);
         Ok(async move {
             let tables = core.responses_table_many(&site, surveys, shape, since, concurrency);
@@ -58,51 +44,5 @@ impl RawClient {
                 Ok((completed.unbind(), failed.unbind()))
             })
         })
-    }
-}
-
-#[pymethods]
-impl RawClient {
-    #[allow(clippy::too_many_arguments)]
-    fn responses_table_many(
-        &self,
-        py: Python<'_>,
-        survey_ids: Option<&Bound<'_, PyAny>>,
-        site_id: Option<&Bound<'_, PyAny>>,
-        shape: &str,
-        since: Option<&Bound<'_, PyAny>>,
-        concurrency: args::Int,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Outcomes> {
-        let body = self.responses_table_many_body(
-            survey_ids,
-            site_id,
-            shape,
-            since,
-            concurrency,
-            progress,
-        )?;
-        wait(py, body)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn responses_table_many_async(
-        &self,
-        survey_ids: Option<&Bound<'_, PyAny>>,
-        site_id: Option<&Bound<'_, PyAny>>,
-        shape: &str,
-        since: Option<&Bound<'_, PyAny>>,
-        concurrency: args::Int,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<AsyncCall> {
-        let body = self.responses_table_many_body(
-            survey_ids,
-            site_id,
-            shape,
-            since,
-            concurrency,
-            progress,
-        )?;
-        Ok(AsyncCall::new("AsyncClient.responses_table_many", body))
     }
 }
