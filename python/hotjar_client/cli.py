@@ -787,12 +787,13 @@ def run_sync(args: argparse.Namespace, out: TextIO) -> int:
             initial_since=args.since,
             progress=sys.stderr.isatty() and not args.quiet,
         )
+        logged: dict[str, Any] = {"progress": "log"} if args.verbose else {}
         pipeline = dlt.pipeline(
             args.pipeline_name,
             destination=destination,
             dataset_name=args.dataset,
             pipelines_dir=args.pipelines_dir,
-            **({"progress": "log"} if args.verbose else {}),
+            **logged,
         )
         try:
             report = source.sync(pipeline, hotjar)
