@@ -212,13 +212,16 @@ class _Collector:
             if style != "digits":
                 self.add(kind, "id style", "id", style, "digits (supported: ids are opaque)")
 
+    def value(self, where: str, what: str, value: object, known: set[str]) -> None:
+        """A value of an open set (survey type, device, sentiment) outside the known ones."""
+        if isinstance(value, str) and value not in known:
+            self.add(where, what, repr(value), "new", " / ".join(sorted(known)))
+
     def survey(self, survey: object) -> None:
         obj = self.fields("survey", survey)
         self.ids("survey", obj.get("id"))
-        kind = obj.get("type")
-        if isinstance(kind, str) and kind not in SURVEY_TYPES:
-            # Survey types are an open set; a new one is worth knowing about.
-            self.add("survey", "survey type", repr(kind), "new", " / ".join(sorted(SURVEY_TYPES)))
+        # Survey types are an open set; a new one is worth knowing about.
+        self.value("survey", "survey type", obj.get("type"), SURVEY_TYPES)
         for question in obj.get("questions") or []:
             self.question(question)
 
@@ -257,20 +260,10 @@ class _Collector:
         self.check.responses += 1
         obj = self.fields("response", response)
         self.ids("response", obj.get("id"))
-        device = obj.get("device")
-        if isinstance(device, str) and device not in DEVICES:
-            self.add("response", "device value", repr(device), "new", " / ".join(sorted(DEVICES)))
+        self.value("response", "device value", obj.get("device"), DEVICES)
         for answer in obj.get("answers") or []:
             a = self.fields("answer", answer)
-            sentiment = a.get("sentiment")
-            if isinstance(sentiment, str) and sentiment not in SENTIMENTS:
-                self.add(
-                    "answer",
-                    "sentiment value",
-                    repr(sentiment),
-                    "new",
-                    " / ".join(sorted(SENTIMENTS)),
-                )
+            self.value("answer", "sentiment value", a.get("sentiment"), SENTIMENTS)
 
     def finish(self) -> ApiCheck:
         self.check.differences = [

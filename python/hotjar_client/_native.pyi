@@ -45,6 +45,7 @@ __all__ = [
     "TransportError",
     "__version__",
     "_mask_subject",
+    "_question_column_kind",
     "refresh_logging",
 ]
 

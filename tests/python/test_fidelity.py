@@ -75,13 +75,7 @@ def test_cli_file_names_from_ids_are_safe_and_distinct(tmp_path):
 
 def test_the_cli_exports_opaque_surveys_to_files_named_by_id(tmp_path, monkeypatch, capsys):
     with FakeHotjar(id_style="opaque", responses_per_survey=[5, 0]) as fake:
-        for name, value in {
-            "HOTJAR_CLIENT_ID": fake.client_id,
-            "HOTJAR_CLIENT_SECRET": fake.client_secret,
-            "HOTJAR_BASE_URL": fake.url,
-            "HOTJAR_SITE_ID": fake.site_id,
-        }.items():
-            monkeypatch.setenv(name, value)
+        cli_env(monkeypatch, fake)
         code = cli.main(
             ["export", *fake.survey_ids, "-o", str(tmp_path) + "/", "--format", "jsonl"]
         )
