@@ -15,7 +15,8 @@ them (ids, types, timestamps and structure kept).
 Redaction (on unless ``redact=False``) replaces, with placeholders of the same shape (each
 letter becomes ``x``, each digit ``0``, punctuation and spacing kept): free-text answers
 (``short-text``, ``long-text``, ``email`` and unknown question types), every comment, every
-answer that holds an email address, the text values of user attributes (timestamps kept),
+answer that holds an email address, the values of user attributes (text same-shaped,
+numbers zeroed; timestamps and booleans kept),
 and the path and query of ``response_origin_url``. ``hotjar_user_id`` becomes a stable
 UUID-shaped placeholder (the same visitor keeps one placeholder within a recording). Choice
 answers, scores, tags, sentiment, country, device, browser, os, ``recording_url`` and the
@@ -77,6 +78,17 @@ class Redactor:
             return {k: self.value(v) for k, v in value.items()}
         return value
 
+    def attribute(self, value: Any) -> Any:
+        """A user attribute's value (Identify API): a number may be a customer id, so it
+        becomes 0 (0.0 for a float); booleans, timestamps and the type are kept."""
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, int):
+            return 0
+        if isinstance(value, float):
+            return 0.0
+        return self.value(value)
+
     def url(self, value: Any) -> Any:
         if not isinstance(value, str):
             return value
@@ -124,7 +136,7 @@ class Redactor:
                 out[name] = self.url(value)
             elif name == "user_attributes" and isinstance(value, list):
                 out[name] = [
-                    {**a, "value": self.value(a.get("value"))}
+                    {**a, "value": self.attribute(a.get("value"))}
                     if isinstance(a, Mapping)
                     else self.value(a)
                     for a in value

@@ -504,3 +504,59 @@ def test_a_broken_recording_is_a_configuration_error(tmp_path, text, fragment):
         FakeHotjar.from_recording(path)
     with pytest.raises(hj.ConfigurationError, match="could not be read"):
         FakeHotjar.from_recording(tmp_path / "missing.jsonl")
+
+
+def test_redaction_of_one_response_field_by_field():
+    from hotjar_client.recording import Redactor
+
+    redactor = Redactor()
+    response = {
+        "id": "8812345678",
+        "created_time": "2024-06-20T17:42:05Z",
+        "hotjar_user_id": "3f9c2a4e-7b1d-4c8e-9a55-0d2e6b7f1a90",
+        "country": "DE",
+        "response_origin_url": "https://shop.example.com/orders/4411?email=jane@example.com",
+        "user_attributes": [
+            {"name": "customer", "value": 4411},
+            {"name": "score", "value": 1.5},
+            {"name": "beta", "value": True},
+            {"name": "signed_up", "value": "2023-01-02T03:04:05Z"},
+            {"name": "email", "value": "jane@example.com"},
+        ],
+        "answers": [
+            {"question_id": "1", "answer": "9", "comment": "Call me on 555-1234", "tags": []},
+            {"question_id": "2", "answer": "Buy a product", "comment": None, "tags": []},
+            {"question_id": "3", "answer": "Jane Doe, 42!", "comment": None, "tags": []},
+            {"question_id": "2", "answer": "jane@example.com", "comment": None, "tags": []},
+        ],
+        "surprise": {"note": "Hi Jane", "n": 3},
+    }
+    types = {"1": "nps", "2": "single-option", "3": "long-text"}
+    out = redactor.response(response, types)
+    assert {k: out[k] for k in ("id", "created_time", "country")} == {
+        "id": "8812345678",
+        "created_time": "2024-06-20T17:42:05Z",
+        "country": "DE",
+    }
+    assert re.fullmatch(r"[0-9a-f-]{36}", out["hotjar_user_id"])
+    assert out["hotjar_user_id"] != response["hotjar_user_id"]
+    assert redactor.response(response, types)["hotjar_user_id"] == out["hotjar_user_id"]
+    assert (
+        out["response_origin_url"] == "https://shop.example.com/xxxxxx/0000?xxxxx=xxxx@xxxxxxx.xxx"
+    )
+    assert [a["value"] for a in out["user_attributes"]] == [
+        0,
+        0.0,
+        True,
+        "2023-01-02T03:04:05Z",
+        "xxxx@xxxxxxx.xxx",
+    ]
+    assert [a["answer"] for a in out["answers"]] == [
+        "9",
+        "Buy a product",
+        "Xxxx Xxx, 00!",
+        "xxxx@xxxxxxx.xxx",
+    ]
+    assert out["answers"][0]["comment"] == "Xxxx xx xx 000-0000"
+    assert out["surprise"] == {"note": "Xx Xxxx", "n": 3}
+    assert "jane" not in json.dumps(out).lower()
