@@ -507,6 +507,7 @@ fn in_requested_schema(
     let schema = Schema::new_with_metadata(fields, schema.metadata().clone());
     RecordBatch::try_new(Arc::new(schema), columns)
         .map_err(|e| PyValueError::new_err(format!("Cannot build the requested table: {e}")))
+}
 
 /// How answers to a question type are stored in a table: `"number"`, `"text"` or `"none"`
 /// (no column: statements, thank-you pages), and whether the library knows the type (an
