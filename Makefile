@@ -90,7 +90,7 @@ wheel: venv
 
 # The sdist of the last commit, made from a clean clone (only committed files), then installed
 # from it into a fresh venv and smoke-tested. pip compiles the sdist with cargo in this target
-# dir: dependencies already built by `make build` are reused, and this crate's own release
+# dir: dependencies already built by `make build` are reused, and the workspace crates' release
 # artifacts are removed first so that it really compiles from the sdist's files.
 sdist: venv
 	rm -rf target/sdist-clone target/smoke-sdist dist/*.tar.gz
@@ -98,7 +98,7 @@ sdist: venv
 	cd target/sdist-clone && $(abspath $(VENV))/bin/maturin sdist --out $(abspath dist)
 	ls -l dist/*.tar.gz
 	$(PYTHON) -m venv target/smoke-sdist
-	cargo clean --quiet --release -p hotjar-client
+	cargo clean --quiet --release -p hotjar-client -p hotjar-fake -p hotjar-mask
 	CARGO_TARGET_DIR=$(abspath target) target/smoke-sdist/bin/python -m pip install --verbose \
 		dist/*.tar.gz > target/sdist-install.log 2>&1 || { tail -40 target/sdist-install.log; exit 1; }
 	grep -E 'Compiling hotjar-client|Finished|Successfully installed' target/sdist-install.log
