@@ -62,8 +62,20 @@ pub struct Transport {
     pub stats: TransportStats,
 }
 
+/// Makes rustls' ring provider the process's crypto provider, unless the program has already
+/// installed one (a Rust program embedding this crate may have chosen another: it is kept).
+/// reqwest is built without a provider of its own (`rustls-no-provider`, see Cargo.toml), and
+/// without one its client builder panics.
+fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Err only when another thread installed one first: that one serves as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 impl Transport {
     pub(crate) fn new(config: ValidConfig) -> Result<Self> {
+        install_crypto_provider();
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .timeout(config.timeout)
@@ -636,6 +648,38 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The TLS stack works without the aws-lc provider: over https the client sends a real
+    /// ClientHello (ring made its key shares), and a peer that is no TLS server is reported as
+    /// a transport error, not a panic for want of a crypto provider.
+    #[tokio::test]
+    async fn https_sends_a_tls_client_hello_made_with_the_ring_provider() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let peer = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut record_header = [0u8; 5];
+            socket.read_exact(&mut record_header).await.unwrap();
+            let _ = socket.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+            record_header
+        });
+        let mut config = crate::ClientConfig::new("client-id", "client-secret");
+        config.base_url = format!("https://127.0.0.1:{port}");
+        config.max_retries = 0;
+        let client = crate::HotjarClient::new(config).unwrap();
+        let error = client.test_connection().await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Transport, "{error}");
+        let record_header = peer.await.unwrap();
+        assert_eq!(
+            record_header[0], 0x16,
+            "a TLS handshake record: {record_header:?}"
+        );
+        assert_eq!(
+            record_header[1], 0x03,
+            "TLS record version: {record_header:?}"
+        );
+    }
 
     #[test]
     fn the_request_log_shows_path_and_query_with_cursors_shortened() {

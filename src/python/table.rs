@@ -5,12 +5,15 @@
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::types::{Int16Type, Int32Type, Int64Type, TimestampMicrosecondType};
-use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
-use arrow_schema::{ArrowError, DataType, Field, TimeUnit};
+use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchIterator};
+use arrow_schema::ffi::FFI_ArrowSchema;
+use arrow_schema::{DataType, Schema, TimeUnit};
+use arrow_select::take::take;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict, PyList, PyString};
-use pyo3_arrow::ffi::{to_schema_pycapsule, to_stream_pycapsule, ArrayIterator};
 
 use crate::table::Shape;
 
@@ -100,25 +103,32 @@ fn thousands(n: usize) -> String {
 #[pymethods]
 impl PyResponseTable {
     /// The Arrow C stream of the table (the Arrow PyCapsule interface).
+    ///
+    /// A `requested_schema` is honoured as far as [`in_requested_schema`] can: the interface
+    /// makes it best-effort, and the consumer sees the schema it got.
     #[pyo3(signature = (requested_schema = None))]
     fn __arrow_c_stream__<'py>(
         &self,
         py: Python<'py>,
         requested_schema: Option<Bound<'py, PyCapsule>>,
     ) -> PyResult<Bound<'py, PyCapsule>> {
-        let schema = self.batch.schema();
-        let field = Field::new_struct("", schema.fields().clone(), false)
-            .with_metadata(schema.metadata().clone());
-        let batches: Vec<Result<ArrayRef, ArrowError>> = vec![Ok(Arc::new(StructArray::from(
-            self.batch.clone(),
-        )) as ArrayRef)];
-        let reader = Box::new(ArrayIterator::new(batches, Arc::new(field)));
-        Ok(to_stream_pycapsule(py, reader, requested_schema)?)
+        let batch = match &requested_schema {
+            Some(requested) => in_requested_schema(&self.batch, requested)?,
+            None => self.batch.clone(),
+        };
+        let schema = batch.schema();
+        let reader = RecordBatchIterator::new([Ok(batch)], schema);
+        // The consumer moves the stream out of the capsule (leaving `release` null); if it
+        // never does, dropping the capsule drops the stream, which releases it.
+        let stream = FFI_ArrowArrayStream::new(Box::new(reader));
+        PyCapsule::new_with_value(py, stream, c"arrow_array_stream")
     }
 
     /// The Arrow C schema of the table.
     fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
-        Ok(to_schema_pycapsule(py, self.batch.schema().as_ref())?)
+        let schema = FFI_ArrowSchema::try_from(self.batch.schema().as_ref())
+            .map_err(|e| PyValueError::new_err(format!("Cannot export the table's schema: {e}")))?;
+        PyCapsule::new_with_value(py, schema, c"arrow_schema")
     }
 
     /// The number of rows.
@@ -437,6 +447,66 @@ impl<'py> Converter<'py> {
             other => PyString::new(py, &format!("<{other}>")).into_any(),
         })
     }
+}
+
+/// `batch` in the schema a consumer asked for, as far as the table can give it: a
+/// dictionary-encoded column (`country`, `device`, ...) asked for as its value type (plain
+/// strings) is decoded; every other column, and a request that does not list the table's
+/// columns in order, is handed over as it is (the PyCapsule interface makes the request
+/// best-effort).
+fn in_requested_schema(
+    batch: &RecordBatch,
+    requested: &Bound<'_, PyCapsule>,
+) -> PyResult<RecordBatch> {
+    let pointer = requested
+        .pointer_checked(Some(c"arrow_schema"))?
+        .cast::<FFI_ArrowSchema>();
+    // SAFETY: a capsule named "arrow_schema" holds an ArrowSchema (the interface's contract),
+    // which lives as long as the capsule, borrowed here for the whole call.
+    let wanted = Schema::try_from(unsafe { pointer.as_ref() })
+        .map_err(|e| PyValueError::new_err(format!("Cannot read the requested schema: {e}")))?;
+    let schema = batch.schema();
+    let same_columns = wanted.fields().len() == schema.fields().len()
+        && wanted
+            .fields()
+            .iter()
+            .zip(schema.fields())
+            .all(|(w, f)| w.name() == f.name());
+    if !same_columns {
+        return Ok(batch.clone());
+    }
+    let mut fields = Vec::with_capacity(schema.fields().len());
+    let mut columns = Vec::with_capacity(schema.fields().len());
+    for ((field, column), want) in schema
+        .fields()
+        .iter()
+        .zip(batch.columns())
+        .zip(wanted.fields())
+    {
+        match field.data_type() {
+            DataType::Dictionary(_, values) if values.as_ref() == want.data_type() => {
+                let dictionary = column.as_any_dictionary();
+                let decoded =
+                    take(dictionary.values().as_ref(), dictionary.keys(), None).map_err(|e| {
+                        PyValueError::new_err(format!("Cannot decode {}: {e}", field.name()))
+                    })?;
+                fields.push(Arc::new(
+                    field
+                        .as_ref()
+                        .clone()
+                        .with_data_type(want.data_type().clone()),
+                ));
+                columns.push(decoded);
+            }
+            _ => {
+                fields.push(field.clone());
+                columns.push(column.clone());
+            }
+        }
+    }
+    let schema = Schema::new_with_metadata(fields, schema.metadata().clone());
+    RecordBatch::try_new(Arc::new(schema), columns)
+        .map_err(|e| PyValueError::new_err(format!("Cannot build the requested table: {e}")))
 }
 
 /// How answers to a question type are stored in a table: `"number"`, `"text"` or `"none"`

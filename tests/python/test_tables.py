@@ -659,6 +659,18 @@ def test_pyarrow_can_ask_for_another_schema(plain):
     assert reader.read_all().column("country").to_pylist() == table.to_pydict()["country"]
 
 
+def test_a_schema_the_table_cannot_give_is_answered_with_its_own(plain):
+    pa = pytest.importorskip("pyarrow")
+    table = plain.tables[plain.fake.survey_ids[0], "wide"]
+    schema = pa.schema(table)
+    as_numbers = pa.schema([f.with_type(pa.int64()) for f in schema])
+    fewer_columns = pa.schema(list(schema)[:2])
+    for requested in (as_numbers, fewer_columns):
+        reader = pa.RecordBatchReader.from_stream(table, schema=requested)
+        assert reader.schema == schema
+        same_cells(reader.read_all().to_pylist(), table)
+
+
 def test_a_head_is_read_through_the_capsule_too(plain):
     pa = pytest.importorskip("pyarrow")
     pl = pytest.importorskip("polars")
