@@ -1,6 +1,6 @@
 # The two commands of the README:
 #   make demo   set up (venv, build) and export every survey of the bundled fake
-#   make test   set up, then lint and run every test (cargo test + pytest)
+#   make test   set up, then lint, run every test (cargo test + pytest) and build the docs
 # Needs only python3 (>= 3.10) and a Rust toolchain; everything else installs itself.
 
 PYTHON ?= python3
@@ -10,12 +10,12 @@ PY     := $(VENV)/bin/python
 # (a switch rebuilds the pyo3 chain).
 export PYO3_PYTHON := $(abspath $(PY))
 
-.PHONY: demo test bench build venv lint deny cargo-test pytest clean
+.PHONY: demo test bench build venv lint deny cargo-test pytest docs docs-build notebook clean
 
 demo: build
 	$(PY) -m hotjar_client.demo
 
-test: build lint cargo-test pytest
+test: build lint cargo-test pytest docs-build
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -51,10 +51,24 @@ cargo-test:
 pytest: build
 	$(PY) -m pytest
 
+# The documentation site (docs/, mkdocs.yml). --strict: a broken link, a page left out of the
+# nav or a docstring mkdocstrings cannot read fails the build. The API reference is read from
+# the installed package, hence the build first.
+docs-build: build
+	$(VENV)/bin/mkdocs build --strict --quiet --site-dir target/site
+
+docs: build
+	$(VENV)/bin/mkdocs serve
+
+# Re-runs notebooks/quickstart.ipynb and commits nothing: writes its fresh outputs into the
+# file (tests/python/test_notebooks.py fails while they differ from a fresh run's).
+notebook: build
+	HOTJAR_REGENERATE_NOTEBOOKS=1 $(PY) -m pytest -q tests/python/test_notebooks.py
+
 # Benchmarks against the code users would otherwise write; figures in benches/README.md.
 bench: venv
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --extras test,bench
 	$(PY) benches/run_all.py
 
 clean:
-	rm -rf $(VENV) target demo-export
+	rm -rf $(VENV) target demo-export site
