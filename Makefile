@@ -55,10 +55,10 @@ pytest: build
 # nav or a docstring mkdocstrings cannot read fails the build. The API reference is read from
 # the installed package, hence the build first.
 docs-build: build
-	$(VENV)/bin/mkdocs build --strict --quiet --site-dir target/site
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir target/site
 
 docs: build
-	$(VENV)/bin/mkdocs serve
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve
 
 # Re-runs notebooks/quickstart.ipynb and commits nothing: writes its fresh outputs into the
 # file (tests/python/test_notebooks.py fails while they differ from a fresh run's).
