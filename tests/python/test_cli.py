@@ -452,6 +452,15 @@ def test_export_shows_progress_on_stderr_when_asked(env, fake, tmp_path, capsys)
     assert err.rsplit("\r", 1)[-1].startswith(f"survey {survey_id}: 1,234 responses, ")
 
 
+def test_export_progress_needs_no_tqdm(env, fake, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm now fails
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    survey_id = fake.survey_ids[3]
+    code, _, err = run(capsys, "export", survey_id, "-o", str(tmp_path / "a.csv"), "--progress")
+    assert code == 0, err
+    assert err.rsplit("\r", 1)[-1].startswith(f"survey {survey_id}: 100 responses, ")
+
+
 def test_export_refuses_bad_targets_before_sending_anything(env, fake, tmp_path, capsys):
     a, b = fake.survey_ids[:2]
     code, _, err = run(capsys, "export", a, b, "-o", str(tmp_path / "one.csv"))
