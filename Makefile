@@ -32,7 +32,7 @@ build: venv
 lint: venv deny
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --all-features -- -D warnings
-	$(VENV)/bin/ruff check python tests benches
+	$(VENV)/bin/ruff check python tests benches docs
 
 # Licenses, banned crates and sources of every dependency (deny.toml), offline, when cargo-deny
 # is installed: installing it compiles for about 10 minutes on 2 cores, too long for every CI
