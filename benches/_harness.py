@@ -2,6 +2,9 @@
 processes that report their own wall time, CPU time and peak RSS, medians, and a JSON summary
 that ``run_all.py`` gathers into one table.
 
+Before any figure is printed, every contender's whole result must agree with the others'
+(``require_same_results``): a digest of every field of every row, canonicalised.
+
 Peak RSS is the child's ``VmHWM`` (Linux), the high-water mark of its own address space. Not
 ``ru_maxrss``: a child started by ``subprocess`` (vfork + exec) inherits its parent's peak RSS
 there, so a big parent would hide a small contender. Elsewhere ``ru_maxrss`` is the fallback.
@@ -36,15 +39,10 @@ with FakeHotjar(int(sys.argv[1]), responses_per_survey=counts, rate_limit=None) 
     sys.stdin.read()
 """
 
-# Put before every contender's code: the fake's address and credentials, and `report`, which
-# prints the one JSON line the harness reads (the contender's own figures plus `extra`).
-PRELUDE = """
-import hashlib, json, os, resource, sys, time
-URL, SITE, SURVEY = os.environ["HOTJAR_BASE_URL"], os.environ["HOTJAR_SITE_ID"], sys.argv[1]
-CID, SECRET = os.environ["HOTJAR_CLIENT_ID"], os.environ["HOTJAR_CLIENT_SECRET"]
-SURVEY_URL = f"{URL}/v1/sites/{SITE}/surveys/{SURVEY}"
-PAGES = f"{SURVEY_URL}/responses"
-TOKEN = {"grant_type": "client_credentials", "client_id": CID, "client_secret": SECRET}
+# What every contender's child process can use, whatever benchmark runs it: its own peak RSS,
+# and a digest of a whole result, so that contenders are compared on every field they return.
+CHILD_HELPERS = """
+import hashlib, json, resource, sys
 
 def peak_rss_mb():
     try:
@@ -57,13 +55,37 @@ def peak_rss_mb():
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
+def canonical(value):
+    \"\"\"One text for a value, whatever built it: keys sorted, no spacing, unicode kept.\"\"\"
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+def result_digest(rows):
+    \"\"\"The rows in order, every field: a digest of the whole, and one per field (a field
+    missing from a row counts as absent there), to say where contenders differ.\"\"\"
+    whole, fields = hashlib.sha256(), {}
+    for index, row in enumerate(rows):
+        whole.update(canonical(row).encode() + b"\\n")
+        for key, value in row.items():
+            field = fields.setdefault(key, hashlib.sha256())
+            field.update(f"{index}:{canonical(value)}\\n".encode())
+    return {"rows": len(rows), "digest": whole.hexdigest(),
+            "fields": {key: h.hexdigest()[:16] for key, h in sorted(fields.items())}}
+"""
+
+# Put before every contender's code: the fake's address and credentials, and `report`, which
+# prints the one JSON line the harness reads (the contender's own figures plus `extra`).
+PRELUDE = CHILD_HELPERS + """
+import os, time
+URL, SITE, SURVEY = os.environ["HOTJAR_BASE_URL"], os.environ["HOTJAR_SITE_ID"], sys.argv[1]
+CID, SECRET = os.environ["HOTJAR_CLIENT_ID"], os.environ["HOTJAR_CLIENT_SECRET"]
+SURVEY_URL = f"{URL}/v1/sites/{SITE}/surveys/{SURVEY}"
+PAGES = f"{SURVEY_URL}/responses"
+TOKEN = {"grant_type": "client_credentials", "client_id": CID, "client_secret": SECRET}
+
 def measure(started):
     wall = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": peak_rss_mb()}
-
-def digest(ids):
-    return hashlib.sha1("".join(map(str, ids)).encode()).hexdigest()
 
 def report(figures, **extra):
     print(json.dumps({**figures, **extra}))
@@ -143,6 +165,41 @@ def run(name: str, code: str, fake: Fake, *args: str, timeout: float = 900) -> d
     if done.returncode != 0:
         raise SystemExit(f"{name} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def require_same_results(
+    results: dict[str, list[dict[str, Any]]], keys: Sequence[str], what: str
+) -> None:
+    """Refuses to go on (no figure is printed) unless every run of every contender reported the
+    same ``keys`` (a digest of its whole result, counts...). On a difference, says which
+    contender and run differs from the first, in which key, and for ``fields`` in which fields.
+    """
+    runs = [(name, i, run) for name, rs in results.items() for i, run in enumerate(rs)]
+    if not runs:
+        raise SystemExit(f"no result to compare for {what}")
+    first_name, _, first = runs[0]
+    problems = []
+    for name, index, run in runs[1:]:
+        for key in keys:
+            if run.get(key) == first.get(key):
+                continue
+            if isinstance(first.get(key), dict) and isinstance(run.get(key), dict):
+                mine, theirs = run[key], first[key]
+                differ = sorted(
+                    k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k)
+                )
+                problems.append(
+                    f"{name} (run {index + 1}) vs {first_name}: {key} differ in {differ}"
+                )
+            else:
+                problems.append(
+                    f"{name} (run {index + 1}) vs {first_name}: {key} {run.get(key)!r} "
+                    f"vs {first.get(key)!r}"
+                )
+    if problems:
+        raise SystemExit(
+            f"contenders disagree on {what}; no figures printed:\n  " + "\n  ".join(problems)
+        )
 
 
 def median(runs: Sequence[dict[str, Any]], key: str) -> float:

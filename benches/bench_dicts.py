@@ -14,16 +14,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from _harness import Summary, fake_server, machine, median, require, run
+from _harness import Summary, fake_server, machine, median, require, require_same_results, run
 
-# Each contender ends with report(): its figures, the rows fetched and a checksum of their ids.
+# Each contender ends with report(): its figures, then (off the clock) a digest of every field of
+# every row it returned.
 CONTENDERS = {
     "hotjar_client": """
 import hotjar_client as hj
 started = time.perf_counter()
 with hj.Client.from_env(requests_per_minute=None) as client:
     rows = client.responses(SURVEY)
-report(measure(started), rows=len(rows), digest=digest(r["id"] for r in rows))
+report(measure(started), **result_digest(rows))
 """,
     "requests + json": """
 import requests
@@ -40,7 +41,7 @@ with requests.Session() as session:
         if not body.get("next_cursor"):
             break
         params["cursor"] = body["next_cursor"]
-report(measure(started), rows=len(rows), digest=digest(r["id"] for r in rows))
+report(measure(started), **result_digest(rows))
 """,
     "httpx + orjson": """
 import httpx, orjson
@@ -57,7 +58,7 @@ with httpx.Client() as http:
         if not body.get("next_cursor"):
             break
         params["cursor"] = body["next_cursor"]
-report(measure(started), rows=len(rows), digest=digest(r["id"] for r in rows))
+report(measure(started), **result_digest(rows))
 """,
 }
 
@@ -82,10 +83,9 @@ def main(argv: list[str] | None = None) -> int:
             for name, code in CONTENDERS.items():
                 results[name].append(run(name, code, fake, survey_id))
 
-    digests = {r["digest"] for runs in results.values() for r in runs}
-    counts = {r["rows"] for runs in results.values() for r in runs}
-    if len(digests) != 1 or counts != {args.responses}:
-        raise SystemExit(f"contenders disagree on the data: rows {counts}, digests {digests}")
+    require_same_results(results, ["rows", "digest", "fields"], "the rows")
+    if results[OURS][0]["rows"] != args.responses:
+        raise SystemExit(f"{results[OURS][0]['rows']} rows, not {args.responses}")
 
     title = f"1. {args.responses:,} responses as a list of dicts, median of {args.repeat} runs"
     summary = Summary("dicts", title)

@@ -8,18 +8,30 @@ responses costs it little memory and none of it counts here. Each size gets its 
 one survey, the seed's first, which has every question type: only the row count changes.
 Each export runs in a fresh child process that only imports hotjar_client and calls
 ``client.export_responses``; its peak RSS is its own. A first child that opens a client and
-makes one request, without exporting, gives the floor. Files go to a temporary directory, are
-checked (row count; the Parquet footer when pyarrow is installed) and deleted.
+makes one request, without exporting, gives the floor. Files go to a temporary directory and
+are deleted once checked.
+
+No figure is printed unless every file, read back without hotjar_client (pyarrow for Parquet,
+the csv and json modules for CSV and JSONL), holds every cell of the survey's table: the
+same columns, rows and values as ``responses_table()`` of the same survey, itself checked
+against the raw pages (the response ids, in the API's order, fetched with urllib).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import sys
 import tempfile
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from _harness import Summary, fake_server, machine, median, run
+from _harness import Fake, Summary, fake_server, machine, median, require, run
 
 FLOOR = """
 import hotjar_client as hj
@@ -62,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown or not sizes:
         parser.error(f"unknown format(s) {unknown}" if unknown else "no sizes")
 
+    require("pyarrow")
     results: dict[tuple[str, int], list[dict]] = {}
     floor: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="hj-bench-") as tmp:
@@ -72,17 +85,18 @@ def main(argv: list[str] | None = None) -> int:
                 survey_id = fake.survey_ids[0]
                 if not floor:
                     floor = [run("floor", FLOOR, fake, survey_id) for _ in range(args.repeat)]
+                reference = _reference_table(fake, survey_id, size)
                 for _ in range(args.repeat):
                     for fmt in formats:
                         path = Path(tmp) / f"{size}{SUFFIX[fmt]}"
                         name = f"export {size:,} to {fmt}"
                         result = run(name, EXPORT, fake, survey_id, str(path))
-                        if result["rows"] != size:
-                            raise SystemExit(f"{name}: wrote {result['rows']} rows, not {size}")
-                        if fmt == "parquet":
-                            _check_parquet(path, size)
+                        problem = CHECKS[fmt](path, reference)
+                        if problem:
+                            raise SystemExit(f"{name}: {problem}; no figures printed")
                         path.unlink()
                         results.setdefault((fmt, size), []).append(result)
+                del reference
 
     title = f"3. streaming export to {'/'.join(formats)}, peak RSS of the exporting process" + (
         f", median of {args.repeat} runs" if args.repeat > 1 else ""
@@ -123,14 +137,182 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _check_parquet(path: Path, rows: int) -> None:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        return
-    found = pq.ParquetFile(path).metadata.num_rows
-    if found != rows:
-        raise SystemExit(f"{path.name}: the Parquet footer says {found} rows, not {rows}")
+# --- the files, read back without hotjar_client ------------------------------------------------
+
+
+def _reference_table(fake: Fake, survey_id: str, size: int) -> Any:
+    """The survey's table as pyarrow reads it from ``responses_table()``, after checking its
+    response ids, in order, against the raw pages (urllib and json, no hotjar_client)."""
+    import pyarrow as pa
+
+    with fake.client() as client:
+        table = pa.table(client.responses_table(survey_id))
+    ids = _raw_response_ids(fake, survey_id)
+    if len(ids) != size or table.column("response_id").to_pylist() != ids:
+        raise SystemExit(
+            f"the reference table of survey {survey_id} is not its {size} responses in the "
+            "API's order; no figures printed"
+        )
+    return table
+
+
+def _raw_response_ids(fake: Fake, survey_id: str) -> list[str]:
+    def call(url: str, data: bytes | None = None, token: str = "") -> dict:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        with urllib.request.urlopen(urllib.request.Request(url, data, headers)) as answer:
+            return json.loads(answer.read())
+
+    form = {"grant_type": "client_credentials", "client_id": fake.client_id}
+    form["client_secret"] = fake.client_secret
+    token = call(f"{fake.url}/v1/oauth/token", urllib.parse.urlencode(form).encode())
+    pages = f"{fake.url}/v1/sites/{fake.site_id}/surveys/{survey_id}/responses"
+    ids, query = [], {"limit": 100}
+    while True:
+        body = call(f"{pages}?{urllib.parse.urlencode(query)}", token=token["access_token"])
+        ids += [str(r["id"]) for r in body["results"]]
+        if not body.get("next_cursor"):
+            return ids
+        query["cursor"] = body["next_cursor"]
+
+
+def _reference_rows(reference: Any) -> Iterator[dict[str, Any]]:
+    for batch in reference.to_batches(max_chunksize=20_000):
+        yield from batch.to_pylist()
+
+
+def _check_parquet(path: Path, reference: Any) -> str | None:
+    import pyarrow.parquet as pq
+
+    back = pq.read_table(path)
+    if not back.schema.equals(reference.schema):
+        return f"the Parquet schema differs from the table's:\n{back.schema}"
+    if back.equals(reference):
+        return None
+    rows = zip(_reference_rows(back), _reference_rows(reference), strict=False)
+    for index, (got, want) in enumerate(rows):
+        if got != want:
+            differ = {k: (got.get(k), v) for k, v in want.items() if got.get(k) != v}
+            return f"row {index} differs (file, table): {differ}"
+    return f"{back.num_rows} rows, not {reference.num_rows}"
+
+
+def _kinds(reference: Any) -> dict[str, str]:
+    """What each column holds, for reading it back from text: time, bool, int, map, list,
+    other (other_answers: JSON text in the table, JSON in the files) or text."""
+    import pyarrow as pa
+
+    kinds = {}
+    for field in reference.schema:
+        kind = field.type
+        if field.name == "other_answers":
+            kinds[field.name] = "other"
+        elif pa.types.is_timestamp(kind):
+            kinds[field.name] = "time"
+        elif pa.types.is_boolean(kind):
+            kinds[field.name] = "bool"
+        elif pa.types.is_integer(kind):
+            kinds[field.name] = "int"
+        elif pa.types.is_map(kind):
+            kinds[field.name] = "map"
+        elif pa.types.is_list(kind):
+            kinds[field.name] = "list"
+        else:
+            kinds[field.name] = "text"
+    return kinds
+
+
+def _plain(value: Any, kind: str) -> Any:
+    """A reference cell as the files carry it: a map as an object, other_answers parsed."""
+    if value is None:
+        return None
+    if kind == "map":
+        return dict(value)
+    if kind == "other":
+        return json.loads(value)
+    return value
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _first_difference(
+    rows: Iterator[tuple[list[str], list[Any]]], reference: Any, kinds: dict[str, str]
+) -> str | None:
+    """Compares (header, cells) rows, read back as plain values, with the reference's."""
+    names = reference.column_names
+    wanted = _reference_rows(reference)
+    count = 0
+    for index, (header, cells) in enumerate(rows):
+        if header != names:
+            return f"row {index}: columns {header} instead of {names}"
+        want = next(wanted, None)
+        if want is None:
+            return f"more rows than the table's {reference.num_rows}"
+        for name, got in zip(names, cells, strict=True):
+            expected = _plain(want[name], kinds[name])
+            if got != expected or type(got) is not type(expected):
+                return f"row {index} column {name!r}: {got!r} vs {expected!r}"
+        count += 1
+    if count != reference.num_rows:
+        return f"{count} rows, not {reference.num_rows}"
+    return None
+
+
+def _check_csv(path: Path, reference: Any) -> str | None:
+    kinds = _kinds(reference)
+
+    def cell(text: str, kind: str) -> Any:
+        if text == "":
+            return None  # CSV writes null and an empty string alike
+        if kind == "time":
+            return _time(text)
+        if kind == "bool":
+            return {"true": True, "false": False}.get(text, text)
+        if kind == "int":
+            return int(text)
+        if kind in ("map", "list", "other"):
+            return json.loads(text)
+        return text
+
+    def rows() -> Iterator[tuple[list[str], list[Any]]]:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            header = next(reader)
+            for line in reader:
+                yield header, [cell(t, kinds[n]) for n, t in zip(header, line, strict=True)]
+
+    return _first_difference(rows(), _empty_text_as_null(reference), kinds)
+
+
+def _empty_text_as_null(reference: Any) -> Any:
+    """The reference with "" as null in its text columns: CSV cannot tell them apart."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for field, column in zip(reference.schema, reference.columns, strict=True):
+        if pa.types.is_string(field.type) and field.name != "other_answers":
+            column = pc.if_else(pc.equal(column, ""), pa.scalar(None, field.type), column)
+        columns.append(column)
+    return pa.table(columns, schema=reference.schema)
+
+
+def _check_jsonl(path: Path, reference: Any) -> str | None:
+    kinds = _kinds(reference)
+
+    def rows() -> Iterator[tuple[list[str], list[Any]]]:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                obj = json.loads(line)
+                yield list(obj), [
+                    _time(v) if kinds[n] == "time" and v is not None else v for n, v in obj.items()
+                ]
+
+    return _first_difference(rows(), reference, kinds)
+
+
+CHECKS = {"parquet": _check_parquet, "csv": _check_csv, "jsonl": _check_jsonl}
 
 
 if __name__ == "__main__":

@@ -21,13 +21,15 @@ import subprocess
 import sys
 import textwrap
 
-from _harness import Summary
+from _harness import CHILD_HELPERS, Summary, require_same_results
 from hotjar_client.testing import FakeHotjar
 
-# Each contender prints one JSON line: rows, a checksum of their ids (in survey order), wall
-# seconds, and the 429s it received and surfaced to its caller.
-PRELUDE = """
-import hashlib, json, os, resource, sys, time
+# Each contender prints one JSON line: wall seconds, CPU seconds and its own peak RSS (VmHWM, as
+# in the other benchmarks: ru_maxrss would be inherited from this process, which runs the fake),
+# the 429s it received and surfaced to its caller, and (off the clock) a digest of every field
+# of every row, in survey order.
+PRELUDE = CHILD_HELPERS + """
+import os, time
 URL, SITE = os.environ["HOTJAR_BASE_URL"], os.environ["HOTJAR_SITE_ID"]
 CID, SECRET = os.environ["HOTJAR_CLIENT_ID"], os.environ["HOTJAR_CLIENT_SECRET"]
 CONCURRENCY = int(sys.argv[1])
@@ -36,11 +38,10 @@ TOKEN = {"grant_type": "client_credentials", "client_id": CID, "client_secret": 
 
 def report(by_survey, started, received_429=0, surfaced_429=0):
     wall = time.perf_counter() - started
-    rows = [r for survey in by_survey for r in survey]
-    digest = hashlib.sha1("".join(r["id"] for r in rows).encode()).hexdigest()
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({"rows": len(rows), "digest": digest, "wall": wall,
-                      "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
+    figures = {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": peak_rss_mb()}
+    rows = [r for survey in by_survey for r in survey]
+    print(json.dumps({**figures, **result_digest(rows),
                       "received_429": received_429, "surfaced_429": surfaced_429}))
 """
 
@@ -179,13 +180,14 @@ def main() -> int:
             rate_limit=args.rate_limit,
         ) as fake:
             results[name] = run(name, code, fake, args.concurrency)
-        print(f"  {name}: {results[name]['wall']:.1f} s", file=sys.stderr, flush=True)
+        # Progress only: no figure is shown before every result is checked.
+        print(f"  {name}: done", file=sys.stderr, flush=True)
 
     expected = args.surveys * args.responses
-    digests = {r["digest"] for r in results.values()}
-    counts = {r["rows"] for r in results.values()}
-    if len(digests) != 1 or counts != {expected}:
-        raise SystemExit(f"contenders disagree on the data: rows {counts}, digests {digests}")
+    runs = {name: [r] for name, r in results.items()}
+    require_same_results(runs, ["rows", "digest", "fields"], "the rows")
+    if next(iter(results.values()))["rows"] != expected:
+        raise SystemExit(f"{next(iter(results.values()))['rows']} rows, not {expected}")
 
     ceiling = args.rate_limit / 60
     print(
@@ -195,7 +197,8 @@ def main() -> int:
         f"Python {platform.python_version()})"
     )
     print(
-        f"{'contender':<42} {'wall s':>7} {'requests':>8} {'req/s':>6} {'of ceiling':>10} "
+        f"{'contender':<42} {'wall s':>7} {'peak MB':>8} {'requests':>8} {'req/s':>6} "
+        f"{'of ceiling':>10} "
         f"{'429 sent':>8} {'429 surfaced':>12} {'busiest 1 s':>11} {'wall vs ours':>12}"
     )
     ours_name = "hotjar_client responses_many"
@@ -208,7 +211,7 @@ def main() -> int:
     for name, r in results.items():
         rate = r["requests"] / r["wall"]
         print(
-            f"{name:<42} {r['wall']:7.2f} {r['requests']:8d} {rate:6.1f} "
+            f"{name:<42} {r['wall']:7.2f} {r['rss_mb']:8.0f} {r['requests']:8d} {rate:6.1f} "
             f"{rate / ceiling:9.0%} {r['rate_limited']:8d} {r['surfaced_429']:12d} "
             f"{r['busiest_second']:11d} {r['wall'] / ours:11.2f}x"
         )

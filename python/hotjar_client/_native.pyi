@@ -381,6 +381,7 @@ class FakeHotjar:
         token_ttl: float = 3600.0,
         latency: float = 0.0,
         rate_limit: int | None = 3000,
+        rate_window: float = 60.0,
         rate_limit_scope: Literal["ip", "key"] = "ip",
         retry_after: bool = True,
         plan: Plan = "ask_scale",
@@ -430,6 +431,7 @@ class FakeHotjar:
             "revoke",
             "expire_tokens",
             "echo_token",
+            "hold",
         ],
         *,
         count: int = 1,
@@ -440,6 +442,8 @@ class FakeHotjar:
     def fail_survey(
         self, survey_id: Id, *, status: int = 500, after: int = 0, count: int | None = None
     ) -> None: ...
+    def wait_held(self, count: int = 1, *, timeout: float = 30.0) -> None: ...
+    def release_held(self) -> None: ...
     def clear_survey_failures(self) -> None: ...
     def revoke_credentials(self) -> None: ...
     def restore_credentials(self) -> None: ...

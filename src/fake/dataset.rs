@@ -17,8 +17,6 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::ids::normalize_ids;
-
 /// 2026-06-30T12:00:00Z: the newest response of the first survey.
 const NEWEST_RESPONSE_EPOCH: i64 = 1_782_820_800;
 const RESPONSE_SPACING_SECONDS: i64 = 150;
@@ -425,6 +423,26 @@ struct ResponseJson<'a> {
     experimental_score: Option<f64>,
     #[serde(skip)]
     link: Link,
+}
+
+/// The ground truth's own id rule, deliberately not the client's `ids::normalize_ids`: the fake
+/// knows which fields are its ids (a response's `id` and its answers' `question_id`, a survey's
+/// `id` and its questions' `id`), and a client must return each as its digits. Were the truth
+/// built with the client's code, an id bug would be on both sides of every comparison.
+fn id_as_text(id: Option<&mut Value>) {
+    if let Some(id) = id {
+        if let Value::Number(n) = &*id {
+            *id = Value::String(n.to_string());
+        }
+    }
+}
+
+/// The items of an array field (none when it is absent or null).
+fn items(field: Option<&mut Value>) -> impl Iterator<Item = &mut Value> {
+    field
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flat_map(|items| items.iter_mut())
 }
 
 fn timestamp(epoch_seconds: i64) -> String {
@@ -861,7 +879,10 @@ impl Dataset {
             .filter(|response| !erased.hides(site, &response.link))
             .map(|response| {
                 let mut value = serde_json::to_value(&response).unwrap_or(Value::Null);
-                normalize_ids(&mut value);
+                id_as_text(value.get_mut("id"));
+                for answer in items(value.get_mut("answers")) {
+                    id_as_text(answer.get_mut("question_id"));
+                }
                 value
             })
             .collect()
@@ -910,7 +931,10 @@ impl Dataset {
         (0..self.surveys.len())
             .map(|i| {
                 let mut value = self.survey_value(i, with_questions);
-                normalize_ids(&mut value);
+                id_as_text(value.get_mut("id"));
+                for question in items(value.get_mut("questions")) {
+                    id_as_text(question.get_mut("id"));
+                }
                 value
             })
             .collect()

@@ -8,12 +8,13 @@ mod dataset;
 mod server;
 mod state;
 
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 pub use dataset::{Dataset, DatasetConfig, Erasures, FakeSubject};
@@ -33,8 +34,11 @@ pub struct FakeConfig {
     pub organization_id: String,
     pub token_ttl: Duration,
     pub latency: Duration,
-    /// Requests per minute in a sliding 60 s window; `None` for no limit.
+    /// Requests allowed in any sliding window of `rate_window`; `None` for no limit.
     pub rate_limit: Option<u32>,
+    /// The rate limit's window: 60 s, as Hotjar's. A shorter one (with a limit to match) lets
+    /// a test see a client exceed the window without waiting a minute.
+    pub rate_window: Duration,
     pub rate_limit_scope: RateLimitScope,
     /// Send `Retry-After` with a 429 (turn off to exercise a client's fallback backoff).
     pub retry_after: bool,
@@ -57,6 +61,7 @@ impl Default for FakeConfig {
             token_ttl: Duration::from_secs(3600),
             latency: Duration::ZERO,
             rate_limit: Some(3000),
+            rate_window: Duration::from_secs(60),
             rate_limit_scope: RateLimitScope::Ip,
             retry_after: true,
             plan: Plan::AskScale,
@@ -77,12 +82,23 @@ pub struct Shared {
     organization_id: String,
     dataset: Dataset,
     state: Mutex<State>,
+    /// How many requests `Fault::Hold` has stopped so far.
+    held: watch::Sender<usize>,
+    /// Bumped by `release_held`: every request held before the bump goes on.
+    releases: watch::Sender<u64>,
 }
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A handler that panicked mid-update leaves plain data behind; keep serving.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Stops the request until the next `release_held` (or until the fake goes away).
+    async fn hold(&self) {
+        let mut released = self.releases.subscribe();
+        self.held.send_modify(|n| *n += 1);
+        let _ = released.changed().await;
     }
 }
 
@@ -120,6 +136,7 @@ impl FakeServer {
                 token_ttl: config.token_ttl,
                 revoked: false,
                 rate_limit: config.rate_limit,
+                rate_window: config.rate_window,
                 rate_limit_scope: config.rate_limit_scope,
                 send_retry_after: config.retry_after,
                 clamp_limit: config.clamp_limit,
@@ -134,6 +151,8 @@ impl FakeServer {
                 erased: Arc::default(),
                 lookup_status: 200,
             }),
+            held: watch::Sender::new(0),
+            releases: watch::Sender::new(0),
         });
         let app = axum::Router::new()
             .fallback(server::handle)
@@ -158,6 +177,7 @@ impl FakeServer {
 
     /// Stops accepting, lets requests in flight finish (at most 2 s), then returns.
     pub async fn stop(&mut self) {
+        self.release_held();
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -261,6 +281,26 @@ impl FakeServer {
         state.failures.extend(std::iter::repeat_n(failure, count));
     }
 
+    /// How many requests `Fault::Hold` has stopped so far (released ones included).
+    pub fn held(&self) -> usize {
+        *self.shared.held.borrow()
+    }
+
+    /// Waits until `Fault::Hold` has stopped `count` requests in all: the event a test waits
+    /// for to act while an export is surely under way, instead of racing it on time.
+    /// The future holds no borrow of the fake, so it can be awaited after a lock on it is gone.
+    pub fn wait_held(&self, count: usize) -> impl Future<Output = ()> + Send + 'static {
+        let mut held = self.shared.held.subscribe();
+        async move {
+            let _ = held.wait_for(|n| *n >= count).await;
+        }
+    }
+
+    /// Lets every request held by `Fault::Hold` go on to its real answer.
+    pub fn release_held(&self) {
+        self.shared.releases.send_modify(|n| *n += 1);
+    }
+
     /// Requests for one survey (the survey and its responses) fail from now on, as set out
     /// in `failure`; replaces an earlier setting for that survey.
     pub fn fail_survey(&self, failure: SurveyFailure) {
@@ -321,6 +361,7 @@ impl FakeServer {
 
 impl Drop for FakeServer {
     fn drop(&mut self) {
+        self.release_held();
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }

@@ -122,6 +122,9 @@ async fn respond(shared: &Shared, peer: SocketAddr, request: Request, is_token: 
     if let Fault::Slow(delay) = fault {
         tokio::time::sleep(delay).await;
     }
+    if fault == Fault::Hold {
+        shared.hold().await;
+    }
     if fault == Fault::EchoToken {
         let sent = parts
             .headers

@@ -79,6 +79,10 @@ pub enum Fault {
     /// A 400 whose message quotes the request's `Authorization` header back, as a careless
     /// server might: a client must not pass the token on in its error.
     EchoToken,
+    /// The request waits, before its real answer is made, until `FakeServer::release_held`;
+    /// `FakeServer::wait_held` tells a test that it is waiting. A test can then act (interrupt,
+    /// inject a failure) while an export is surely under way, with no race on time.
+    Hold,
     /// Untouched: used to aim a fault at a later request.
     Pass,
 }
@@ -168,7 +172,8 @@ pub struct FakeStats {
     pub requests: u64,
     pub rate_limited: u64,
     pub tokens_issued: u64,
-    /// The most requests accepted in any 60 s window so far.
+    /// The most requests accepted in any rate-limit window (60 s unless `rate_window` says
+    /// otherwise) so far.
     pub busiest_minute: u64,
     /// Injected failures that hit a request (aiming entries not counted).
     pub faults_injected: u64,
@@ -194,6 +199,7 @@ pub struct State {
     pub token_ttl: Duration,
     pub revoked: bool,
     pub rate_limit: Option<u32>,
+    pub rate_window: Duration,
     pub rate_limit_scope: RateLimitScope,
     pub send_retry_after: bool,
     pub clamp_limit: bool,
@@ -214,8 +220,6 @@ pub struct State {
     pub lookup_status: u16,
 }
 
-const WINDOW: Duration = Duration::from_secs(60);
-
 impl State {
     /// Counts a request against its window. `Err(seconds)` when it is over the limit: the
     /// wait until the oldest request in the window leaves it.
@@ -227,13 +231,13 @@ impl State {
         let window = self.windows.entry(key.to_string()).or_default();
         while window
             .front()
-            .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+            .is_some_and(|t| now.duration_since(*t) >= self.rate_window)
         {
             window.pop_front();
         }
         if window.len() >= limit as usize {
             let oldest = window.front().copied().unwrap_or(now);
-            let wait = WINDOW.saturating_sub(now.duration_since(oldest));
+            let wait = self.rate_window.saturating_sub(now.duration_since(oldest));
             return Err(wait.as_secs_f64().ceil().max(1.0) as u64);
         }
         window.push_back(now);
@@ -329,6 +333,7 @@ mod tests {
             token_ttl: Duration::from_secs(3600),
             revoked: false,
             rate_limit: limit,
+            rate_window: Duration::from_secs(60),
             rate_limit_scope: RateLimitScope::Ip,
             send_retry_after: true,
             clamp_limit: false,
@@ -359,6 +364,18 @@ mod tests {
         assert_eq!(s.admit("ip"), Ok(()));
         assert_eq!(s.stats.busiest_minute, 3);
         assert_eq!(state(None).admit("ip"), Ok(()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_shorter_window_gives_room_back_sooner() {
+        let mut s = state(Some(2));
+        s.rate_window = Duration::from_secs(5);
+        assert_eq!(s.admit("ip"), Ok(()));
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(s.admit("ip"), Ok(()));
+        assert_eq!(s.admit("ip"), Err(3));
+        tokio::time::advance(Duration::from_secs(3)).await;
+        assert_eq!(s.admit("ip"), Ok(()));
     }
 
     #[tokio::test(start_paused = true)]

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTimeoutError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
@@ -54,8 +54,8 @@ impl FakeHotjar {
 fn per_minute(n: args::Int) -> PyResult<u32> {
     u32::try_from(n.0).ok().filter(|n| *n >= 1).ok_or_else(|| {
         errors::configuration(format!(
-            "rate_limit must be a number of requests per minute from 1 to {}, or None for no \
-             limit; got {}.",
+            "rate_limit must be a number of requests per window (a minute by default) from 1 \
+             to {}, or None for no limit; got {}.",
             u32::MAX,
             n.0
         ))
@@ -135,6 +135,7 @@ impl FakeHotjar {
         token_ttl = args::Float(3600.0),
         latency = args::Float(0.0),
         rate_limit = Some(args::Int(3000)),
+        rate_window = args::Float(60.0),
         rate_limit_scope = "ip",
         retry_after = true,
         plan = "ask_scale",
@@ -148,7 +149,8 @@ impl FakeHotjar {
     ))]
     #[pyo3(
         text_signature = "(seed=0, *, responses_per_survey=(1234, 250, 0, 100, 37), \
-        token_ttl=3600.0, latency=0.0, rate_limit=3000, rate_limit_scope='ip', retry_after=True, \
+        token_ttl=3600.0, latency=0.0, rate_limit=3000, rate_window=60.0, rate_limit_scope='ip', \
+        retry_after=True, \
         plan='ask_scale', clamp_limit=False, numeric_ids=False, extra_fields=False, site_id=None, \
         organization_id=None, host='127.0.0.1', port=0)"
     )]
@@ -160,6 +162,7 @@ impl FakeHotjar {
         token_ttl: args::Float,
         latency: args::Float,
         rate_limit: Option<args::Int>,
+        rate_window: args::Float,
         rate_limit_scope: &str,
         retry_after: bool,
         plan: &str,
@@ -187,6 +190,7 @@ impl FakeHotjar {
                 args::seconds(latency.0, "latency", 3600.0)?
             },
             rate_limit: rate_limit.map(per_minute).transpose()?,
+            rate_window: args::seconds(rate_window.0, "rate_window", 3600.0)?,
             rate_limit_scope: match rate_limit_scope {
                 "ip" => RateLimitScope::Ip,
                 "key" => RateLimitScope::Key,
@@ -397,7 +401,8 @@ impl FakeHotjar {
     /// ``"slow"`` (answers ``delay`` seconds late), ``"revoke"`` (the key is revoked as the
     /// request arrives, see ``restore_credentials()``), ``"expire_tokens"`` (every issued
     /// token expires as the request arrives) or ``"echo_token"`` (a 400 whose message quotes
-    /// the request's bearer token, to check that clients never pass it on).
+    /// the request's bearer token, to check that clients never pass it on) or ``"hold"``
+    /// (the request waits until ``release_held()``; ``wait_held()`` returns once it waits).
     ///
     /// >>> fake.inject_fault("reset", after=2)   # the third page's connection drops
     #[pyo3(signature = (fault, *, count = None, after = None, endpoint = "api", delay = None))]
@@ -432,10 +437,11 @@ impl FakeHotjar {
             ("revoke", None) => Fault::Revoke,
             ("expire_tokens", None) => Fault::ExpireTokens,
             ("echo_token", None) => Fault::EchoToken,
+            ("hold", None) => Fault::Hold,
             (other, None) => {
                 return Err(errors::configuration(format!(
                     "fault must be 'reset', 'truncate', 'garble', 'repeat_cursor', 'slow', \
-                     'revoke', 'expire_tokens' or 'echo_token', got {other:?}."
+                     'revoke', 'expire_tokens', 'echo_token' or 'hold', got {other:?}."
                 )))
             }
         };
@@ -444,6 +450,38 @@ impl FakeHotjar {
             ..InjectedFailure::fault(fault)
         };
         self.with_server(|s| s.fail_after(after as usize, count as usize, failure))
+    }
+
+    /// Waits until ``inject_fault("hold")`` has stopped ``count`` requests in all (released
+    /// ones included), so a test can act while an export is surely under way. Raises
+    /// ``TimeoutError`` after ``timeout`` seconds: a safety net, not a measure.
+    ///
+    /// With ``fake.inject_fault("hold", after=2)`` the third API request waits: start the
+    /// export in another thread, ``fake.wait_held()``, act, then ``fake.release_held()``.
+    #[pyo3(signature = (count = None, *, timeout = args::Float(30.0)))]
+    #[pyo3(text_signature = "($self, count=1, *, timeout=30.0)")]
+    fn wait_held(
+        &self,
+        py: Python<'_>,
+        count: Option<&Bound<'_, PyAny>>,
+        timeout: args::Float,
+    ) -> PyResult<()> {
+        let count = count.map_or(Ok(1), |v| args::count(v, "count", 1_000_000))? as usize;
+        let limit = args::seconds(timeout.0, "timeout", 86_400.0)?;
+        let held = self.with_server(|s| s.wait_held(count))?;
+        // The timer is made inside the runtime: a tokio timer needs one to exist.
+        match block_on(py, async move { tokio::time::timeout(limit, held).await })? {
+            Ok(()) => Ok(()),
+            Err(_) => Err(PyTimeoutError::new_err(format!(
+                "the fake held fewer than {count} request(s) within {} s",
+                timeout.0
+            ))),
+        }
+    }
+
+    /// Lets every request stopped by ``inject_fault("hold")`` go on to its real answer.
+    fn release_held(&self) -> PyResult<()> {
+        self.with_server(|s| s.release_held())
     }
 
     /// Requests for one survey (the survey and its pages of responses) answer ``status``

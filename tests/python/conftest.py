@@ -48,8 +48,14 @@ class Export:
 
 @pytest.fixture(scope="session")
 def big_export() -> Export:
-    """A default client exports a 12,345-response survey from a default fake (3000/min)."""
-    with FakeHotjar(responses_per_survey=[12345]) as server, server.client() as c:
+    """A default client exports a 12,345-response survey (125 requests) from a fake stricter
+    than Hotjar: 100 requests in any 1 s window, not 3000 in 60 s. The default limiter (a burst
+    of 50, then 48.7 a second) sends at most 98 in any second; a client that does not pace
+    sends its 125 requests in a fraction of a second and draws 429s."""
+    with (
+        FakeHotjar(responses_per_survey=[12345], rate_limit=100, rate_window=1.0) as server,
+        server.client() as c,
+    ):
         sid = server.survey_ids[0]
         rows = c.responses(sid)
         return Export(

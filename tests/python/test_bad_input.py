@@ -412,6 +412,8 @@ FAKE_CALLS = [
         "FakeHotjar-rate_limit-negative", lambda c, f, s: FakeHotjar(rate_limit=-5), C, "rate_limit"
     ),
     Bad("FakeHotjar-rate_limit-bool", lambda c, f, s: FakeHotjar(rate_limit=True), T, "bool"),
+    Bad("FakeHotjar-rate_window-zero", lambda c, f, s: FakeHotjar(rate_window=0), C, "rate_window"),
+    Bad("FakeHotjar-rate_window-bool", lambda c, f, s: FakeHotjar(rate_window=True), T, "bool"),
     Bad(
         "FakeHotjar-scope",
         lambda c, f, s: FakeHotjar(rate_limit_scope="user"),
@@ -468,6 +470,9 @@ FAKE_CALLS = [
         "inject_fault-delay-negative", lambda c, f, s: f.inject_fault("slow", delay=-1), C, "delay"
     ),
     Bad("inject_fault-count-bool", lambda c, f, s: f.inject_fault("reset", count=True), T, "bool"),
+    Bad("wait_held-count-negative", lambda c, f, s: f.wait_held(-1), C, "count"),
+    Bad("wait_held-count-bool", lambda c, f, s: f.wait_held(True), T, "bool"),
+    Bad("wait_held-timeout-zero", lambda c, f, s: f.wait_held(timeout=0), C, "timeout"),
     Bad("latency-negative", lambda c, f, s: setattr(f, "latency", -1), C, "latency"),
     Bad("latency-bool", lambda c, f, s: setattr(f, "latency", True), T, "bool"),
     Bad("latency-none", lambda c, f, s: setattr(f, "latency", None), T, "NoneType"),
@@ -543,6 +548,7 @@ NO_INPUT = {
         "request_log",
         "clear_request_log",
         "clear_survey_failures",
+        "release_held",
         "stats",
         "close",
     },

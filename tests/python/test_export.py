@@ -661,30 +661,36 @@ def test_an_interrupted_export_leaves_no_file(tmp_path):
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         with (
-            FakeHotjar(responses_per_survey=[2000, 3], latency=0.05) as fake,
+            FakeHotjar(responses_per_survey=[2000, 3]) as fake,
             fake.client(requests_per_minute=None) as client,
         ):
             sid = fake.survey_ids[0]
+            # The survey and two pages go through; the third page waits until released, so
+            # Ctrl-C surely comes while the export runs, its temp file written.
+            fake.inject_fault("hold", after=3)
+            seen_while_held: list[list[str]] = []
 
-            def interrupt_once_writing():
-                # Waits for the temp file, i.e. the export is under way (no timed assertion).
-                for _ in range(5000):
-                    if os.listdir(tmp_path) and page_requests(fake, sid):
-                        break
-                    threading.Event().wait(0.002)
-                signal.raise_signal(signal.SIGINT)
+            def interrupt_while_held():
+                try:
+                    fake.wait_held()
+                    seen_while_held.append(os.listdir(tmp_path))
+                    signal.raise_signal(signal.SIGINT)
+                except BaseException:
+                    fake.release_held()
+                    raise
 
-            sender = threading.Thread(target=interrupt_once_writing)
+            sender = threading.Thread(target=interrupt_while_held)
             sender.start()
             try:
                 with pytest.raises(Interrupted):
                     client.export_responses(sid, tmp_path / "r.parquet")
             finally:
-                sender.join(timeout=20)
-            assert len(page_requests(fake, sid)) < 20
+                sender.join(timeout=60)
+                fake.release_held()
+            assert len(seen_while_held) == 1 and len(seen_while_held[0]) == 1  # the temp file
+            assert len(page_requests(fake, sid)) <= 3  # stopped at the held page
             assert os.listdir(tmp_path) == []
 
-            fake.latency = 0
             client.export_responses(fake.survey_ids[1], tmp_path / "ok.csv")
             assert os.listdir(tmp_path) == ["ok.csv"]
     finally:

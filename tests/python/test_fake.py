@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -14,7 +15,7 @@ from collections import Counter
 
 import hotjar_client as hj
 import pytest
-from helpers import TOKEN_PATH, bearer, created, form_token, raw_request
+from helpers import TOKEN_PATH, bearer, created, form_token, page_requests, raw_request
 from hotjar_client.testing import FakeHotjar
 
 
@@ -490,6 +491,39 @@ def test_set_rate_limit_changes_the_limit_and_resets_the_window():
 
         fake.set_rate_limit(None)
         assert [form_token(fake).status for _ in range(5)] == [200] * 5
+
+
+def test_rate_window_sets_the_window_the_limit_counts_in():
+    with FakeHotjar(rate_limit=2, rate_window=30.0) as fake:
+        assert [form_token(fake).status for _ in range(2)] == [200, 200]
+        refused = form_token(fake)
+
+        assert refused.status == 429
+        # Room comes back when the oldest request leaves the 30 s window, not a 60 s one.
+        retry_after = {k.lower(): v for k, v in refused.headers.items()}["retry-after"]
+        assert 1 <= int(retry_after) <= 30
+    with pytest.raises(hj.ConfigurationError, match="rate_window"):
+        FakeHotjar(rate_window=0)
+
+
+def test_a_held_request_waits_until_released(fake, survey_id):
+    fake.inject_fault("hold", after=1)  # the first page goes through, the second waits
+    fetched: list[list[dict]] = []
+    with fake.client() as client:
+        export = threading.Thread(target=lambda: fetched.append(client.responses(survey_id)))
+        export.start()
+        try:
+            fake.wait_held()
+            assert fetched == []
+            assert len(page_requests(fake, survey_id)) == 1
+        finally:
+            fake.release_held()
+            export.join(timeout=60)
+
+    assert fetched == [fake.responses(survey_id)]
+    assert fake.stats()["faults_injected"] == 1
+    with pytest.raises(TimeoutError, match="fewer than 2"):
+        fake.wait_held(2, timeout=0.05)  # one request was held in all, not two
 
 
 def test_latency_can_be_read_and_changed(fake):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import hotjar_client as hj
 import pytest
@@ -109,32 +108,35 @@ def test_an_export_failing_on_its_first_page_has_nothing_partial(fake, fast_clie
 
 def test_an_export_failing_mid_way_keeps_what_it_fetched_and_resumes(survey_id):
     with (
-        FakeHotjar(latency=0.05) as fake,
+        FakeHotjar() as fake,
         fake.client(max_retries=1, retry_backoff=FAST_BACKOFF) as client,
     ):
         truth = fake.responses(survey_id)
         injected = threading.Event()
+        # The fourth page waits until released: the failure is injected while the export is
+        # surely under way, whatever the machine's speed.
+        fake.inject_fault("hold", after=3)
 
-        def fail_after_three_pages():
-            deadline = time.monotonic() + 30
-            while len(page_requests(fake, survey_id)) < 3 and time.monotonic() < deadline:
-                time.sleep(0.002)
-            fake.fail_next(2, status=503)  # the first try and its one retry
-            injected.set()
+        def fail_while_the_fourth_page_waits():
+            try:
+                fake.wait_held()
+                fake.fail_next(2, status=503)  # the fifth page's first try and its one retry
+                injected.set()
+            finally:
+                fake.release_held()
 
-        thread = threading.Thread(target=fail_after_three_pages)
+        thread = threading.Thread(target=fail_while_the_fourth_page_waits)
         thread.start()
         try:
             with pytest.raises(hj.ServerError) as caught:
                 client.responses(survey_id)
         finally:
-            thread.join(timeout=30)
+            thread.join(timeout=60)
         assert injected.is_set()
 
         partial, cursor = caught.value.partial, caught.value.resume_cursor
         assert caught.value.status == 503
-        assert len(partial) >= 300
-        assert partial == truth[: len(partial)]
+        assert partial == truth[:400]
         assert isinstance(cursor, str)
 
         rest = client.responses(survey_id, resume_cursor=cursor)

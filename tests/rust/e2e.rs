@@ -215,24 +215,45 @@ async fn broken_json_is_retried_and_then_reported() {
     assert_eq!(failure.resume_cursor, None);
 }
 
-#[tokio::test]
-async fn the_fake_counts_no_429_for_a_paced_client() {
+/// A client limited to 20 a minute exports 24 pages from a fake that refuses a 21st request in
+/// any 60 s: the job crosses the window, so an unpaced client draws 429s here. It runs on
+/// tokio's paused clock, which the client's limiter and the fake's window both read, so its
+/// 76 virtual seconds take about a second.
+#[tokio::test(start_paused = true)]
+async fn the_fake_counts_no_429_for_a_client_paced_across_its_window() {
+    // While a request is on the wire the runtime has nothing to run, and a paused clock then
+    // jumps to the next timer (a connection pool's 90 s idle check, say). This ticker keeps a
+    // timer 10 ms away, so virtual time moves on in small steps at most while the fake answers.
+    let ticker = tokio::spawn(async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    });
     let fake = fake(FakeConfig {
-        rate_limit: Some(600),
-        responses_per_survey: vec![2500],
+        rate_limit: Some(20),
+        responses_per_survey: vec![2400],
         ..FakeConfig::default()
     })
     .await;
-    let client = client_for(&fake, |c| c.requests_per_minute = Some(600));
+    let client = client_for(&fake, |c| {
+        c.requests_per_minute = Some(20);
+        // Not the subject here; the most, so that no late wake-up can ever time a request out.
+        c.timeout = Duration::from_secs(3600);
+    });
     let id = &fake.dataset().survey_ids()[0];
     let rows = client
         .responses(&site(&fake), &survey(id), None, None)
         .await
         .unwrap();
-    assert_eq!(rows.len(), 2500);
+    ticker.abort();
+    assert_eq!(rows, fake.responses_truth(id).unwrap());
     let stats = fake.stats();
-    assert_eq!(stats.rate_limited, 0);
-    assert!(stats.busiest_minute <= 600);
+    assert_eq!(stats.rate_limited, 0, "{stats:?}");
+    assert!(stats.busiest_minute <= 20, "{stats:?}");
+    // One token and 24 pages: more than the window holds, spread over more than a minute.
+    assert_eq!(stats.requests, 25);
+    let log = fake.request_log();
+    assert!(log[log.len() - 1].at - log[0].at > 60.0, "{log:?}");
 }
 
 #[tokio::test]
