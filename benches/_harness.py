@@ -129,8 +129,16 @@ def fake_server(responses_per_survey: Sequence[int], seed: int = SEED) -> Iterat
     """Serves a fake with one survey per count (rate limit off) from a child process, so that
     neither its memory nor its CPU time counts against the process that measures."""
     counts = ",".join(str(n) for n in responses_per_survey)
+    with serve(_FAKE_SERVER, str(seed), counts) as (_, fake):
+        yield fake
+
+
+@contextlib.contextmanager
+def serve(script: str, *args: str) -> Iterator[tuple[subprocess.Popen[str], Fake]]:
+    """Runs ``script`` (which prints the fake's address and credentials as its first line,
+    then serves until stdin closes) in a child process; yields the process and the fake."""
     process = subprocess.Popen(
-        [sys.executable, "-c", _FAKE_SERVER, str(seed), counts],
+        [sys.executable, "-c", script, *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -140,7 +148,7 @@ def fake_server(responses_per_survey: Sequence[int], seed: int = SEED) -> Iterat
         line = process.stdout.readline()
         if not line:
             raise SystemExit(f"the fake did not start (exit code {process.wait()})")
-        yield Fake(**json.loads(line))
+        yield process, Fake(**json.loads(line))
     finally:
         assert process.stdin is not None
         process.stdin.close()

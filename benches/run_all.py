@@ -1,5 +1,5 @@
-"""Runs every benchmark (list of dicts, wide DataFrame, streaming export) in one go and prints
-one summary table with the ratios and the issue's targets.
+"""Runs every benchmark (list of dicts, wide DataFrame, streaming export, many surveys, dlt
+sync) in one go and prints one summary table with the ratios and the issue's targets.
 
     make bench                       # or: python benches/run_all.py [--quick] [--only export]
 
@@ -28,6 +28,7 @@ BENCHES = {
     "dataframe": ("bench_dataframe.py", [], ["--responses", "10000", "--repeat", "1"]),
     "export": ("bench_export.py", [], ["--sizes", "10000,30000,100000", "--repeat", "1"]),
     "many": ("bench_many.py", [], ["--surveys", "4", "--responses", "500", "--skip", "requests"]),
+    "sync": ("bench_sync.py", [], ["--responses", "5000", "--new", "100"]),
 }
 
 

@@ -5,6 +5,7 @@
     hotjar-client export 123 -o out.parquet  responses to Parquet, CSV or JSON Lines
     hotjar-client lookup jane@example.com    GDPR: Hotjar emails a data report
     hotjar-client delete jane@example.com    GDPR: erase (asks first unless --yes)
+    hotjar-client sync                       new responses into DuckDB (or any dlt destination)
     hotjar-client demo                       export every survey of the bundled fake
     hotjar-client fake-server --port 8080    serve the offline fake of the API
 
@@ -82,7 +83,7 @@ EXIT_CODES_HELP = """exit codes:
   13   ExportFileError        a file could not be written
   14   ConfirmationRequiredError  a deletion was not confirmed (no --yes and no terminal
        to ask on, or "delete" not typed); nothing was sent
-  15   lookup/delete of several people: some failed (the rest went through)
+  15   lookup/delete of several people, or sync: some failed (the rest went through)
   130  interrupted (Ctrl-C)
 """
 
@@ -308,6 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
                 "--yes", action="store_true", help="do not ask for confirmation (scripts)"
             )
         sub.set_defaults(run=run_gdpr, deleting=deleting)
+
+    _sync_command(command("sync", *SYNC_HELP))
 
     # These two hand their arguments on to their own parsers (see main()).
     demo = commands.add_parser(
@@ -684,6 +687,130 @@ def _masked(subject: Any) -> str:
     if isinstance(subject, Mapping) and "status" in subject:
         return _who(subject)  # a report row: already masked
     return _who(mask_subject(email=subject.get("email"), user_ids=subject.get("user_ids")))
+
+
+SYNC_HELP = (
+    "load new and changed responses into DuckDB or any dlt destination",
+    "Run the dlt pipeline of hotjar_client.dlt: every survey of the site (or the SURVEYs "
+    "given) into the tables surveys, survey_questions, survey_responses and survey_answers. "
+    "The first run loads everything; later runs fetch only responses newer than the last "
+    "run's newest minus --lookback, and merge them (updated responses replace the old rows). "
+    "Default destination: the DuckDB file hotjar.duckdb in the current folder, dataset "
+    "hotjar_data. Other "
+    "destinations read their credentials from dlt's config (e.g. "
+    "DESTINATION__POSTGRES__CREDENTIALS). Prints one line per table: rows added and rows "
+    "updated (read again inside the lookback window and replaced). A survey that fails does "
+    "not stop the others: it is listed, keeps its old state, and the exit code is 15.",
+)
+
+
+def _sync_command(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("surveys", nargs="*", metavar="SURVEY", help="survey id(s) (default: all)")
+    sub.add_argument(
+        "--destination",
+        default="duckdb",
+        metavar="NAME",
+        help="a dlt destination: duckdb (default), postgres, bigquery, filesystem, ...",
+    )
+    sub.add_argument(
+        "--duckdb-file",
+        default="hotjar.duckdb",
+        metavar="PATH",
+        help="the DuckDB file, with --destination duckdb (default hotjar.duckdb)",
+    )
+    sub.add_argument(
+        "--dataset",
+        default="hotjar_data",
+        help="dataset (schema) name (default hotjar_data: DuckDB cannot have a schema named "
+        "like its file, hotjar)",
+    )
+    sub.add_argument(
+        "--pipeline-name", default="hotjar", metavar="NAME", help="dlt pipeline (default hotjar)"
+    )
+    sub.add_argument(
+        "--pipelines-dir",
+        metavar="DIR",
+        help="where dlt keeps the pipeline's working state (default ~/.dlt/pipelines)",
+    )
+    sub.add_argument(
+        "--lookback",
+        type=float,
+        default=60.0,
+        metavar="MINUTES",
+        help="read again this far behind the last run's newest response (default 60)",
+    )
+    sub.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="the first run (and a new survey) loads only responses from then on",
+    )
+    sub.set_defaults(run=run_sync)
+
+
+def run_sync(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        import dlt
+
+        from hotjar_client import dlt as source
+    except ImportError as missing:
+        raise errors.ConfigurationError(
+            f"sync needs dlt ({missing}): pip install 'hotjar-client[dlt]'"
+        ) from None
+    from datetime import timedelta
+
+    if not args.lookback >= 0:
+        raise errors.ConfigurationError(
+            f"--lookback must be 0 or more minutes, got {args.lookback}."
+        )
+    destination: Any = args.destination
+    if destination == "duckdb":
+        database = Path(args.duckdb_file).resolve()
+        if database.stem.lower() == args.dataset.lower():
+            raise errors.ConfigurationError(
+                f"--dataset {args.dataset!r} has the name of the DuckDB file {database.name!r}; "
+                "DuckDB then cannot tell the two apart. Choose another --dataset."
+            )
+        destination = dlt.destinations.duckdb(str(database))
+    with make_client(args) as client:
+        hotjar = source.hotjar_source(
+            client,
+            args.surveys or None,
+            lookback=timedelta(minutes=args.lookback),
+            initial_since=args.since,
+            progress=sys.stderr.isatty() and not args.quiet,
+        )
+        pipeline = dlt.pipeline(
+            args.pipeline_name,
+            destination=destination,
+            dataset_name=args.dataset,
+            pipelines_dir=args.pipelines_dir,
+            **({"progress": "log"} if args.verbose else {}),
+        )
+        try:
+            report = source.sync(pipeline, hotjar)
+        except Exception as failure:
+            raise _hotjar_cause(failure) from None
+    for counts in report.tables:
+        print(counts, file=out)
+    for survey_id, failed in report.failed.items():
+        print(f"failed: survey {survey_id}: {failed['error_type']}: {failed['error']}", file=out)
+    where = args.duckdb_file if args.destination == "duckdb" else args.destination
+    print(f"Dataset {args.dataset!r} in {where}.", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_SOME_FAILED
+
+
+def _hotjar_cause(failure: BaseException) -> BaseException:
+    """The HotjarError inside a dlt step failure (dlt wraps what a source raises), or the
+    failure itself as a HotjarError."""
+    seen: BaseException | None = failure
+    for _ in range(20):  # dlt nests a few levels; never loop on a cycle
+        if seen is None:
+            break
+        if isinstance(seen, errors.HotjarError):
+            return seen
+        inner = getattr(seen, "exception", None)
+        seen = inner if isinstance(inner, BaseException) else seen.__cause__ or seen.__context__
+    return errors.HotjarError(f"The pipeline failed: {_one_line(failure)}")
 
 
 def run_demo(args: argparse.Namespace, out: TextIO) -> int:

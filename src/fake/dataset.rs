@@ -7,7 +7,7 @@
 //! while "pending"), unicode and multi-line text, nulls, incomplete responses, empty surveys.
 //!
 //! Data subjects (for the user-lookup endpoint): every response belongs to one of
-//! [`SUBJECT_POOL`] visitors, `visitor_of(seed, survey, index)`, a pure function like the rest.
+//! [`SUBJECT_POOL`] visitors, `visitor_of(seed, survey, age)`, a pure function like the rest.
 //! Visitor `n` is `visitor{n}@example.com` with user id `cust_{n}` on the fake's site. A
 //! response is linked to its visitor's email when it answers an `email` question or carries
 //! user attributes (which then include `email`), and to the user id when it carries user
@@ -315,7 +315,12 @@ struct Survey {
     created: i64,
     updated: i64,
     questions: Vec<Question>,
+    /// Responses the survey was made with.
     responses: usize,
+    /// Responses added since (`Dataset::add_responses`), all newer than the first ones.
+    added: usize,
+    /// Responses changed since (`Dataset::change_response`): age -> how many times.
+    revisions: std::collections::HashMap<i64, u64>,
 }
 
 /// Settings of the generated data.
@@ -514,6 +519,8 @@ impl Dataset {
             updated: created + rng.i64(3600..86_400 * 20),
             questions,
             responses,
+            added: 0,
+            revisions: Default::default(),
         }
     }
 
@@ -536,7 +543,65 @@ impl Dataset {
     }
 
     pub fn response_count(&self, survey: usize) -> usize {
-        self.surveys.get(survey).map_or(0, |s| s.responses)
+        self.surveys
+            .get(survey)
+            .map_or(0, |s| s.responses + s.added)
+    }
+
+    /// Adds a survey with this many responses; returns its id.
+    pub fn add_survey(&mut self, responses: usize) -> String {
+        let survey = Self::make_survey(self.config.seed, self.surveys.len(), responses);
+        let id = survey.id.to_string();
+        self.surveys.push(survey);
+        id
+    }
+
+    /// Adds `count` responses to a survey, newer than all it has (150 s apart, after its
+    /// newest). Returns their ids, newest first.
+    pub fn add_responses(&mut self, survey: usize, count: usize) -> Vec<String> {
+        let Some(s) = self.surveys.get_mut(survey) else {
+            return Vec::new();
+        };
+        s.added += count;
+        (0..count)
+            .map(|index| {
+                self.response_id(survey, self.age(survey, index))
+                    .to_string()
+            })
+            .collect()
+    }
+
+    /// Changes a response as when a partial response is completed: its answers are drawn
+    /// anew and it is complete; its id, time and visitor stay. False if the survey has no
+    /// response with that id.
+    pub fn change_response(&mut self, survey: usize, response_id: &str) -> bool {
+        let Some(age) = self.age_of_id(survey, response_id) else {
+            return false;
+        };
+        *self.surveys[survey].revisions.entry(age).or_default() += 1;
+        true
+    }
+
+    /// The age of response `index` (0 is the newest): 0 for the newest of the responses the
+    /// survey was made with, negative for those added since. Data is a function of the age,
+    /// so adding responses leaves the others as they were.
+    fn age(&self, survey: usize, index: usize) -> i64 {
+        index as i64 - self.surveys[survey].added as i64
+    }
+
+    fn response_id(&self, survey: usize, age: i64) -> u64 {
+        let base = self.surveys[survey].responses as i64;
+        FIRST_RESPONSE_ID + survey as u64 * 10_000_000 + (base - 1 - age) as u64
+    }
+
+    fn age_of_id(&self, survey: usize, response_id: &str) -> Option<i64> {
+        let s = self.surveys.get(survey)?;
+        let id: u64 = response_id.trim().parse().ok()?;
+        let offset = id.checked_sub(FIRST_RESPONSE_ID + survey as u64 * 10_000_000)?;
+        let age = s.responses as i64 - 1 - i64::try_from(offset).ok()?;
+        (-(s.added as i64)..s.responses as i64)
+            .contains(&age)
+            .then_some(age)
     }
 
     fn wire_id(&self, id: u64) -> WireId {
@@ -603,18 +668,24 @@ impl Dataset {
     /// Response `index` of a survey (0 is the newest).
     fn response_json(&self, survey_index: usize, index: usize) -> ResponseJson<'_> {
         let survey = &self.surveys[survey_index];
-        let mut rng = fastrand::Rng::with_seed(mix(&[
-            self.config.seed,
-            survey_index as u64,
-            index as u64,
-            2,
-        ]));
+        let age = self.age(survey_index, index);
+        let mut rng =
+            fastrand::Rng::with_seed(mix(&[self.config.seed, survey_index as u64, age as u64, 2]));
         let newest = NEWEST_RESPONSE_EPOCH - survey_index as i64 * 3600;
         // Spacing of 150 s with up to 99 s of jitter keeps times strictly decreasing.
-        let created = newest - index as i64 * RESPONSE_SPACING_SECONDS - rng.i64(0..100);
-        let id = FIRST_RESPONSE_ID
-            + survey_index as u64 * 10_000_000
-            + (survey.responses - 1 - index) as u64;
+        let created = newest - age * RESPONSE_SPACING_SECONDS - rng.i64(0..100);
+        let id = self.response_id(survey_index, age);
+        // A changed response draws the rest anew, and is complete.
+        let revision = survey.revisions.get(&age).copied().unwrap_or(0);
+        if revision > 0 {
+            rng = fastrand::Rng::with_seed(mix(&[
+                self.config.seed,
+                survey_index as u64,
+                age as u64,
+                2,
+                revision,
+            ]));
+        }
 
         let device = ["desktop", "mobile", "tablet"][rng.usize(0..3)];
         let (browser, os, width, height) = match device {
@@ -638,13 +709,13 @@ impl Dataset {
             .iter()
             .filter(|q| q.kind.takes_answers())
             .collect();
-        let incomplete = rng.u8(0..100) < 15 && answerable.len() > 1;
+        let incomplete = rng.u8(0..100) < 15 && answerable.len() > 1 && revision == 0;
         let answered = if incomplete {
             rng.usize(1..answerable.len())
         } else {
             answerable.len()
         };
-        let visitor = self.visitor_of(survey_index, index);
+        let visitor = self.visitor_of(survey_index, age);
         let mut link = Link {
             visitor,
             ..Link::default()
@@ -741,9 +812,9 @@ impl Dataset {
         }
     }
 
-    /// The visitor response `index` of a survey came from (1..=SUBJECT_POOL).
-    fn visitor_of(&self, survey: usize, index: usize) -> u64 {
-        mix(&[self.config.seed, survey as u64, index as u64, 3]) % SUBJECT_POOL + 1
+    /// The visitor the response of this age came from (1..=SUBJECT_POOL).
+    fn visitor_of(&self, survey: usize, age: i64) -> u64 {
+        mix(&[self.config.seed, survey as u64, age as u64, 3]) % SUBJECT_POOL + 1
     }
 
     fn answer<'a>(
@@ -1018,6 +1089,70 @@ mod tests {
         for t in TEMPLATES {
             assert!(types.contains(&t.kind.wire().to_string()));
         }
+    }
+
+    #[test]
+    fn added_responses_are_newer_and_leave_the_others_as_they_were() {
+        let none = Erasures::default();
+        let mut data = dataset(9);
+        let before = data.responses_truth(1, &none);
+        let ids = data.add_responses(1, 3);
+        let after = data.responses_truth(1, &none);
+        assert_eq!(after.len(), before.len() + 3);
+        assert_eq!(after[3..], before[..]);
+        let new_ids: Vec<_> = after[..3].iter().map(|r| r["id"].clone()).collect();
+        assert_eq!(new_ids, ids);
+        let times: Vec<_> = after
+            .iter()
+            .map(|r| r["created_time"].as_str().unwrap().to_string())
+            .collect();
+        assert!(times.windows(2).all(|w| w[0] > w[1]));
+        let unique: std::collections::HashSet<_> = after.iter().map(|r| r["id"].clone()).collect();
+        assert_eq!(unique.len(), after.len());
+        // An empty survey can grow too.
+        assert_eq!(data.add_responses(2, 2).len(), 2);
+        assert_eq!(data.responses_truth(2, &none).len(), 2);
+    }
+
+    #[test]
+    fn a_changed_response_keeps_its_id_and_time_and_is_complete() {
+        let none = Erasures::default();
+        let mut data = dataset(10);
+        let before = data.responses_truth(0, &none);
+        let partial = before
+            .iter()
+            .position(|r| r["is_complete"] == false)
+            .unwrap();
+        let id = before[partial]["id"].as_str().unwrap().to_string();
+        assert!(data.change_response(0, &id));
+        assert!(!data.change_response(0, "1"));
+        assert!(!data.change_response(1, &id));
+        let after = data.responses_truth(0, &none);
+        assert_eq!(after[partial]["id"], before[partial]["id"]);
+        assert_eq!(
+            after[partial]["created_time"],
+            before[partial]["created_time"]
+        );
+        assert_eq!(after[partial]["is_complete"], true);
+        assert_ne!(after[partial]["answers"], before[partial]["answers"]);
+        for (i, (a, b)) in after.iter().zip(&before).enumerate() {
+            assert!(i == partial || a == b);
+        }
+        // Added responses can change as well.
+        let added = data.add_responses(0, 1);
+        assert!(data.change_response(0, &added[0]));
+    }
+
+    #[test]
+    fn an_added_survey_comes_last_with_its_responses() {
+        let mut data = dataset(11);
+        let before = data.survey_ids();
+        let id = data.add_survey(25);
+        assert_eq!(data.survey_ids()[..before.len()], before[..]);
+        assert_eq!(data.survey_ids().last(), Some(&id));
+        assert!(!before.contains(&id));
+        let index = data.survey_index(&id).unwrap();
+        assert_eq!(data.responses_truth(index, &Erasures::default()).len(), 25);
     }
 
     #[test]

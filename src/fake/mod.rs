@@ -10,7 +10,7 @@ mod state;
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -80,7 +80,10 @@ pub struct Shared {
     client_id: String,
     client_secret: String,
     organization_id: String,
-    dataset: Dataset,
+    site_id: String,
+    /// Replaced, never changed in place (see `change_dataset`), so a page being written keeps
+    /// the snapshot it started with.
+    dataset: RwLock<Arc<Dataset>>,
     state: Mutex<State>,
     /// How many requests `Fault::Hold` has stopped so far.
     held: watch::Sender<usize>,
@@ -92,6 +95,23 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A handler that panicked mid-update leaves plain data behind; keep serving.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The data as it is now.
+    fn dataset(&self) -> Arc<Dataset> {
+        self.dataset
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Changes the data for every later request.
+    fn change_dataset<T>(&self, change: impl FnOnce(&mut Dataset) -> T) -> T {
+        let mut guard = self.dataset.write().unwrap_or_else(|p| p.into_inner());
+        let mut dataset = Dataset::clone(&guard);
+        let result = change(&mut dataset);
+        *guard = Arc::new(dataset);
+        result
     }
 
     /// Stops the request until the next `release_held` (or until the fake goes away).
@@ -128,7 +148,8 @@ impl FakeServer {
             client_id: format!("fake-client-{}", config.seed),
             client_secret: format!("fake-secret-{:016x}", dataset::mix(&[config.seed, 9])),
             organization_id: config.organization_id.clone(),
-            dataset,
+            site_id: config.site_id.clone(),
+            dataset: RwLock::new(Arc::new(dataset)),
             state: Mutex::new(State {
                 started: tokio::time::Instant::now(),
                 plan: config.plan,
@@ -211,30 +232,55 @@ impl FakeServer {
     }
 
     pub fn site_id(&self) -> &str {
-        self.shared.dataset.site_id()
+        &self.shared.site_id
     }
 
     pub fn organization_id(&self) -> &str {
         &self.shared.organization_id
     }
 
-    pub fn dataset(&self) -> &Dataset {
-        &self.shared.dataset
+    /// The data as it is now (later changes do not show in it).
+    pub fn dataset(&self) -> Arc<Dataset> {
+        self.shared.dataset()
     }
 
     /// Every response of the survey with this id, as a client should return them (without
     /// the responses of deleted data subjects).
     pub fn responses_truth(&self, survey_id: &str) -> Option<Vec<Value>> {
-        let index = self.shared.dataset.survey_index(survey_id)?;
+        let dataset = self.shared.dataset();
+        let index = dataset.survey_index(survey_id)?;
         let erased = self.shared.lock().erased.clone();
-        Some(self.shared.dataset.responses_truth(index, &erased))
+        Some(dataset.responses_truth(index, &erased))
     }
 
     /// The visitors that still have responses, most first, with the email and user id to
     /// look them up or delete them by (see the dataset module for how they are linked).
     pub fn subjects(&self) -> Vec<FakeSubject> {
         let erased = self.shared.lock().erased.clone();
-        self.shared.dataset.subjects(&erased)
+        self.shared.dataset().subjects(&erased)
+    }
+
+    /// Adds a survey with this many responses (listed last); returns its id.
+    pub fn add_survey(&self, responses: usize) -> String {
+        self.shared.change_dataset(|d| d.add_survey(responses))
+    }
+
+    /// Adds `count` responses to a survey, newer than all it has; returns their ids, newest
+    /// first, or `None` if there is no such survey.
+    pub fn add_responses(&self, survey_id: &str, count: usize) -> Option<Vec<String>> {
+        self.shared.change_dataset(|d| {
+            let index = d.survey_index(survey_id)?;
+            Some(d.add_responses(index, count))
+        })
+    }
+
+    /// Changes a response as when a partial response is completed (answers drawn anew, now
+    /// complete; same id and time). False if the survey has no such response.
+    pub fn change_response(&self, survey_id: &str, response_id: &str) -> bool {
+        self.shared.change_dataset(|d| {
+            d.survey_index(survey_id)
+                .is_some_and(|index| d.change_response(index, response_id))
+        })
     }
 
     /// Every user lookup and deletion the fake accepted, in order.

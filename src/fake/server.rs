@@ -164,7 +164,7 @@ fn route(shared: &Shared, parts: axum::http::request::Parts, body: &[u8]) -> Res
             if let Err(response) = authorize(shared, &parts.headers, Feature::Surveys) {
                 return response;
             }
-            if *site != shared.dataset.site_id() {
+            if *site != shared.site_id {
                 return error(StatusCode::NOT_FOUND, "not_found", "Site not found");
             }
             match rest {
@@ -438,8 +438,9 @@ fn list_surveys(shared: &Shared, query: &[(String, String)]) -> Response {
             None => return error(StatusCode::BAD_REQUEST, "invalid_cursor", "Invalid cursor"),
         },
     };
-    let total = shared.dataset.survey_count();
-    let results = shared.dataset.surveys_page(offset, limit, with_questions);
+    let dataset = shared.dataset();
+    let total = dataset.survey_count();
+    let results = dataset.surveys_page(offset, limit, with_questions);
     let next = (offset + limit < total)
         .then(|| cursor::encode(shared.seed, cursor::SURVEYS, offset + limit));
     json_response(
@@ -449,14 +450,16 @@ fn list_surveys(shared: &Shared, query: &[(String, String)]) -> Response {
 }
 
 fn get_survey(shared: &Shared, survey: &str) -> Response {
-    match shared.dataset.survey_index(survey) {
-        Some(index) => json_response(StatusCode::OK, &shared.dataset.survey_value(index, true)),
+    let dataset = shared.dataset();
+    match dataset.survey_index(survey) {
+        Some(index) => json_response(StatusCode::OK, &dataset.survey_value(index, true)),
         None => error(StatusCode::NOT_FOUND, "not_found", "Survey not found"),
     }
 }
 
 fn list_responses(shared: &Shared, survey: &str, query: &[(String, String)]) -> Response {
-    let Some(index) = shared.dataset.survey_index(survey) else {
+    let dataset = shared.dataset();
+    let Some(index) = dataset.survey_index(survey) else {
         return error(StatusCode::NOT_FOUND, "not_found", "Survey not found");
     };
     let limit = match page_limit(shared, query) {
@@ -466,19 +469,16 @@ fn list_responses(shared: &Shared, survey: &str, query: &[(String, String)]) -> 
     let offset = match query_value(query, "cursor") {
         None => 0,
         Some(raw) => match cursor::decode(shared.seed, raw, index as u64 + 1) {
-            Some(offset) if offset <= shared.dataset.response_count(index) => offset,
+            Some(offset) if offset <= dataset.response_count(index) => offset,
             _ => return error(StatusCode::BAD_REQUEST, "invalid_cursor", "Invalid cursor"),
         },
     };
-    let total = shared.dataset.response_count(index);
+    let total = dataset.response_count(index);
     // A snapshot: a deletion while this page is written applies from the next page on.
     let erased = shared.lock().erased.clone();
     let mut body = Vec::with_capacity(limit * 1500 + 64);
     body.extend_from_slice(br#"{"results":"#);
-    let Ok(next) = shared
-        .dataset
-        .write_responses_page(index, offset, limit, &erased, &mut body)
-    else {
+    let Ok(next) = dataset.write_responses_page(index, offset, limit, &erased, &mut body) else {
         return error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",

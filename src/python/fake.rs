@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use pyo3::exceptions::{PyTimeoutError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString};
 
 use crate::fake::{
     FailureTarget, FakeConfig, FakeServer, Fault, InjectedFailure, Plan, RateLimitScope,
@@ -328,6 +328,65 @@ impl FakeHotjar {
             .with_server(|s| s.responses_truth(survey.as_str()))?
             .ok_or_else(|| errors::configuration(format!("The fake has no survey {survey}.")))?;
         convert::values_to_list(py, values)
+    }
+
+    /// Adds a survey with ``responses`` responses, listed after the others; returns its id.
+    ///
+    /// >>> new_id = fake.add_survey(responses=40)
+    #[pyo3(signature = (*, responses = None))]
+    #[pyo3(text_signature = "($self, *, responses=0)")]
+    fn add_survey(&self, responses: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+        let responses = responses.map_or(Ok(0), |n| args::count(n, "responses", 10_000_000))?;
+        self.with_server(|s| s.add_survey(responses as usize))
+    }
+
+    /// Adds ``count`` responses to a survey, newer than every response it has (as if they
+    /// came in since); returns their ids, newest first. The other responses stay as they were.
+    ///
+    /// >>> new_ids = fake.add_responses(fake.survey_ids[0], 100)
+    fn add_responses(
+        &self,
+        survey_id: &Bound<'_, PyAny>,
+        count: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<String>> {
+        let survey = args::id(survey_id, IdKind::Survey)?;
+        let count = args::count(count, "count", 10_000_000)? as usize;
+        self.with_server(|s| s.add_responses(survey.as_str(), count))?
+            .ok_or_else(|| errors::configuration(format!("The fake has no survey {survey}.")))
+    }
+
+    /// Changes a response as when a partial response is completed: its answers are drawn
+    /// anew and ``is_complete`` becomes true; its id and ``created_time`` stay.
+    ///
+    /// >>> fake.change_response(survey_id, fake.responses(survey_id)[5]["id"])
+    fn change_response(
+        &self,
+        survey_id: &Bound<'_, PyAny>,
+        response_id: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let survey = args::id(survey_id, IdKind::Survey)?;
+        let response = match response_id.extract::<String>() {
+            Ok(text) => text,
+            Err(_)
+                if response_id.is_instance_of::<PyInt>()
+                    && !response_id.is_instance_of::<PyBool>() =>
+            {
+                response_id.str()?.to_string()
+            }
+            Err(_) => {
+                return Err(PyTypeError::new_err(format!(
+                    "response_id must be an int or a str, not {}",
+                    response_id.get_type().name()?
+                )))
+            }
+        };
+        if self.with_server(|s| s.change_response(survey.as_str(), response.as_str()))? {
+            Ok(())
+        } else {
+            Err(errors::configuration(format!(
+                "The fake has no response {response} in survey {survey}."
+            )))
+        }
     }
 
     /// The next ``count`` requests get this answer instead of the real one.

@@ -6,7 +6,8 @@ How the pages are run, as a reader pasting their blocks one after another would:
 - A page's ``python`` blocks share one namespace, and all its blocks one working folder (a
   fresh temporary one), in the order they appear. ``sh`` blocks run in bash (``-e``: every
   command must succeed) with this interpreter's scripts on the PATH.
-- Each page gets its own ``FakeHotjar``, and the ``HOTJAR_*`` variables point at it. What a
+- Each page gets its own ``FakeHotjar``, and the ``HOTJAR_*`` variables point at it (dlt's
+  state goes to the page's folder too). What a
   reader would replace is replaced (``PLACEHOLDERS``): the key ``your-client-id`` /
   ``your-client-secret`` (in Python a literal secret also gets ``base_url=`` the fake's), and
   the survey ids 1234567 and 7654321. The site id 987654 and organization id 445566 of the
@@ -15,7 +16,7 @@ How the pages are run, as a reader pasting their blocks one after another would:
   exactly (trailing spaces aside).
 - ``<!-- docs: skip (reason) -->`` just before a block skips it, for what truly cannot run
   here: installs from the network, servers that run until stopped, the contributor commands.
-- Other languages (``toml``, ``json``, ...) are not run; a language this file does not know
+- Other languages (``toml``, ``cron``, ...) are not run; a language this file does not know
   is an error, so a block cannot escape the tests by a typo.
 """
 
@@ -38,7 +39,7 @@ from hotjar_client.testing import FakeHotjar
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 RUN = {"python", "sh"}
-NOT_RUN = {"text", "toml", "json", "yaml", "csv"}
+NOT_RUN = {"text", "toml", "json", "yaml", "csv", "cron"}
 FENCE = re.compile(r"^```(\S*)\s*$")
 SKIP = re.compile(r"^<!-- docs: skip \((?P<reason>[^)]+)\) -->$")
 
@@ -147,6 +148,8 @@ def test_every_block_of_the_page_runs(page, tmp_path, monkeypatch):
         }
         for name, value in variables.items():
             monkeypatch.setenv(name, value)
+        # dlt keeps pipelines' state under ~/.dlt: here, under the page's folder.
+        monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path / ".dlt"))
         scripts = str(Path(sys.executable).parent)
         env = {**os.environ, "PATH": scripts + os.pathsep + os.environ.get("PATH", "")}
         namespace: dict = {"__name__": "__main__"}
