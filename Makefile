@@ -10,12 +10,12 @@ PY     := $(VENV)/bin/python
 # (a switch rebuilds the pyo3 chain).
 export PYO3_PYTHON := $(abspath $(PY))
 
-.PHONY: demo test bench build venv lint deny cargo-test pytest docs docs-build notebook clean
+.PHONY: demo test bench build venv lint types deny cargo-test pytest docs docs-build notebook clean
 
 demo: build
 	$(PY) -m hotjar_client.demo
 
-test: build lint cargo-test pytest docs-build
+test: build lint types cargo-test pytest docs-build
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ build: venv
 
 lint: venv deny
 	cargo fmt --all -- --check
-	cargo clippy --all-targets --all-features -- -D warnings
+	cargo clippy --workspace --all-targets --all-features -- -D warnings
 	$(VENV)/bin/ruff check python tests benches docs
 
 # Licenses, banned crates and sources of every dependency (deny.toml), offline, when cargo-deny
@@ -45,8 +45,15 @@ deny:
 		echo "cargo-deny is not installed: dependency licenses and sources not checked"; \
 	fi
 
+# The package's types: mypy (strict, pyproject.toml), and the native module's stub checked
+# against the built module (allowed differences, each with its reason, in the allowlist).
+types: build
+	$(PY) -m mypy --config-file pyproject.toml -p hotjar_client
+	$(PY) -m mypy.stubtest hotjar_client --mypy-config-file pyproject.toml \
+		--allowlist tests/stubtest-allowlist.txt
+
 cargo-test:
-	cargo test
+	cargo test --workspace
 
 pytest: build
 	$(PY) -m pytest

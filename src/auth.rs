@@ -179,6 +179,17 @@ impl TokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_response_prints_without_its_token() {
+        // Moved from tests/rust/secrets.rs when the `auth` module became private.
+        let response = TokenResponse::from_value(serde_json::json!({
+            "access_token": "fake_at_0123", "token_type": "Bearer", "expires_in": 3600
+        }))
+        .expect("a token body");
+        let shown = format!("{response:?}");
+        assert!(!shown.contains("fake_at_"), "{shown}");
+    }
     use std::sync::atomic::{AtomicU32, Ordering};
 
     impl TokenResponse {

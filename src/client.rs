@@ -1,9 +1,14 @@
-//! The client: the API's operations, on top of the transport and the paginator.
+//! The client: the front door of the core. Every operation of the API is a method here; the
+//! ones with more to them than a request delegate to their feature module (`many`, `table`,
+//! `export`, `gdpr`), which keep their bodies.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::path::{Path, PathBuf};
+
+use arrow_array::RecordBatch;
 use jiff::Timestamp;
 use serde_json::Value;
 use url::Url;
@@ -11,9 +16,14 @@ use url::Url;
 use crate::config::ClientConfig;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, ErrorKind, ExportError, Result};
+use crate::export::{ExportSummary, FileFormat};
+use crate::gdpr::{Action, BulkLookup, LookupOutcome, Subject};
 use crate::ids::{normalize_ids, Id};
+use crate::many::{ManyPages, TableResult};
 use crate::pagination::{Pages, ResponseStream};
+use crate::table::{Shape, SurveyPlan};
 use crate::transport::Transport;
+use crate::{export, gdpr, many, table};
 
 /// A Hotjar API client. Cloning is cheap and clones share the token, the connection pool and
 /// the rate limiter.
@@ -148,5 +158,148 @@ impl HotjarClient {
                 }
             }
         }
+    }
+
+    /// The ids of every survey of a site, in the API's order.
+    pub async fn survey_ids(&self, site: &Id) -> Result<Vec<Id>> {
+        many::survey_ids(self, site).await
+    }
+
+    /// Starts fetching the responses of `surveys` (at or after `since`), `concurrency` surveys
+    /// at a time; their pages arrive undecoded, as events. Must be called within a tokio
+    /// runtime: the workers are spawned on it. Dropping the result cancels them.
+    pub fn many_pages(
+        &self,
+        site: &Id,
+        surveys: Vec<Id>,
+        since: Option<Timestamp>,
+        concurrency: usize,
+    ) -> ManyPages {
+        many::many_pages(self, site, surveys, since, concurrency)
+    }
+
+    /// Every response of each survey (every survey of the site when `surveys` is `None`),
+    /// fetched `concurrency` surveys at a time, in the order given. A survey that failed has
+    /// its error, with what was fetched and where to resume; the others are unaffected.
+    pub async fn responses_many(
+        &self,
+        site: &Id,
+        surveys: Option<Vec<Id>>,
+        since: Option<Timestamp>,
+        concurrency: usize,
+    ) -> Result<Vec<(Id, Result<Vec<Value>, ExportError>)>> {
+        many::responses_many(self, site, surveys, since, concurrency).await
+    }
+
+    /// The columns a survey's responses will have (fetches the survey once).
+    pub async fn survey_plan(&self, site: &Id, survey: &Id) -> Result<SurveyPlan> {
+        table::survey_plan(self, site, survey).await
+    }
+
+    /// Every response of a survey (at or after `since`) as one Arrow record batch. On failure
+    /// the error carries the rows of every page read so far and where to resume.
+    pub async fn responses_table(
+        &self,
+        site: &Id,
+        survey: &Id,
+        shape: Shape,
+        since: Option<Timestamp>,
+        resume_cursor: Option<String>,
+    ) -> Result<RecordBatch, ExportError<Option<RecordBatch>>> {
+        table::responses_table(self, site, survey, shape, since, resume_cursor).await
+    }
+
+    /// Each survey's responses as one Arrow record batch, fetched `concurrency` surveys at a
+    /// time, in the order given (every survey of the site when `surveys` is `None`). A failed
+    /// survey keeps its rows so far and its resume cursor.
+    pub async fn responses_table_many(
+        &self,
+        site: &Id,
+        surveys: Option<Vec<Id>>,
+        shape: Shape,
+        since: Option<Timestamp>,
+        concurrency: usize,
+    ) -> Result<Vec<(Id, TableResult)>> {
+        many::responses_table_many(self, site, surveys, shape, since, concurrency).await
+    }
+
+    /// Streams a survey's responses to a file, page by page, in constant memory. See
+    /// `export` for what happens to the file on failure.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn export_responses(
+        &self,
+        site: &Id,
+        survey: &Id,
+        path: &Path,
+        format: FileFormat,
+        shape: Shape,
+        since: Option<Timestamp>,
+        resume_cursor: Option<String>,
+    ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
+        let target = export::Target {
+            site,
+            survey,
+            path,
+            format,
+            shape,
+            since,
+        };
+        export::export(self, target, resume_cursor).await
+    }
+
+    /// Continues the failed export of `path` in the same file, from its `<path>.partial` and
+    /// the note beside it; without a partial export, exports from the start. `since`
+    /// defaults to the partial export's.
+    pub async fn resume_export_responses(
+        &self,
+        site: &Id,
+        survey: &Id,
+        path: &Path,
+        format: FileFormat,
+        shape: Shape,
+        since: Option<Timestamp>,
+    ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
+        let target = export::Target {
+            site,
+            survey,
+            path,
+            format,
+            shape,
+            since,
+        };
+        export::resume_export(self, target).await
+    }
+
+    /// Asks Hotjar to email a data report on `subject` (to the subject and to the
+    /// organization's default recipient). Retried only when the server certainly did not act
+    /// on it, so the subject never gets a report twice because of a retry.
+    pub async fn user_lookup(&self, organization: &Id, subject: &Subject) -> Result<LookupOutcome> {
+        gdpr::user_lookup(self, organization, subject).await
+    }
+
+    /// Deletes everything Hotjar holds on `subject`, permanently. Without `confirm` nothing is
+    /// sent and the error (kind `ConfirmationRequired`) says what would have been deleted.
+    pub async fn delete_user_data(
+        &self,
+        organization: &Id,
+        subject: &Subject,
+        confirm: bool,
+    ) -> Result<LookupOutcome> {
+        gdpr::delete_user_data(self, organization, subject, confirm).await
+    }
+
+    /// Runs `subjects` (each with the caller's row number) through the client, `concurrency`
+    /// at a time (1 to 32), all under the client's one rate limiter. Results arrive as they
+    /// finish, in any order, one per subject. A deletion needs `confirm`; without it nothing
+    /// is sent. Dropping the returned [`BulkLookup`] cancels the requests in flight.
+    pub fn lookup_many(
+        &self,
+        organization: &Id,
+        action: Action,
+        subjects: Vec<(usize, Subject)>,
+        concurrency: usize,
+        confirm: bool,
+    ) -> Result<BulkLookup> {
+        gdpr::lookup_many(self, organization, action, subjects, concurrency, confirm)
     }
 }

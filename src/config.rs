@@ -14,6 +14,47 @@ pub const DEFAULT_BASE_URL: &str = "https://api.hotjar.io";
 /// Hotjar's documented limit.
 pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 3000;
 
+/// The bounds of the settings: checked here, for Rust callers and the Python bindings alike.
+pub const MAX_TIMEOUT_SECONDS: f64 = 3600.0;
+pub const MAX_RETRY_BACKOFF_SECONDS: f64 = 60.0;
+pub const MAX_RETRIES: u32 = 20;
+pub const MAX_REQUESTS_PER_MINUTE: u32 = 1_000_000;
+
+/// A positive, finite number of seconds, at most `max`.
+pub fn check_seconds(value: f64, name: &str, max: f64) -> Result<Duration> {
+    if !value.is_finite() || value <= 0.0 || value > max {
+        return Err(Error::config(format!(
+            "{name} must be a number of seconds above 0 and at most {max}, got {value}."
+        )));
+    }
+    Ok(Duration::from_secs_f64(value))
+}
+
+/// Retries after the first attempt: 0 to 20.
+pub fn check_max_retries(value: i64) -> Result<u32> {
+    u32::try_from(value)
+        .ok()
+        .filter(|n| *n <= MAX_RETRIES)
+        .ok_or_else(|| {
+            Error::config(format!(
+                "max_retries must be between 0 and {MAX_RETRIES}, got {value}."
+            ))
+        })
+}
+
+/// The client-side rate limit: 1 to 1,000,000 requests a minute.
+pub fn check_requests_per_minute(value: i64) -> Result<u32> {
+    u32::try_from(value)
+        .ok()
+        .filter(|n| (1..=MAX_REQUESTS_PER_MINUTE).contains(n))
+        .ok_or_else(|| {
+            Error::config(format!(
+                "requests_per_minute must be between 1 and {MAX_REQUESTS_PER_MINUTE} (Hotjar \
+                 allows 3000), or None to turn the limiter off; got {value}."
+            ))
+        })
+}
+
 /// A secret string whose `Debug` never shows it. It has no `Display` on purpose.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -93,31 +134,17 @@ impl ClientConfig {
             ));
         }
         let base_url = parse_base_url(&self.base_url)?;
-        if self.timeout.is_zero() || self.timeout > Duration::from_secs(3600) {
-            return Err(Error::config(format!(
-                "timeout must be more than 0 and at most 3600 seconds, got {:?}.",
-                self.timeout
-            )));
-        }
-        if self.max_retries > 20 {
-            return Err(Error::config(format!(
-                "max_retries must be between 0 and 20, got {}.",
-                self.max_retries
-            )));
-        }
+        check_seconds(self.timeout.as_secs_f64(), "timeout", MAX_TIMEOUT_SECONDS)?;
+        check_max_retries(self.max_retries.into())?;
         if let Some(rpm) = self.requests_per_minute {
-            if rpm == 0 || rpm > 1_000_000 {
-                return Err(Error::config(format!(
-                    "requests_per_minute must be between 1 and 1000000 (Hotjar allows 3000), \
-                     or None to turn the limiter off; got {rpm}."
-                )));
-            }
+            check_requests_per_minute(rpm.into())?;
         }
-        if self.retry_backoff > Duration::from_secs(60) {
-            return Err(Error::config(format!(
-                "retry_backoff must be at most 60 seconds, got {:?}.",
-                self.retry_backoff
-            )));
+        if !self.retry_backoff.is_zero() {
+            check_seconds(
+                self.retry_backoff.as_secs_f64(),
+                "retry_backoff",
+                MAX_RETRY_BACKOFF_SECONDS,
+            )?;
         }
         Ok(ValidConfig {
             client_id: client_id.to_string(),

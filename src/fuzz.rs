@@ -16,10 +16,10 @@ use serde_json::Value;
 
 use crate::endpoint::Endpoint;
 use crate::error::{server_message, ErrorKind};
-use crate::fake::{Dataset, DatasetConfig};
 use crate::ids::{float_id, normalize_ids, Id, IdKind};
-use crate::page::RawPage;
+use crate::page_index::IndexedPage;
 use crate::timestamps::{parse_api_timestamp, parse_since};
+use hotjar_fake::{Dataset, DatasetConfig};
 
 /// `cases` per property, or `PROPTEST_CASES` when set. Failures are not persisted to files:
 /// the shrunk input is in the test's panic message.
@@ -144,7 +144,7 @@ fn reference_results(body: &[u8]) -> Option<Vec<Value>> {
 /// agrees with serde_json on the items, their ids and their times.
 fn check_page(body: &[u8]) -> Result<(), TestCaseError> {
     let reference = reference_results(body);
-    let page = match RawPage::parse(Bytes::copy_from_slice(body), &endpoint()) {
+    let page = match IndexedPage::parse(Bytes::copy_from_slice(body), &endpoint()) {
         Ok(page) => page,
         Err(error) => {
             prop_assert_eq!(error.kind(), ErrorKind::InvalidResponse);

@@ -28,15 +28,16 @@ use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 use serde_json::{Map, Value};
-use tokio::sync::mpsc;
-use tokio::task::JoinSet;
+use std::pin::Pin;
+
+use futures_util::stream::{Stream, StreamExt};
 
 use crate::client::HotjarClient;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ids::{Id, IdKind};
+use crate::pool;
 pub use crate::transport::Resend;
-use crate::work_queue::WorkQueue;
 
 /// The longest email address that can be delivered (RFC 5321's path limit, less the brackets).
 const MAX_EMAIL: usize = 254;
@@ -347,30 +348,7 @@ fn validate_user_id(site: &Id, raw: &str) -> Result<String> {
     Ok(user_id.to_string())
 }
 
-/// `jane@example.com` -> `j***@example.com`. The domain stays whole (it says which provider,
-/// not who); a one-character local part is hidden entirely. Text without an `@` keeps at
-/// most its first character.
-pub fn mask_email(email: &str) -> String {
-    match email.rsplit_once('@') {
-        Some((local, domain)) => {
-            let mut chars = local.chars();
-            match (chars.next(), chars.next()) {
-                (Some(first), Some(_)) => format!("{first}***@{domain}"),
-                _ => format!("***@{domain}"),
-            }
-        }
-        None => mask_user_id(email),
-    }
-}
-
-/// `cust_12345` -> `c***`; ids of three characters or fewer are hidden entirely.
-pub fn mask_user_id(user_id: &str) -> String {
-    let mut chars = user_id.chars();
-    match chars.next() {
-        Some(first) if user_id.chars().count() > 3 => format!("{first}***"),
-        _ => "***".to_string(),
-    }
-}
+pub use hotjar_mask::{mask_email, mask_user_id};
 
 /// Replaces `needle` in `text`, ignoring ASCII case (servers may lower-case an address).
 fn replace_ascii_case_insensitive(text: &str, needle: &str, with: &str) -> String {
@@ -431,6 +409,7 @@ pub struct LookupOutcome {
 }
 
 /// A UTC time as the result dicts record it: RFC 3339, milliseconds, `Z`.
+#[cfg_attr(not(feature = "python"), allow(dead_code))] // the bindings' result dicts
 pub fn format_time(at: Timestamp) -> String {
     format!("{at:.3}")
 }
@@ -460,120 +439,134 @@ fn affects_every_subject(error: &Error) -> bool {
     )
 }
 
-impl HotjarClient {
-    /// Asks Hotjar to email a data report on `subject` (to the subject and to the
-    /// organization's default recipient). Retried only when the server certainly did not act
-    /// on it, so the subject never gets a report twice because of a retry.
-    pub async fn user_lookup(&self, organization: &Id, subject: &Subject) -> Result<LookupOutcome> {
-        self.send_user_lookup(organization, subject, Action::Lookup)
-            .await
-    }
+/// Asks Hotjar to email a data report on `subject` (to the subject and to the
+/// organization's default recipient). Retried only when the server certainly did not act
+/// on it, so the subject never gets a report twice because of a retry.
+pub(crate) async fn user_lookup(
+    client: &HotjarClient,
+    organization: &Id,
+    subject: &Subject,
+) -> Result<LookupOutcome> {
+    send_user_lookup(client, organization, subject, Action::Lookup).await
+}
 
-    /// Deletes everything Hotjar holds on `subject`, permanently. Without `confirm` nothing is
-    /// sent and the error (kind `ConfirmationRequired`) says what would have been deleted.
-    pub async fn delete_user_data(
-        &self,
-        organization: &Id,
-        subject: &Subject,
-        confirm: bool,
-    ) -> Result<LookupOutcome> {
-        if !confirm {
-            return Err(confirmation_required(&subject.to_string(), organization));
-        }
-        self.send_user_lookup(organization, subject, Action::Delete)
-            .await
+/// Deletes everything Hotjar holds on `subject`, permanently. Without `confirm` nothing is
+/// sent and the error (kind `ConfirmationRequired`) says what would have been deleted.
+pub(crate) async fn delete_user_data(
+    client: &HotjarClient,
+    organization: &Id,
+    subject: &Subject,
+    confirm: bool,
+) -> Result<LookupOutcome> {
+    if !confirm {
+        return Err(confirmation_required(&subject.to_string(), organization));
     }
+    send_user_lookup(client, organization, subject, Action::Delete).await
+}
 
-    async fn send_user_lookup(
-        &self,
-        organization: &Id,
-        subject: &Subject,
-        action: Action,
-    ) -> Result<LookupOutcome> {
-        if organization.kind() != IdKind::Organization {
-            return Err(Error::config(format!(
-                "The user lookup needs an organization_id, got a {} ({organization}). {}",
-                organization.kind().param(),
-                IdKind::Organization.where_to_find()
-            )));
-        }
-        let endpoint = Endpoint::UserLookup {
-            organization: organization.clone(),
-            delete: action == Action::Delete,
-        };
-        let body = subject.request_body(action);
-        let scrub = |error: Error| {
-            let message = subject.scrub(error.message());
-            error.with_message(message)
-        };
-        let (http_status, _body) = self
-            .transport
-            .post_json(&endpoint, &body, action.resend(), scrub)
-            .await?;
-        log::info!(
-            "{} for {subject} in organization {organization}: HTTP {http_status}",
-            action.as_str()
+async fn send_user_lookup(
+    client: &HotjarClient,
+    organization: &Id,
+    subject: &Subject,
+    action: Action,
+) -> Result<LookupOutcome> {
+    if organization.kind() != IdKind::Organization {
+        return Err(Error::config(format!(
+            "The user lookup needs an organization_id, got a {} ({organization}). {}",
+            organization.kind().param(),
+            IdKind::Organization.where_to_find()
+        )));
+    }
+    let endpoint = Endpoint::UserLookup {
+        organization: organization.clone(),
+        delete: action == Action::Delete,
+    };
+    let body = subject.request_body(action);
+    let scrub = |error: Error| {
+        let message = subject.scrub(error.message());
+        error.with_message(message)
+    };
+    let (http_status, _body) = client
+        .transport
+        .post_json(&endpoint, &body, action.resend(), scrub)
+        .await?;
+    log::info!(
+        "{} for {subject} in organization {organization}: HTTP {http_status}",
+        action.as_str()
+    );
+    Ok(LookupOutcome {
+        action,
+        organization: organization.clone(),
+        subject: subject.masked(),
+        http_status,
+        at: now_ms(),
+    })
+}
+
+/// Runs `subjects` (each with the caller's row number) through the client, `concurrency`
+/// at a time, all under the client's one rate limiter. Results arrive as they finish, in
+/// any order, one per subject. A deletion needs `confirm`; without it nothing is sent.
+///
+/// Dropping the returned [`BulkLookup`] cancels the requests in flight.
+pub(crate) fn lookup_many(
+    client: &HotjarClient,
+    organization: &Id,
+    action: Action,
+    subjects: Vec<(usize, Subject)>,
+    concurrency: usize,
+    confirm: bool,
+) -> Result<BulkLookup> {
+    if action == Action::Delete && !confirm && subjects.is_empty() {
+        return Err(confirmation_required(
+            "no data subject (none of the rows is a valid subject still to delete)",
+            organization,
+        ));
+    }
+    if action == Action::Delete && !confirm {
+        let shown: Vec<String> = subjects
+            .iter()
+            .take(SHOWN_IN_CONFIRMATION)
+            .map(|(_, s)| s.to_string())
+            .collect();
+        let more = subjects.len().saturating_sub(SHOWN_IN_CONFIRMATION);
+        let what = format!(
+            "{} data subject{} ({}{})",
+            subjects.len(),
+            if subjects.len() == 1 { "" } else { "s" },
+            shown.join("; "),
+            if more > 0 {
+                format!("; and {more} more")
+            } else {
+                String::new()
+            }
         );
-        Ok(LookupOutcome {
-            action,
-            organization: organization.clone(),
-            subject: subject.masked(),
-            http_status,
-            at: now_ms(),
-        })
+        return Err(confirmation_required(&what, organization));
     }
+    let concurrency = check_lookup_concurrency(concurrency as i64)?;
+    let worker = Worker {
+        client: client.clone(),
+        organization: organization.clone(),
+        action,
+        stop: Arc::default(),
+    };
+    let results = pool::bounded(subjects, concurrency, move |subject| {
+        worker.clone().run(subject)
+    });
+    Ok(BulkLookup {
+        organization: organization.clone(),
+        action,
+        concurrency,
+        results: Box::pin(results),
+    })
+}
 
-    /// Runs `subjects` (each with the caller's row number) through the client, `concurrency`
-    /// at a time, all under the client's one rate limiter. Results arrive as they finish, in
-    /// any order, one per subject. A deletion needs `confirm`; without it nothing is sent.
-    ///
-    /// Dropping the returned [`BulkLookup`] cancels the requests in flight.
-    pub fn lookup_many(
-        &self,
-        organization: &Id,
-        action: Action,
-        subjects: Vec<(usize, Subject)>,
-        concurrency: usize,
-        confirm: bool,
-    ) -> Result<BulkLookup> {
-        if action == Action::Delete && !confirm && subjects.is_empty() {
-            return Err(confirmation_required(
-                "no data subject (none of the rows is a valid subject still to delete)",
-                organization,
-            ));
-        }
-        if action == Action::Delete && !confirm {
-            let shown: Vec<String> = subjects
-                .iter()
-                .take(SHOWN_IN_CONFIRMATION)
-                .map(|(_, s)| s.to_string())
-                .collect();
-            let more = subjects.len().saturating_sub(SHOWN_IN_CONFIRMATION);
-            let what = format!(
-                "{} data subject{} ({}{})",
-                subjects.len(),
-                if subjects.len() == 1 { "" } else { "s" },
-                shown.join("; "),
-                if more > 0 {
-                    format!("; and {more} more")
-                } else {
-                    String::new()
-                }
-            );
-            return Err(confirmation_required(&what, organization));
-        }
-        let (sender, receiver) = mpsc::unbounded_channel();
-        Ok(BulkLookup {
-            client: self.clone(),
-            organization: organization.clone(),
-            action,
-            queue: WorkQueue::numbered(subjects),
-            concurrency: concurrency.clamp(1, 64),
-            sender: Some(sender),
-            receiver,
-            tasks: JoinSet::new(),
-        })
-    }
+/// The most requests a bulk run keeps in flight. A lookup makes Hotjar send an email, so more
+/// than a few at once gains nothing under the shared rate limit.
+pub const MAX_LOOKUP_CONCURRENCY: usize = 32;
+
+/// Checks the `concurrency` of a bulk run before anything is sent.
+pub fn check_lookup_concurrency(concurrency: i64) -> Result<usize> {
+    crate::pool::check_concurrency(concurrency, MAX_LOOKUP_CONCURRENCY, "")
 }
 
 /// Now, to the millisecond (what the result dicts show).
@@ -582,21 +575,19 @@ pub(crate) fn now_ms() -> Timestamp {
     Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now)
 }
 
-type Queue = WorkQueue<Subject>;
-
 /// One result of a bulk run: the caller's row number and what happened.
 pub type BulkResult = (usize, Result<LookupOutcome>);
 
+/// A result as the worker pool hands it over: `None` if the request's task panicked.
+type PooledResult = (usize, Option<Result<LookupOutcome>>);
+
 /// A bulk lookup or deletion in progress. Call [`BulkLookup::next`] until it returns `None`.
+/// Dropping it cancels the requests in flight.
 pub struct BulkLookup {
-    client: HotjarClient,
     organization: Id,
     action: Action,
-    queue: Queue,
     concurrency: usize,
-    sender: Option<mpsc::UnboundedSender<BulkResult>>,
-    receiver: mpsc::UnboundedReceiver<BulkResult>,
-    tasks: JoinSet<()>,
+    results: Pin<Box<dyn Stream<Item = PooledResult> + Send>>,
 }
 
 impl fmt::Debug for BulkLookup {
@@ -610,73 +601,57 @@ impl fmt::Debug for BulkLookup {
 }
 
 impl BulkLookup {
-    /// The next finished subject, or `None` when every subject has its result. The workers
+    /// The next finished subject, or `None` when every subject has its result. The requests
     /// start on the first call (it must run inside a tokio runtime).
     pub async fn next(&mut self) -> Option<BulkResult> {
-        if let Some(sender) = self.sender.take() {
-            let stop: Arc<Mutex<Option<Error>>> = Arc::default();
-            for _ in 0..self.concurrency {
-                let worker = Worker {
-                    client: self.client.clone(),
-                    organization: self.organization.clone(),
-                    action: self.action,
-                    queue: self.queue.clone(),
-                    stop: stop.clone(),
-                    sender: sender.clone(),
-                };
-                self.tasks.spawn(worker.run());
-            }
-        }
-        self.receiver.recv().await
+        let (row, result) = self.results.next().await?;
+        Some((
+            row,
+            result.unwrap_or_else(|| {
+                Err(Error::new(
+                    ErrorKind::Transport,
+                    "This subject's request stopped without a result (an internal error); \
+                     re-run the failed rows.",
+                ))
+            }),
+        ))
     }
 }
 
+/// What every request of a bulk run shares.
+#[derive(Clone)]
 struct Worker {
     client: HotjarClient,
     organization: Id,
     action: Action,
-    queue: Queue,
     /// The first failure that every later request would hit too.
     stop: Arc<Mutex<Option<Error>>>,
-    sender: mpsc::UnboundedSender<BulkResult>,
 }
 
 impl Worker {
-    async fn run(self) {
-        loop {
-            let Some((row, subject)) = self.queue.pop() else {
-                return;
-            };
-            let stopped = self.stop.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            let result = match stopped {
-                Some(cause) => Err(Error::new(
-                    cause.kind(),
-                    format!(
-                        "Not sent: an earlier request of this run failed in a way every request \
-                         would ({}). Fix that, then re-run the failed rows.",
-                        cause.message()
-                    ),
-                )),
-                None => {
-                    let result = self
-                        .client
-                        .send_user_lookup(&self.organization, &subject, self.action)
-                        .await;
-                    if let Err(error) = &result {
-                        if affects_every_subject(error) {
-                            self.stop
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .get_or_insert_with(|| error.clone());
-                        }
-                    }
-                    result
-                }
-            };
-            if self.sender.send((row, result)).is_err() {
-                return; // nobody is listening any more
+    async fn run(self, subject: Subject) -> Result<LookupOutcome> {
+        let stopped = self.stop.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(cause) = stopped {
+            return Err(Error::new(
+                cause.kind(),
+                format!(
+                    "Not sent: an earlier request of this run failed in a way every request \
+                     would ({}). Fix that, then re-run the failed rows.",
+                    cause.message()
+                ),
+            ));
+        }
+        let result =
+            send_user_lookup(&self.client, &self.organization, &subject, self.action).await;
+        if let Err(error) = &result {
+            if affects_every_subject(error) {
+                self.stop
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get_or_insert_with(|| error.clone());
             }
         }
+        result
     }
 }
 

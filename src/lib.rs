@@ -15,26 +15,26 @@
 //! # Ok(()) }
 //! ```
 
-pub mod auth;
-pub mod client;
-pub mod config;
-pub mod endpoint;
-pub mod error;
-pub mod export;
-pub mod fake;
-pub mod gdpr;
-pub mod ids;
-pub mod many;
-pub mod page;
-pub mod pagination;
-pub mod per_key;
-pub mod progress;
-pub mod rate_limit;
-pub mod retry;
-pub mod table;
-pub mod timestamps;
-pub mod transport;
-mod work_queue;
+// The modules are the crate's own; what a Rust user needs is re-exported below.
+pub(crate) mod auth;
+pub(crate) mod client;
+pub(crate) mod config;
+pub(crate) mod endpoint;
+pub(crate) mod error;
+pub(crate) mod export;
+pub(crate) mod gdpr;
+pub(crate) mod ids;
+pub(crate) mod many;
+pub(crate) mod page_index;
+pub(crate) mod pagination;
+pub(crate) mod per_key;
+pub(crate) mod pool;
+pub(crate) mod progress;
+pub(crate) mod rate_limit;
+pub(crate) mod retry;
+pub(crate) mod table;
+pub(crate) mod timestamps;
+pub(crate) mod transport;
 
 #[cfg(feature = "python")]
 mod python;
@@ -45,4 +45,10 @@ mod fuzz;
 pub use client::{ClientStats, HotjarClient, TokenInfo};
 pub use config::{ClientConfig, Secret};
 pub use error::{Error, ErrorKind, ExportError, Result};
+pub use export::{ExportSummary, FileFormat};
+pub use gdpr::{Action, BulkLookup, BulkResult, LookupOutcome, MaskedSubject, Subject};
 pub use ids::{Id, IdKind};
+pub use many::{ManyPages, SurveyEvent, TableResult};
+pub use pagination::{ResponsePage, ResponseStream};
+pub use table::{Shape, SurveyPlan};
+pub use timestamps::parse_since;

@@ -9,42 +9,40 @@
 //! fails does not stop the others: its failure, with where to resume, is one more event.
 
 use arrow_array::RecordBatch;
+use futures_util::StreamExt;
 use jiff::Timestamp;
 use serde_json::Value;
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
 
 use crate::client::HotjarClient;
 use crate::error::{Error, ExportError, Result};
 use crate::ids::Id;
-use crate::pagination::RawBatch;
+use crate::pagination::ResponsePage;
+use crate::pool::{self, OwnedTask};
 use crate::table::Shape;
-use crate::work_queue::WorkQueue;
 
 /// The most surveys fetched at once. Hotjar's 3000 requests a minute are reached with a few
 /// workers at a 100-300 ms round trip; more only queue at the limiter.
 pub const MAX_CONCURRENCY: usize = 64;
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
-/// Checks `concurrency` before anything is sent.
+/// Checks the `concurrency` of a many-survey call before anything is sent.
 pub fn check_concurrency(concurrency: i64) -> Result<usize> {
-    usize::try_from(concurrency)
-        .ok()
-        .filter(|n| (1..=MAX_CONCURRENCY).contains(n))
-        .ok_or_else(|| {
-            Error::config(format!(
-                "concurrency must be between 1 and {MAX_CONCURRENCY}, got {concurrency}. \
-                 Every request shares the client's rate limit, so a few surveys at a time \
-                 (the default {DEFAULT_CONCURRENCY}) already reach it."
-            ))
-        })
+    pool::check_concurrency(
+        concurrency,
+        MAX_CONCURRENCY,
+        &format!(
+            "Every request shares the client's rate limit, so a few surveys at a time (the \
+             default {DEFAULT_CONCURRENCY}) already reach it."
+        ),
+    )
 }
 
 /// What happened to one survey of a [`ManyPages`]; `index` is its position in the list given.
 #[derive(Debug)]
 pub enum SurveyEvent {
     /// One more page of the survey (pages of one survey arrive in order).
-    Page { index: usize, batch: RawBatch },
+    Page { index: usize, batch: ResponsePage },
     /// The survey is complete.
     Done { index: usize },
     /// The survey stopped on `error` after its retries; pass `resume_cursor` back to continue.
@@ -59,8 +57,8 @@ pub enum SurveyEvent {
 #[derive(Debug)]
 pub struct ManyPages {
     events: mpsc::Receiver<SurveyEvent>,
-    /// Aborted on drop (a `JoinSet` aborts its tasks when dropped).
-    _workers: JoinSet<()>,
+    /// Drives the pool; aborted on drop, which aborts the surveys in flight.
+    _driver: OwnedTask<()>,
 }
 
 impl ManyPages {
@@ -70,162 +68,171 @@ impl ManyPages {
     }
 }
 
-impl HotjarClient {
-    /// Starts fetching the responses of `surveys` (at or after `since`), `concurrency` surveys
-    /// at a time. Must be called within a tokio runtime: the workers are spawned on it.
-    pub fn many_pages(
-        &self,
-        site: &Id,
-        surveys: Vec<Id>,
-        since: Option<Timestamp>,
-        concurrency: usize,
-    ) -> ManyPages {
-        let concurrency = concurrency
-            .clamp(1, MAX_CONCURRENCY)
-            .min(surveys.len().max(1));
-        // Room for 64 pages (about 8 MB) or four per worker: when the consumer falls behind
-        // (decoding on a busy machine), the workers keep the rate limit's pace instead of
-        // waiting for it; memory stays bounded.
-        let (sender, events) = mpsc::channel((concurrency * 4).max(64));
-        let queue = WorkQueue::new(surveys);
-        let mut workers = JoinSet::new();
-        for _ in 0..concurrency {
-            let client = self.clone();
-            let site = site.clone();
-            let queue = queue.clone();
-            let sender = sender.clone();
-            workers.spawn(async move {
-                while let Some((index, survey)) = queue.pop() {
-                    let mut stream = client.response_stream(&site, &survey, since, None);
-                    let finished = loop {
-                        match stream.next_raw().await {
-                            Ok(Some(batch)) => {
-                                if sender
-                                    .send(SurveyEvent::Page { index, batch })
-                                    .await
-                                    .is_err()
-                                {
-                                    return; // the caller went away
-                                }
-                            }
-                            Ok(None) => break SurveyEvent::Done { index },
-                            Err(error) => {
-                                break SurveyEvent::Failed {
-                                    index,
-                                    error,
-                                    resume_cursor: stream.resume_cursor().map(str::to_string),
-                                }
-                            }
-                        }
-                    };
-                    if sender.send(finished).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-        ManyPages {
-            events,
-            _workers: workers,
-        }
-    }
-
-    /// Every response of each survey (every survey of the site when `surveys` is `None`),
-    /// fetched `concurrency` surveys at a time, in the order given. A survey that failed has
-    /// its error, with what was fetched and where to resume; the others are unaffected.
-    pub async fn responses_many(
-        &self,
-        site: &Id,
-        surveys: Option<Vec<Id>>,
-        since: Option<Timestamp>,
-        concurrency: usize,
-    ) -> Result<Vec<(Id, Result<Vec<Value>, ExportError>)>> {
-        let concurrency = check_concurrency(concurrency as i64)?;
-        let surveys = match surveys {
-            Some(surveys) => dedupe(surveys),
-            None => self.survey_ids(site).await?,
-        };
-        let mut rows: Vec<Vec<Value>> = surveys.iter().map(|_| Vec::new()).collect();
-        let mut outcomes = Outcomes::new(surveys.len());
-        let mut pages = self.many_pages(site, surveys.clone(), since, concurrency);
-        while let Some(event) = pages.next().await {
-            if let Step::Page { index, batch } = outcomes.record(event) {
-                match batch.to_values() {
-                    Ok(values) => rows[index].extend(values),
-                    Err(error) => outcomes.undecodable(index, error, batch.cursor),
-                }
-            }
-        }
-        Ok(surveys
-            .into_iter()
-            .zip(rows.into_iter().zip(outcomes.into_vec()))
-            .map(|(survey, (partial, outcome))| {
-                let result = match outcome {
-                    Some(Ok(())) => Ok(partial),
-                    Some(Err((error, resume_cursor))) => Err(ExportError {
-                        error,
-                        partial,
-                        resume_cursor,
-                    }),
-                    // Unreachable: every worker reports each survey it takes, and the channel
-                    // only closes when every worker is done.
-                    None => Err(ExportError {
-                        error: Error::new(
-                            crate::error::ErrorKind::Transport,
-                            "The export of this survey stopped without a result.",
-                        ),
-                        partial,
-                        resume_cursor: None,
-                    }),
-                };
-                (survey, result)
-            })
-            .collect())
-    }
-
-    /// The ids of every survey of a site, in the API's order.
-    pub async fn survey_ids(&self, site: &Id) -> Result<Vec<Id>> {
-        let surveys = self.list_surveys(site, false).await?;
-        surveys
-            .iter()
-            .map(|survey| {
-                let raw = match &survey["id"] {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                Id::parse(crate::ids::IdKind::Survey, &raw).map_err(|_| {
-                    Error::new(
-                        crate::error::ErrorKind::InvalidResponse,
-                        format!("The survey list holds a survey without a usable id ({raw})."),
-                    )
-                })
-            })
-            .collect()
+/// Starts fetching the responses of `surveys` (at or after `since`), `concurrency` surveys
+/// at a time. Must be called within a tokio runtime: the pool is spawned on it.
+pub(crate) fn many_pages(
+    client: &HotjarClient,
+    site: &Id,
+    surveys: Vec<Id>,
+    since: Option<Timestamp>,
+    concurrency: usize,
+) -> ManyPages {
+    let concurrency = concurrency
+        .clamp(1, MAX_CONCURRENCY)
+        .min(surveys.len().max(1));
+    // Room for 64 pages (about 8 MB) or four per worker: when the consumer falls behind
+    // (decoding on a busy machine), the workers keep the rate limit's pace instead of
+    // waiting for it; memory stays bounded.
+    let (sender, events) = mpsc::channel((concurrency * 4).max(64));
+    let (client, site) = (client.clone(), site.clone());
+    let surveys = surveys
+        .into_iter()
+        .enumerate()
+        .map(|(index, survey)| (index, (index, survey)));
+    let pool = pool::bounded(surveys, concurrency, move |(index, survey)| {
+        walk_survey(
+            client.clone(),
+            site.clone(),
+            index,
+            survey,
+            since,
+            sender.clone(),
+        )
+    });
+    ManyPages {
+        events,
+        _driver: OwnedTask::spawn(pool.for_each(|_| std::future::ready(()))),
     }
 }
 
+/// One survey's pages, then how it ended, as events; stops early if the caller went away.
+async fn walk_survey(
+    client: HotjarClient,
+    site: Id,
+    index: usize,
+    survey: Id,
+    since: Option<Timestamp>,
+    sender: mpsc::Sender<SurveyEvent>,
+) {
+    let mut stream = client.response_stream(&site, &survey, since, None);
+    let finished = loop {
+        match stream.next_raw().await {
+            Ok(Some(batch)) => {
+                if sender
+                    .send(SurveyEvent::Page { index, batch })
+                    .await
+                    .is_err()
+                {
+                    return; // the caller went away
+                }
+            }
+            Ok(None) => break SurveyEvent::Done { index },
+            Err(error) => {
+                break SurveyEvent::Failed {
+                    index,
+                    error,
+                    resume_cursor: stream.resume_cursor().map(str::to_string),
+                }
+            }
+        }
+    };
+    let _ = sender.send(finished).await;
+}
+
+/// Every response of each survey (every survey of the site when `surveys` is `None`),
+/// fetched `concurrency` surveys at a time, in the order given. A survey that failed has
+/// its error, with what was fetched and where to resume; the others are unaffected.
+pub(crate) async fn responses_many(
+    client: &HotjarClient,
+    site: &Id,
+    surveys: Option<Vec<Id>>,
+    since: Option<Timestamp>,
+    concurrency: usize,
+) -> Result<Vec<(Id, Result<Vec<Value>, ExportError>)>> {
+    let concurrency = check_concurrency(concurrency as i64)?;
+    let surveys = match surveys {
+        Some(surveys) => dedupe(surveys),
+        None => client.survey_ids(site).await?,
+    };
+    let mut rows: Vec<Vec<Value>> = surveys.iter().map(|_| Vec::new()).collect();
+    let mut outcomes = SurveyEnds::new(surveys.len());
+    let mut pages = client.many_pages(site, surveys.clone(), since, concurrency);
+    while let Some(event) = pages.next().await {
+        if let Step::Page { index, batch } = outcomes.record(event) {
+            match batch.to_values() {
+                Ok(values) => rows[index].extend(values),
+                Err(error) => outcomes.undecodable(index, error, batch.cursor),
+            }
+        }
+    }
+    Ok(surveys
+        .into_iter()
+        .zip(rows.into_iter().zip(outcomes.into_vec()))
+        .map(|(survey, (partial, outcome))| {
+            let result = match outcome {
+                Some(Ok(())) => Ok(partial),
+                Some(Err((error, resume_cursor))) => Err(ExportError {
+                    error,
+                    partial,
+                    resume_cursor,
+                }),
+                // Unreachable: every worker reports each survey it takes, and the channel
+                // only closes when every worker is done.
+                None => Err(ExportError {
+                    error: Error::new(
+                        crate::error::ErrorKind::Transport,
+                        "The export of this survey stopped without a result.",
+                    ),
+                    partial,
+                    resume_cursor: None,
+                }),
+            };
+            (survey, result)
+        })
+        .collect())
+}
+
+/// The ids of every survey of a site, in the API's order.
+pub(crate) async fn survey_ids(client: &HotjarClient, site: &Id) -> Result<Vec<Id>> {
+    let surveys = client.list_surveys(site, false).await?;
+    surveys
+        .iter()
+        .map(|survey| {
+            let raw = match &survey["id"] {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            Id::parse(crate::ids::IdKind::Survey, &raw).map_err(|_| {
+                Error::new(
+                    crate::error::ErrorKind::InvalidResponse,
+                    format!("The survey list holds a survey without a usable id ({raw})."),
+                )
+            })
+        })
+        .collect()
+}
+
 /// How a survey ended (`None` while it runs): the error and where to resume on failure.
-/// How a survey ended: `None` while it runs.
-pub type Outcome = Option<std::result::Result<(), (Error, Option<String>)>>;
+pub type SurveyEnd = Option<std::result::Result<(), (Error, Option<String>)>>;
 
 /// Each survey's outcome, folded from the events of [`ManyPages`]: the first failure wins,
 /// a worker's or a page the caller could not decode, and pages after it are skipped so that
 /// `partial` has no gap.
 #[derive(Debug)]
-pub struct Outcomes(Vec<Outcome>);
+pub struct SurveyEnds(Vec<SurveyEnd>);
 
 /// What an event asks of a caller that collects pages.
 #[derive(Debug)]
 pub enum Step {
     /// Decode this page (its survey is still going).
-    Page { index: usize, batch: RawBatch },
+    Page { index: usize, batch: ResponsePage },
     /// The survey ended (done or failed).
-    Ended { index: usize },
+    Ended,
     /// A page after the survey failed: nothing to do.
     Skipped,
 }
 
-impl Outcomes {
+impl SurveyEnds {
     pub fn new(surveys: usize) -> Self {
         Self((0..surveys).map(|_| None).collect())
     }
@@ -260,10 +267,10 @@ impl Outcomes {
         if let Some(slot) = self.0.get_mut(index) {
             slot.get_or_insert(outcome);
         }
-        Step::Ended { index }
+        Step::Ended
     }
 
-    pub fn into_vec(self) -> Vec<Outcome> {
+    pub fn into_vec(self) -> Vec<SurveyEnd> {
         self.0
     }
 }
@@ -280,82 +287,63 @@ pub fn dedupe(surveys: Vec<Id>) -> Vec<Id> {
 /// One survey's table, or the error that stopped it with the rows read so far.
 pub type TableResult = Result<RecordBatch, ExportError<Option<RecordBatch>>>;
 
-impl HotjarClient {
-    /// Each survey's responses as one Arrow record batch (see `responses_table`), fetched
-    /// `concurrency` surveys at a time, in the order given (every survey of the site when
-    /// `surveys` is `None`). A failed survey keeps its rows so far and its resume cursor.
-    pub async fn responses_table_many(
-        &self,
-        site: &Id,
-        surveys: Option<Vec<Id>>,
-        shape: Shape,
-        since: Option<Timestamp>,
-        concurrency: usize,
-    ) -> Result<Vec<(Id, TableResult)>> {
-        let concurrency = check_concurrency(concurrency as i64)?;
-        let surveys = match surveys {
-            Some(surveys) => dedupe(surveys),
-            None => self.survey_ids(site).await?,
-        };
-        let (client, site_owned) = (self.clone(), site.clone());
-        let tables = run_bounded(surveys.clone(), concurrency, move |survey| {
-            let (client, site) = (client.clone(), site_owned.clone());
-            async move {
-                client
-                    .responses_table(&site, &survey, shape, since, None)
-                    .await
-            }
+/// Each survey's responses as one Arrow record batch (see `responses_table`), fetched
+/// `concurrency` surveys at a time, in the order given (every survey of the site when
+/// `surveys` is `None`). A failed survey keeps its rows so far and its resume cursor.
+pub(crate) async fn responses_table_many(
+    client: &HotjarClient,
+    site: &Id,
+    surveys: Option<Vec<Id>>,
+    shape: Shape,
+    since: Option<Timestamp>,
+    concurrency: usize,
+) -> Result<Vec<(Id, TableResult)>> {
+    let concurrency = check_concurrency(concurrency as i64)?;
+    let surveys = match surveys {
+        Some(surveys) => dedupe(surveys),
+        None => client.survey_ids(site).await?,
+    };
+    let (client, site_owned) = (client.clone(), site.clone());
+    let tables = run_bounded(surveys.clone(), concurrency, move |survey| {
+        let (client, site) = (client.clone(), site_owned.clone());
+        async move {
+            client
+                .responses_table(&site, &survey, shape, since, None)
+                .await
+        }
+    })
+    .await;
+    Ok(surveys
+        .into_iter()
+        .zip(tables)
+        .map(|(survey, table)| {
+            let table = table.unwrap_or_else(|| {
+                Err(ExportError {
+                    error: Error::new(
+                        crate::error::ErrorKind::Transport,
+                        format!("The export of survey {survey} stopped without a result."),
+                    ),
+                    partial: None,
+                    resume_cursor: None,
+                })
+            });
+            (survey, table)
         })
-        .await;
-        Ok(surveys
-            .into_iter()
-            .zip(tables)
-            .map(|(survey, table)| {
-                let table = table.unwrap_or_else(|| {
-                    Err(ExportError {
-                        error: Error::new(
-                            crate::error::ErrorKind::Transport,
-                            format!("The export of survey {survey} stopped without a result."),
-                        ),
-                        partial: None,
-                        resume_cursor: None,
-                    })
-                });
-                (survey, table)
-            })
-            .collect())
-    }
+        .collect())
 }
 
 /// Runs `work` on every survey, at most `concurrency` at once, and returns the outputs in the
-/// order of `surveys` (`None` for a task that panicked). Dropping the future aborts the work.
+/// order of `surveys` (`None` for work that panicked). Dropping the future aborts the work.
 async fn run_bounded<T, F, Fut>(surveys: Vec<Id>, concurrency: usize, work: F) -> Vec<Option<T>>
 where
-    F: Fn(Id) -> Fut + Send + Sync + 'static,
+    F: FnMut(Id) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    let count = surveys.len();
-    let work = std::sync::Arc::new(work);
-    let queue = WorkQueue::new(surveys);
-    let mut workers = JoinSet::new();
-    for _ in 0..concurrency.min(count) {
-        let (work, queue) = (work.clone(), queue.clone());
-        workers.spawn(async move {
-            let mut done = Vec::new();
-            while let Some((index, survey)) = queue.pop() {
-                done.push((index, work(survey).await));
-            }
-            done
-        });
-    }
-    let mut outputs: Vec<Option<T>> = (0..count).map(|_| None).collect();
-    while let Some(joined) = workers.join_next().await {
-        if let Ok(done) = joined {
-            for (index, output) in done {
-                outputs[index] = Some(output);
-            }
-        }
+    let mut outputs: Vec<Option<T>> = surveys.iter().map(|_| None).collect();
+    let mut done = pool::bounded(surveys.into_iter().enumerate(), concurrency, work);
+    while let Some((index, output)) = done.next().await {
+        outputs[index] = output;
     }
     outputs
 }

@@ -1,6 +1,6 @@
 //! Cursor pagination: a walker that follows `next_cursor` and refuses to loop, and the
 //! response stream on top of it that applies `since` and drops duplicates, deciding from each
-//! page's index (`page::RawPage`) which items to keep, without decoding them.
+//! page's index (`page::IndexedPage`) which items to keep, without decoding them.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::endpoint::Endpoint;
 use crate::error::{Error, ErrorKind, Result};
-use crate::page::RawPage;
+use crate::page_index::IndexedPage;
 use crate::timestamps::parse_api_timestamp;
 use crate::transport::Transport;
 
@@ -55,7 +55,7 @@ impl Pages {
 
     /// The next page, or `None` after the last one. On error nothing moves: calling again
     /// fetches the same page.
-    pub async fn next_page(&mut self) -> Result<Option<RawPage>> {
+    pub async fn next_page(&mut self) -> Result<Option<IndexedPage>> {
         if let Some(error) = &self.pending {
             return Err(error.clone());
         }
@@ -70,7 +70,7 @@ impl Pages {
         let endpoint = &self.endpoint;
         let page = self
             .transport
-            .get(endpoint, &query, |body| RawPage::parse(body, endpoint))
+            .get(endpoint, &query, |body| IndexedPage::parse(body, endpoint))
             .await?;
         self.pages_fetched += 1;
         let Some(next) = &page.next_cursor else {
@@ -121,15 +121,15 @@ impl Pages {
 
 /// A page of responses and which of its items to keep (`since` and duplicates removed).
 #[derive(Debug, Clone)]
-pub struct RawBatch {
-    pub page: RawPage,
+pub struct ResponsePage {
+    pub page: IndexedPage,
     pub keep: Vec<bool>,
     /// The cursor this page was fetched with (`None` for the first page): where to resume if
     /// the page cannot be used.
     pub cursor: Option<String>,
 }
 
-impl RawBatch {
+impl ResponsePage {
     /// The kept responses as JSON values.
     pub fn to_values(&self) -> Result<Vec<Value>> {
         self.page.to_values(Some(&self.keep))
@@ -162,7 +162,7 @@ impl ResponseStream {
     /// The next page with the responses to keep marked, or `None` when there are no more.
     /// With `since`, the stream ends at the first response older than it: responses come
     /// newest first. A response whose `created_time` cannot be read is kept, never dropped.
-    pub async fn next_raw(&mut self) -> Result<Option<RawBatch>> {
+    pub async fn next_raw(&mut self) -> Result<Option<ResponsePage>> {
         if self.done {
             return Ok(None);
         }
@@ -189,7 +189,7 @@ impl ResponseStream {
             }
             *flag = true;
         }
-        Ok(Some(RawBatch { page, keep, cursor }))
+        Ok(Some(ResponsePage { page, keep, cursor }))
     }
 
     /// The next batch of responses as JSON values (possibly empty), or `None` when there are
@@ -215,7 +215,7 @@ impl ResponseStream {
 }
 
 /// A page fetched ahead, or the error that ended the stream with the cursor to resume from.
-pub type PrefetchedPage = std::result::Result<RawBatch, (Error, Option<String>)>;
+pub type PrefetchedPage = std::result::Result<ResponsePage, (Error, Option<String>)>;
 
 impl ResponseStream {
     /// Fetches ahead on the runtime while the caller works on the previous page: page N+1 is

@@ -13,17 +13,12 @@ Every failure is a :class:`HotjarError` subclass with a message that says what t
 ``hotjar_client.testing.FakeHotjar`` serves an offline fake of the API for tests and demos.
 """
 
+from hotjar_client._client import AsyncClient, Client
 from hotjar_client._display import SurveyList
+from hotjar_client._iterators import AsyncResponseIterator, ResponseIterator
 from hotjar_client._many import SurveyResults
-from hotjar_client._native import (
-    AsyncClient,
-    AsyncResponseIterator,
-    Client,
-    ResponseIterator,
-    ResponseTable,
-    __version__,
-    refresh_logging,
-)
+from hotjar_client._native import ResponseTable, __version__, refresh_logging
+from hotjar_client._types import ClientStats, ExportSummary, LookupResult, TokenInfo
 from hotjar_client.exceptions import (
     AuthenticationError,
     BadRequestError,
@@ -50,12 +45,15 @@ __all__ = [
     "BadRequestError",
     "Client",
     "ClientClosedError",
+    "ClientStats",
     "ConfigurationError",
     "ConfirmationRequiredError",
     "ExportFileError",
+    "ExportSummary",
     "HotjarError",
     "InvalidResponseError",
     "LookupReport",
+    "LookupResult",
     "LookupRow",
     "NotFoundError",
     "PermissionDeniedError",
@@ -65,6 +63,7 @@ __all__ = [
     "ServerError",
     "SurveyList",
     "SurveyResults",
+    "TokenInfo",
     "TransportError",
     "__version__",
     "refresh_logging",

@@ -70,5 +70,5 @@ class SurveyResults(dict[str, Any]):
             failed = f" errors={{{names}}}"
         return f"<SurveyResults {len(self)} surveys, {responses} {unit} {{{shown}}}{failed}>"
 
-    def __reduce__(self):  # pickles as what it is, errors included
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles as what it is, errors included
         return (type(self), (dict(self), self.errors))

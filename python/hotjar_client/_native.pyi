@@ -1,49 +1,55 @@
-"""Type stubs of the native module ``hotjar_client._native`` (kept by hand, see src/python/)."""
+"""Type stubs of the native module ``hotjar_client._native``: the raw client under
+``hotjar_client.Client`` / ``AsyncClient`` (``src/python/``). The public classes are Python
+classes with real signatures; this stub covers only what the native module itself holds."""
 
-from collections.abc import (
-    AsyncIterator,
-    Awaitable,
-    Coroutine,
-    Iterable,
-    Iterator,
-    Mapping,
-    Sequence,
-)
-from datetime import date, datetime
+from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping, Sequence
 from os import PathLike
 from types import TracebackType
-from typing import Any, Literal, TypeAlias, TypeVar
+from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
-from hotjar_client._display import SurveyList
-from hotjar_client._many import SurveyResults
-from hotjar_client.gdpr import LookupReport, LookupRow
+from typing_extensions import Self, disjoint_base, final
+
+from hotjar_client._types import (
+    ClientStats,
+    ExportSummary,
+    FileFormat,
+    Id,
+    LookupResult,
+    Response,
+    Shape,
+    Since,
+    Survey,
+    TokenInfo,
+    UserIds,
+)
 
 __version__: str
+__all__ = [
+    "AsyncCall",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConfigurationError",
+    "ConfirmationRequiredError",
+    "ExportFileError",
+    "HotjarError",
+    "InvalidResponseError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RawClient",
+    "RawFakeHotjar",
+    "RawResponsePages",
+    "ResponseTable",
+    "ServerError",
+    "TransportError",
+    "__version__",
+    "_mask_subject",
+    "refresh_logging",
+]
 
 def refresh_logging() -> None:
     """Re-reads the Python loggers' levels (every client call also does)."""
-
-Id: TypeAlias = int | str
-"""A numeric id, as an int or a string of digits."""
-
-Since: TypeAlias = datetime | date | str
-"""An aware datetime, a date (midnight UTC), or an ISO 8601 string with an offset."""
-
-Survey: TypeAlias = dict[str, Any]
-Response: TypeAlias = dict[str, Any]
-
-UserIds: TypeAlias = Mapping[Id, str | int]
-"""Site id -> the user id that site sent through Hotjar's Identify API."""
-
-Subject: TypeAlias = str | Mapping[str, Any] | LookupRow
-"""An email, a dict with ``email`` and/or ``user_ids``, or a row of an earlier report."""
-
-LookupResult: TypeAlias = dict[str, Any]
-"""``action``, ``email`` and ``user_ids`` (masked), ``organization_id``, ``http_status``, ``at``."""
-
-_T = TypeVar("_T")
-Call: TypeAlias = Coroutine[Any, Any, _T]
-"""What AsyncClient's methods return: a coroutine, run when awaited (or made a task)."""
 
 class HotjarError(Exception):
     status: int | None
@@ -64,9 +70,217 @@ class InvalidResponseError(HotjarError): ...
 class ClientClosedError(HotjarError, RuntimeError): ...
 class ExportFileError(HotjarError, OSError): ...
 
-Shape: TypeAlias = Literal["wide", "long"]
-FileFormat: TypeAlias = Literal["parquet", "csv", "jsonl"]
+_Plan: TypeAlias = Literal["ask_scale", "observe_scale", "none"]
 
+_T = TypeVar("_T")
+_U = TypeVar("_U")
+
+@final
+class AsyncCall(Coroutine[Any, Any, _T], Generic[_T]):
+    """What an awaitable entry returns: a coroutine that starts its Rust future when first
+    awaited; cancelling the awaiting task cancels the future."""
+
+    def then(self, wrap: Callable[[_T], _U]) -> AsyncCall[_U]: ...
+    def send(self, value: Any) -> Any: ...
+    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any: ...
+    def close(self) -> None: ...
+    def __await__(self) -> Generator[Any, None, _T]: ...
+
+_Bar: TypeAlias = Callable[[], Any] | None
+"""``progress``: what makes a bar (with ``update``, ``set_postfix_str``, ``close``), or None."""
+
+_Outcomes: TypeAlias = tuple[dict[str, Any], dict[str, HotjarError]]
+"""Completed surveys (id -> rows or table) and failed ones (id -> the exception)."""
+
+_Row: TypeAlias = tuple[dict[str, Any], dict[str, Any]]
+"""A bulk run's row: its masked fields and the subject as sent."""
+
+@final
+class RawClient:
+    """The native client: one per Python client, checking every value by the core's rules."""
+
+    def __new__(
+        cls,
+        client_id: str,
+        client_secret: str,
+        site_id: Id | None,
+        organization_id: Id | None,
+        base_url: str,
+        timeout: float,
+        max_retries: int,
+        requests_per_minute: int | None,
+        retry_backoff: float,
+        what: Literal["Client", "AsyncClient"],
+    ) -> Self: ...
+    def organization(self, organization_id: Id | None) -> str: ...
+    def close(self) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def site_id(self) -> str | None: ...
+    @property
+    def organization_id(self) -> str | None: ...
+    @property
+    def base_url(self) -> str: ...
+    def stats(self) -> ClientStats: ...
+    def test_connection(self) -> TokenInfo: ...
+    def test_connection_async(self) -> AsyncCall[TokenInfo]: ...
+    def list_surveys(self, site_id: Id | None, with_questions: bool) -> list[Survey]: ...
+    def list_surveys_async(
+        self, site_id: Id | None, with_questions: bool
+    ) -> AsyncCall[list[Survey]]: ...
+    def get_survey(self, survey_id: Id, site_id: Id | None) -> Survey: ...
+    def get_survey_async(self, survey_id: Id, site_id: Id | None) -> AsyncCall[Survey]: ...
+    def response_pages(
+        self,
+        survey_id: Id,
+        site_id: Id | None,
+        since: Since | None,
+        resume_cursor: str | None,
+    ) -> RawResponsePages: ...
+    def responses(
+        self,
+        survey_id: Id,
+        site_id: Id | None,
+        since: Since | None,
+        resume_cursor: str | None,
+        progress: _Bar,
+    ) -> list[Response]: ...
+    def responses_async(
+        self,
+        survey_id: Id,
+        site_id: Id | None,
+        since: Since | None,
+        resume_cursor: str | None,
+        progress: _Bar,
+    ) -> AsyncCall[list[Response]]: ...
+    def responses_many(
+        self,
+        survey_ids: Iterable[Id] | None,
+        site_id: Id | None,
+        since: Since | None,
+        concurrency: int,
+        progress: _Bar,
+    ) -> _Outcomes: ...
+    def responses_many_async(
+        self,
+        survey_ids: Iterable[Id] | None,
+        site_id: Id | None,
+        since: Since | None,
+        concurrency: int,
+        progress: _Bar,
+    ) -> AsyncCall[_Outcomes]: ...
+    def responses_table(
+        self,
+        survey_id: Id,
+        site_id: Id | None,
+        shape: Shape,
+        since: Since | None,
+        resume_cursor: str | None,
+        progress: _Bar,
+    ) -> ResponseTable: ...
+    def responses_table_async(
+        self,
+        survey_id: Id,
+        site_id: Id | None,
+        shape: Shape,
+        since: Since | None,
+        resume_cursor: str | None,
+        progress: _Bar,
+    ) -> AsyncCall[ResponseTable]: ...
+    def responses_table_many(
+        self,
+        survey_ids: Iterable[Id] | None,
+        site_id: Id | None,
+        shape: Shape,
+        since: Since | None,
+        concurrency: int,
+        progress: _Bar,
+    ) -> _Outcomes: ...
+    def responses_table_many_async(
+        self,
+        survey_ids: Iterable[Id] | None,
+        site_id: Id | None,
+        shape: Shape,
+        since: Since | None,
+        concurrency: int,
+        progress: _Bar,
+    ) -> AsyncCall[_Outcomes]: ...
+    def export_responses(
+        self,
+        survey_id: Id,
+        path: str | PathLike[str],
+        site_id: Id | None,
+        format: FileFormat | None,
+        shape: Shape,
+        since: Since | None,
+        resume_cursor: str | None,
+        resume: bool,
+        progress: _Bar,
+    ) -> ExportSummary: ...
+    def export_responses_async(
+        self,
+        survey_id: Id,
+        path: str | PathLike[str],
+        site_id: Id | None,
+        format: FileFormat | None,
+        shape: Shape,
+        since: Since | None,
+        resume_cursor: str | None,
+        resume: bool,
+        progress: _Bar,
+    ) -> AsyncCall[ExportSummary]: ...
+    def user_lookup(
+        self, email: str | None, user_ids: UserIds | None, organization_id: Id | None
+    ) -> LookupResult: ...
+    def user_lookup_async(
+        self, email: str | None, user_ids: UserIds | None, organization_id: Id | None
+    ) -> AsyncCall[LookupResult]: ...
+    def delete_user_data(
+        self,
+        email: str | None,
+        user_ids: UserIds | None,
+        organization_id: Id | None,
+        confirm: bool,
+    ) -> LookupResult: ...
+    def delete_user_data_async(
+        self,
+        email: str | None,
+        user_ids: UserIds | None,
+        organization_id: Id | None,
+        confirm: bool,
+    ) -> AsyncCall[LookupResult]: ...
+    def lookup_many(
+        self,
+        subjects: Sequence[tuple[Any, Any, Any, Any]],
+        delete: bool,
+        confirm: bool,
+        organization_id: Id | None,
+        concurrency: int,
+    ) -> list[Any]: ...
+    def lookup_many_async(
+        self,
+        subjects: Sequence[tuple[Any, Any, Any, Any]],
+        delete: bool,
+        confirm: bool,
+        organization_id: Id | None,
+        concurrency: int,
+    ) -> AsyncCall[list[Any]]: ...
+
+@final
+class RawResponsePages:
+    """One survey's pages of responses, fetched one at a time as they are asked for."""
+
+    def next_page(self) -> list[Response] | None: ...
+    def next_page_async(self) -> AsyncCall[list[Response] | None]: ...
+    @property
+    def resume_cursor(self) -> str | None: ...
+    @property
+    def pages_fetched(self) -> int: ...
+    @property
+    def survey_id(self) -> str: ...
+
+@final
 class ResponseTable:
     """A survey's responses as Arrow columns (the Arrow PyCapsule interface)."""
 
@@ -95,286 +309,13 @@ class ResponseTable:
     def to_pyarrow(self) -> Any: ...
     def _repr_html_(self) -> str: ...
 
-class ResponseIterator(Iterator[Response]):
-    """A lazy iterator over a survey's responses; fetches a page when its buffer runs dry."""
+@disjoint_base
+class RawFakeHotjar:
+    """The offline fake of the API (``hotjar_fake``); ``hotjar_client.testing.FakeHotjar``
+    adds its clients."""
 
-    @property
-    def resume_cursor(self) -> str | None: ...
-    @property
-    def pages_fetched(self) -> int: ...
-    def __iter__(self) -> ResponseIterator: ...
-    def __next__(self) -> Response: ...
-
-class Client:
-    """A client for the Hotjar API: one per API key, reused across calls."""
-
-    def __init__(
-        self,
-        client_id: str,
-        client_secret: str,
-        *,
-        site_id: Id | None = None,
-        organization_id: Id | None = None,
-        base_url: str = "https://api.hotjar.io",
-        timeout: float = 30.0,
-        max_retries: int = 5,
-        requests_per_minute: int | None = 3000,
-        retry_backoff: float = 1.0,
-    ) -> None: ...
-    @classmethod
-    def from_env(
+    def __new__(
         cls,
-        *,
-        site_id: Id | None = None,
-        organization_id: Id | None = None,
-        base_url: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 5,
-        requests_per_minute: int | None = 3000,
-        retry_backoff: float = 1.0,
-    ) -> Client: ...
-    def test_connection(self) -> dict[str, float]: ...
-    def list_surveys(
-        self, site_id: Id | None = None, *, with_questions: bool = False
-    ) -> SurveyList: ...
-    def get_survey(self, survey_id: Id, *, site_id: Id | None = None) -> Survey: ...
-    def iter_responses(
-        self,
-        survey_id: Id,
-        *,
-        site_id: Id | None = None,
-        since: Since | None = None,
-        resume_cursor: str | None = None,
-    ) -> ResponseIterator: ...
-    def responses(
-        self,
-        survey_id: Id,
-        *,
-        site_id: Id | None = None,
-        since: Since | None = None,
-        resume_cursor: str | None = None,
-        progress: bool = False,
-    ) -> list[Response]: ...
-    def responses_many(
-        self,
-        survey_ids: Iterable[Id] | None = None,
-        *,
-        site_id: Id | None = None,
-        since: Since | None = None,
-        concurrency: int = 8,
-        progress: bool = False,
-    ) -> SurveyResults: ...
-    def responses_table(
-        self,
-        survey_id: Id,
-        *,
-        site_id: Id | None = None,
-        shape: Shape = "wide",
-        since: Since | None = None,
-        resume_cursor: str | None = None,
-        progress: bool = False,
-    ) -> ResponseTable: ...
-    def export_responses(
-        self,
-        survey_id: Id,
-        path: str | PathLike[str],
-        *,
-        site_id: Id | None = None,
-        format: FileFormat | None = None,
-        shape: Shape = "wide",
-        since: Since | None = None,
-        resume_cursor: str | None = None,
-        resume: bool = False,
-        progress: bool = False,
-    ) -> dict[str, Any]: ...
-    def user_lookup(
-        self,
-        *,
-        email: str | None = None,
-        user_ids: UserIds | None = None,
-        organization_id: Id | None = None,
-    ) -> LookupResult: ...
-    def delete_user_data(
-        self,
-        *,
-        email: str | None = None,
-        user_ids: UserIds | None = None,
-        organization_id: Id | None = None,
-        confirm: bool = False,
-    ) -> LookupResult: ...
-    def lookup_many(
-        self,
-        subjects: Iterable[Subject],
-        *,
-        delete: bool = False,
-        confirm: bool = False,
-        organization_id: Id | None = None,
-        concurrency: int = 4,
-    ) -> LookupReport: ...
-    def responses_table_many(
-        self,
-        survey_ids: Iterable[Id] | None = None,
-        *,
-        site_id: Id | None = None,
-        shape: Shape = "wide",
-        since: Since | None = None,
-        concurrency: int = 8,
-    ) -> SurveyResults: ...
-    def stats(self) -> dict[str, int]: ...
-    def close(self) -> None: ...
-    @property
-    def closed(self) -> bool: ...
-    @property
-    def site_id(self) -> str | None: ...
-    @property
-    def organization_id(self) -> str | None: ...
-    @property
-    def base_url(self) -> str: ...
-    def __enter__(self) -> Client: ...
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> bool: ...
-
-class AsyncResponseIterator(AsyncIterator[Response]):
-    """An async iterator over a survey's responses; fetches a page when its buffer runs dry."""
-
-    @property
-    def resume_cursor(self) -> str | None: ...
-    @property
-    def pages_fetched(self) -> int: ...
-    def __aiter__(self) -> AsyncResponseIterator: ...
-    def __anext__(self) -> Awaitable[Response]: ...
-
-class AsyncClient:
-    """An asyncio client for the Hotjar API: ``Client``'s twin, every method awaited."""
-
-    def __init__(
-        self,
-        client_id: str,
-        client_secret: str,
-        *,
-        site_id: Id | None = None,
-        organization_id: Id | None = None,
-        base_url: str = "https://api.hotjar.io",
-        timeout: float = 30.0,
-        max_retries: int = 5,
-        requests_per_minute: int | None = 3000,
-        retry_backoff: float = 1.0,
-    ) -> None: ...
-    @classmethod
-    def from_env(
-        cls,
-        *,
-        site_id: Id | None = None,
-        organization_id: Id | None = None,
-        base_url: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 5,
-        requests_per_minute: int | None = 3000,
-        retry_backoff: float = 1.0,
-    ) -> AsyncClient: ...
-    def test_connection(self) -> Call[dict[str, float]]: ...
-    def list_surveys(
-        self, site_id: Id | None = None, *, with_questions: bool = False
-    ) -> Call[SurveyList]: ...
-    def get_survey(self, survey_id: Id, *, site_id: Id | None = None) -> Call[Survey]: ...
-    def aiter_responses(
-        self,
-        survey_id: Id,
-        *,
-        site_id: Id | None = None,
-        since: Since | None = None,
-        resume_cursor: str | None = None,
-    ) -> AsyncResponseIterator: ...
-    def responses(
-        self,
-        survey_id: Id,
-        *,
-        site_id: Id | None = None,
-        since: Since | None = None,
-        resume_cursor: str | None = None,
-        progress: bool = False,
-    ) -> Call[list[Response]]: ...
-    def responses_many(
-        self,
-        survey_ids: Iterable[Id] | None = None,
-        *,
-        site_id: Id | None = None,
-        since: Since | None = None,
-        concurrency: int = 8,
-        progress: bool = False,
-    ) -> Call[SurveyResults]: ...
-    def responses_table(
-        self,
-        survey_id: Id,
-        *,
-        site_id: Id | None = None,
-        shape: Shape = "wide",
-        since: Since | None = None,
-        resume_cursor: str | None = None,
-    ) -> Call[ResponseTable]: ...
-    def responses_table_many(
-        self,
-        survey_ids: Iterable[Id] | None = None,
-        *,
-        site_id: Id | None = None,
-        shape: Shape = "wide",
-        since: Since | None = None,
-        concurrency: int = 8,
-    ) -> Call[SurveyResults]: ...
-    def user_lookup(
-        self,
-        *,
-        email: str | None = None,
-        user_ids: UserIds | None = None,
-        organization_id: Id | None = None,
-    ) -> Call[LookupResult]: ...
-    def delete_user_data(
-        self,
-        *,
-        email: str | None = None,
-        user_ids: UserIds | None = None,
-        organization_id: Id | None = None,
-        confirm: bool = False,
-    ) -> Call[LookupResult]: ...
-    def lookup_many(
-        self,
-        subjects: Iterable[Subject],
-        *,
-        delete: bool = False,
-        confirm: bool = False,
-        organization_id: Id | None = None,
-        concurrency: int = 4,
-    ) -> Call[LookupReport]: ...
-    def stats(self) -> dict[str, int]: ...
-    def close(self) -> None: ...
-    def aclose(self) -> Call[None]: ...
-    @property
-    def closed(self) -> bool: ...
-    @property
-    def site_id(self) -> str | None: ...
-    @property
-    def organization_id(self) -> str | None: ...
-    @property
-    def base_url(self) -> str: ...
-    def __aenter__(self) -> Call[AsyncClient]: ...
-    def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> Call[bool]: ...
-
-Plan: TypeAlias = Literal["ask_scale", "observe_scale", "none"]
-
-class FakeHotjar:
-    """An offline fake of the Hotjar API on loopback, with deterministic data from ``seed``."""
-
-    def __init__(
-        self,
         seed: int = 0,
         *,
         responses_per_survey: Sequence[int] = (1234, 250, 0, 100, 37),
@@ -384,7 +325,7 @@ class FakeHotjar:
         rate_window: float = 60.0,
         rate_limit_scope: Literal["ip", "key"] = "ip",
         retry_after: bool = True,
-        plan: Plan = "ask_scale",
+        plan: _Plan = "ask_scale",
         clamp_limit: bool = False,
         numeric_ids: bool = False,
         extra_fields: bool = False,
@@ -392,7 +333,7 @@ class FakeHotjar:
         organization_id: Id | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def url(self) -> str: ...
     @property
@@ -405,8 +346,6 @@ class FakeHotjar:
     def organization_id(self) -> str: ...
     @property
     def survey_ids(self) -> list[str]: ...
-    def client(self, **kwargs: Any) -> Client: ...
-    def async_client(self, **kwargs: Any) -> AsyncClient: ...
     def surveys(self, *, with_questions: bool = True) -> list[Survey]: ...
     def responses(self, survey_id: Id) -> list[Response]: ...
     def add_survey(self, *, responses: int = 0) -> str: ...
@@ -452,7 +391,7 @@ class FakeHotjar:
     def restore_credentials(self) -> None: ...
     def expire_tokens(self) -> None: ...
     latency: float
-    plan: Plan
+    plan: _Plan
     token_ttl: float
     def set_rate_limit(self, per_minute: int | None, *, retry_after: bool = True) -> None: ...
     lookup_status: int
@@ -464,7 +403,7 @@ class FakeHotjar:
     def clear_request_log(self) -> None: ...
     def stats(self) -> dict[str, int]: ...
     def close(self) -> None: ...
-    def __enter__(self) -> FakeHotjar: ...
+    def __enter__(self) -> Self: ...
     def __exit__(
         self,
         exc_type: type[BaseException] | None,

@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hotjar_client import exceptions as errors
+from hotjar_client._client import Client
 from hotjar_client._display import text_table
-from hotjar_client._native import Client
 from hotjar_client._progress import bars_from
 
 PROG = "hotjar-client"
@@ -189,7 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     _connection_options(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def command(name: str, help: str, description: str, *, connects: bool = True):
+    def command(
+        name: str, help: str, description: str, *, connects: bool = True
+    ) -> argparse.ArgumentParser:
         sub = commands.add_parser(
             name,
             help=help,
@@ -779,12 +781,13 @@ def run_sync(args: argparse.Namespace, out: TextIO) -> int:
             initial_since=args.since,
             progress=sys.stderr.isatty() and not args.quiet,
         )
+        logged: dict[str, Any] = {"progress": "log"} if args.verbose else {}
         pipeline = dlt.pipeline(
             args.pipeline_name,
             destination=destination,
             dataset_name=args.dataset,
             pipelines_dir=args.pipelines_dir,
-            **({"progress": "log"} if args.verbose else {}),
+            **logged,
         )
         try:
             report = source.sync(pipeline, hotjar)
@@ -834,7 +837,7 @@ _PASS_THROUGH = {"demo", "fake-server"}
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to the current sys.stderr (tests swap it)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return sys.stderr
 
@@ -876,7 +879,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         parser.parse_args(argv)  # exits with the usage of the command at fault
     undo_logging = _start_logging(args.verbose, args.quiet)
     try:
-        return args.run(args, out)
+        code: int = args.run(args, out)
+        return code
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -46,7 +46,7 @@ except ImportError as missing:  # pragma: no cover - depends on the environment
         "pip install 'hotjar-client[dlt]'"
     ) from missing
 
-from hotjar_client._native import Client
+from hotjar_client._client import Client
 from hotjar_client.exceptions import (
     AuthenticationError,
     ClientClosedError,
@@ -485,6 +485,7 @@ def _client_from_config() -> Client:
 
     def setting(name: str, *, secret: bool = False) -> str | None:
         accessor = dlt.secrets if secret else dlt.config
+        value: Any
         try:
             value = accessor.get(f"sources.{SOURCE_NAME}.{name}")
         except Exception:  # a broken config file: fall back to the environment

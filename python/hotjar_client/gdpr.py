@@ -24,7 +24,7 @@ import math
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from hotjar_client._native import ConfigurationError
 from hotjar_client._native import _mask_subject as mask_subject
@@ -32,7 +32,9 @@ from hotjar_client._native import _mask_subject as mask_subject
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["COLUMNS", "LookupReport", "LookupRow", "mask_subject"]
+    from hotjar_client._native import RawClient
+
+__all__ = ["COLUMNS", "LookupReport", "LookupRow", "Subject", "mask_subject"]
 
 COLUMNS = (
     "index",
@@ -61,7 +63,11 @@ class LookupRow(dict[str, Any]):
     __slots__ = ("_subject",)
 
     def __init__(
-        self, fields: Mapping[str, Any] = (), /, *, subject: Mapping[str, Any] | None = None
+        self,
+        fields: Mapping[str, Any] | Iterable[tuple[str, Any]] = (),
+        /,
+        *,
+        subject: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(fields)
         self._subject = dict(subject) if subject is not None else {}
@@ -86,6 +92,11 @@ class LookupRow(dict[str, Any]):
 
     def __setstate__(self, state: Mapping[str, Any]) -> None:
         self._subject = dict(state.get("_subject") or {})
+
+
+Subject: TypeAlias = str | Mapping[str, Any] | LookupRow
+"""A subject of ``lookup_many``: an email, a dict with ``email`` and/or ``user_ids``, or a row
+of an earlier report."""
 
 
 class LookupReport(list[LookupRow]):
@@ -335,3 +346,32 @@ def _prepare(
                 f"'user_ids', or a row of a LookupReport, not {type(item).__name__}"
             )
     return prepared
+
+
+class BulkRun:
+    """One ``lookup_many`` run of either client: its input, read once here (shapes) before the
+    native client checks the values and sends, and the report made of the rows it returns."""
+
+    def __init__(
+        self, raw: RawClient, subjects: Any, delete: bool, organization_id: Any
+    ) -> None:
+        self.organization: str = raw.organization(organization_id)
+        self.action = "delete" if delete else "lookup"
+        self.items = _prepare(subjects, self.action, self.organization)
+
+    def report(self, rows: Iterable[Any]) -> LookupReport:
+        """The report: a carried row as it was, a new row from its ``(fields, subject)``."""
+        return LookupReport(
+            (
+                row if isinstance(row, LookupRow) else LookupRow(row[0], subject=row[1])
+                for row in rows
+            ),
+            action=self.action,
+            organization_id=self.organization,
+        )
+
+    def attach_report(self, interrupted: BaseException) -> None:
+        """Ctrl-C: the ``KeyboardInterrupt`` carries the report so far as ``.report``."""
+        rows = getattr(interrupted, "rows", None)
+        if rows is not None:
+            interrupted.report = self.report(rows)  # type: ignore[attr-defined]

@@ -244,167 +244,146 @@ impl Output {
     }
 }
 
-impl HotjarClient {
-    /// Streams a survey's responses to a file, page by page. See the module documentation for
-    /// what happens to the file on failure.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn export_responses(
-        &self,
-        site: &Id,
-        survey: &Id,
-        path: &Path,
-        format: FileFormat,
-        shape: Shape,
-        since: Option<Timestamp>,
-        resume_cursor: Option<String>,
-    ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-        let target = Target {
-            site,
-            survey,
-            path,
-            format,
-            shape,
-            since,
-        };
-        self.export_to(target, resume_cursor, None).await
-    }
+/// Streams a survey's responses to `target`, from `resume_cursor` (or the newest response).
+pub(crate) async fn export(
+    client: &HotjarClient,
+    target: Target<'_>,
+    resume_cursor: Option<String>,
+) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
+    export_to(client, target, resume_cursor, None).await
+}
 
-    /// Continues the failed export of `path` in the same file, from its `<path>.partial` and
-    /// the note beside it (see `resume`); without a partial export, exports from the start.
-    /// `since` defaults to the partial export's.
-    pub async fn resume_export_responses(
-        &self,
-        site: &Id,
-        survey: &Id,
-        path: &Path,
-        format: FileFormat,
-        shape: Shape,
-        mut since: Option<Timestamp>,
-    ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-        let early = |error: Error| ExportError {
-            error,
-            partial: None,
-            resume_cursor: None,
-        };
-        check_target(path).map_err(early)?;
-        let seed = resume::find(path, site, survey, format, shape, &mut since).map_err(early)?;
-        let cursor = seed.as_ref().and_then(|s| s.note.resume_cursor.clone());
-        let target = Target {
-            site,
-            survey,
-            path,
-            format,
-            shape,
-            since,
-        };
-        self.export_to(target, cursor, seed).await
-    }
+/// Continues the failed export of `target.path` in the same file, from its `<path>.partial`
+/// and the note beside it (see `resume`); without a partial export, exports from the start.
+/// `target.since` defaults to the partial export's.
+pub(crate) async fn resume_export(
+    client: &HotjarClient,
+    mut target: Target<'_>,
+) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
+    let early = |error: Error| ExportError {
+        error,
+        partial: None,
+        resume_cursor: None,
+    };
+    check_target(target.path).map_err(early)?;
+    let Target {
+        site,
+        survey,
+        path,
+        format,
+        shape,
+        ..
+    } = target;
+    let seed = resume::find(path, site, survey, format, shape, &mut target.since).map_err(early)?;
+    let cursor = seed.as_ref().and_then(|s| s.note.resume_cursor.clone());
+    export_to(client, target, cursor, seed).await
+}
 
-    async fn export_to(
-        &self,
-        target: Target<'_>,
-        resume_cursor: Option<String>,
-        seed: Option<resume::Seed>,
-    ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-        let Target {
-            site,
-            survey,
-            path,
-            format,
-            shape,
-            since,
-        } = target;
-        // Before anything new is written, a failure leaves any partial export as it was.
-        let early = |error: Error| ExportError {
-            error,
-            partial: seed.as_ref().map(|s| s.partial.clone()),
-            resume_cursor: resume_cursor.clone(),
-        };
-        check_target(path).map_err(early)?;
-        let plan = self.survey_plan(site, survey).await.map_err(early)?;
-        let (temp, file) = TempFile::create(path).map_err(early)?;
-        let mut output = Output::new(format, file, temp.path.clone());
-        if let Some(seed) = &seed {
-            resume::seed(&mut output, seed).map_err(early)?;
-        }
-        let mut builder = TableBuilder::new(plan, shape);
-        let mut pages = self
-            .response_stream(site, survey, since, resume_cursor.clone())
-            .prefetch();
-        let mut pages_read = 0;
-        let mut failure = None;
-        while let Some(next) = pages.next().await {
-            let step = next.and_then(|batch| {
-                builder
-                    .append_page(batch.body(), &batch.keep)
-                    .and_then(|()| builder.finish())
-                    .and_then(|table| output.write(&table))
-                    .map_err(|error| (error, batch.cursor))
-            });
-            match step {
-                Ok(()) => pages_read += 1,
-                Err(stop) => {
-                    failure = Some(stop);
-                    break;
-                }
+async fn export_to(
+    client: &HotjarClient,
+    target: Target<'_>,
+    resume_cursor: Option<String>,
+    seed: Option<resume::Seed>,
+) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
+    let Target {
+        site,
+        survey,
+        path,
+        format,
+        shape,
+        since,
+    } = target;
+    // Before anything new is written, a failure leaves any partial export as it was.
+    let early = |error: Error| ExportError {
+        error,
+        partial: seed.as_ref().map(|s| s.partial.clone()),
+        resume_cursor: resume_cursor.clone(),
+    };
+    check_target(path).map_err(early)?;
+    let plan = client.survey_plan(site, survey).await.map_err(early)?;
+    let (temp, file) = TempFile::create(path).map_err(early)?;
+    let mut output = Output::new(format, file, temp.path.clone());
+    if let Some(seed) = &seed {
+        resume::seed(&mut output, seed).map_err(early)?;
+    }
+    let mut builder = TableBuilder::new(plan, shape);
+    let mut pages = client
+        .response_stream(site, survey, since, resume_cursor.clone())
+        .prefetch();
+    let mut pages_read = 0;
+    let mut failure = None;
+    while let Some(next) = pages.next().await {
+        let step = next.and_then(|batch| {
+            builder
+                .append_page(batch.body(), &batch.keep)
+                .and_then(|()| builder.finish())
+                .and_then(|table| output.write(&table))
+                .map_err(|error| (error, batch.cursor))
+        });
+        match step {
+            Ok(()) => pages_read += 1,
+            Err(stop) => {
+                failure = Some(stop);
+                break;
             }
         }
-        drop(pages);
-        let (seeded_responses, seeded_rows) = seed
-            .as_ref()
-            .map_or((0, 0), |s| (s.note.responses, s.note.rows));
-        if let Some((error, cursor)) = failure {
-            if error.kind() == ErrorKind::File {
-                // What was written may be broken: keep the partial export as it was.
-                return Err(early(error));
-            }
-            let note = resume::Note {
-                version: 1,
-                site_id: site.to_string(),
-                survey_id: survey.to_string(),
-                format: format.name().to_string(),
-                shape: shape.name().to_string(),
-                since: since.map(|t| t.to_string()),
-                resume_cursor: cursor.clone(),
-                responses: seeded_responses + builder.responses(),
-                rows: seeded_rows + builder.rows(),
-            };
-            return Err(keep_partial(error, note, output, &mut builder, temp, path));
+    }
+    drop(pages);
+    let (seeded_responses, seeded_rows) = seed
+        .as_ref()
+        .map_or((0, 0), |s| (s.note.responses, s.note.rows));
+    if let Some((error, cursor)) = failure {
+        if error.kind() == ErrorKind::File {
+            // What was written may be broken: keep the partial export as it was.
+            return Err(early(error));
         }
-        output.finish(&mut builder).map_err(|error| ExportError {
-            error,
-            partial: None,
-            resume_cursor: None,
-        })?;
-        temp.persist(path).map_err(|error| ExportError {
-            error,
-            partial: None,
-            resume_cursor: None,
-        })?;
-        if seed.is_some() {
-            resume::clear(path);
-        }
-        let bytes = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        Ok(ExportSummary {
-            path: path.to_path_buf(),
-            format,
-            shape,
+        let note = resume::Note {
+            version: 1,
+            site_id: site.to_string(),
+            survey_id: survey.to_string(),
+            format: format.name().to_string(),
+            shape: shape.name().to_string(),
+            since: since.map(|t| t.to_string()),
+            resume_cursor: cursor.clone(),
             responses: seeded_responses + builder.responses(),
             rows: seeded_rows + builder.rows(),
-            pages: pages_read,
-            bytes,
-        })
+        };
+        return Err(keep_partial(error, note, output, &mut builder, temp, path));
     }
+    output.finish(&mut builder).map_err(|error| ExportError {
+        error,
+        partial: None,
+        resume_cursor: None,
+    })?;
+    temp.persist(path).map_err(|error| ExportError {
+        error,
+        partial: None,
+        resume_cursor: None,
+    })?;
+    if seed.is_some() {
+        resume::clear(path);
+    }
+    let bytes = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    Ok(ExportSummary {
+        path: path.to_path_buf(),
+        format,
+        shape,
+        responses: seeded_responses + builder.responses(),
+        rows: seeded_rows + builder.rows(),
+        pages: pages_read,
+        bytes,
+    })
 }
 
 /// Where and how an export writes.
-struct Target<'a> {
-    site: &'a Id,
-    survey: &'a Id,
-    path: &'a Path,
-    format: FileFormat,
-    shape: Shape,
-    since: Option<Timestamp>,
+/// What an export writes: a survey's responses (at or after `since`) to `path`.
+pub(crate) struct Target<'a> {
+    pub site: &'a Id,
+    pub survey: &'a Id,
+    pub path: &'a Path,
+    pub format: FileFormat,
+    pub shape: Shape,
+    pub since: Option<Timestamp>,
 }
 
 /// After a failed fetch: closes what was written and keeps it as `<path>.partial`, with the

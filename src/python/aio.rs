@@ -167,18 +167,22 @@ where
 /// Starts a call: turns its Rust future into an asyncio future, inside the running loop.
 type Start = Box<dyn FnOnce(Python<'_>) -> PyResult<Bound<'_, PyAny>> + Send>;
 
-/// What `AsyncClient`'s methods return: a coroutine, as an `async def` method would. Nothing
+/// What the awaitable entries return (and so `AsyncClient`'s methods): a coroutine, as an
+/// `async def` method would. Nothing
 /// runs until it is awaited (or wrapped in a task), so `asyncio.run(client.responses(1))` and
 /// `asyncio.create_task(...)` work, and a call never awaited sends nothing. On its first step
 /// it starts the Rust future (`future_into_py`) and from then on delegates to the asyncio
 /// future's iterator, so cancelling the task cancels the Rust future.
-#[pyclass(module = "hotjar_client", name = "AsyncCall", frozen)]
+#[pyclass(module = "hotjar_client._native", name = "AsyncCall", frozen)]
 pub struct AsyncCall {
     name: &'static str,
     /// The process that made the call: its client's connections belong to that process.
     pid: u32,
     start: Mutex<Option<Start>>,
     running: Mutex<Option<Py<PyAny>>>,
+    /// Applied to the result before it is handed over (`then()`), e.g. a Python class that
+    /// wraps it.
+    then: Mutex<Option<Py<PyAny>>>,
 }
 
 impl AsyncCall {
@@ -192,6 +196,7 @@ impl AsyncCall {
             pid: std::process::id(),
             start: Mutex::new(Some(Box::new(move |py| future_into_py(py, fut)))),
             running: Mutex::new(None),
+            then: Mutex::new(None),
         }
     }
 
@@ -220,6 +225,32 @@ impl AsyncCall {
     }
 }
 
+impl AsyncCall {
+    /// A step of the running call: its end (`StopIteration`) carries the result, which gets
+    /// the `then()` wrapper applied.
+    fn finish<'py>(
+        &self,
+        py: Python<'py>,
+        step: PyResult<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Err(error) = step else {
+            return step;
+        };
+        if !error.is_instance_of::<pyo3::exceptions::PyStopIteration>(py) {
+            return Err(error);
+        }
+        let wrap = self.then.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let Some(wrap) = wrap else {
+            return Err(error);
+        };
+        let value = error.value(py).getattr("value")?;
+        let wrapped = wrap.bind(py).call1((value,))?;
+        Err(pyo3::exceptions::PyStopIteration::new_err((
+            wrapped.unbind(),
+        )))
+    }
+}
+
 /// The exception `throw(typ, val)` asks for.
 fn thrown(typ: &Bound<'_, PyAny>, val: Option<&Bound<'_, PyAny>>) -> PyErr {
     let exception = match val.filter(|v| !v.is_none()) {
@@ -243,12 +274,20 @@ impl AsyncCall {
         slf
     }
 
+    /// Has `wrap` applied to the result when it is handed over; returns this same call.
+    fn then(slf: Py<Self>, wrap: Py<PyAny>) -> Py<Self> {
+        *slf.get().then.lock().unwrap_or_else(|p| p.into_inner()) = Some(wrap);
+        slf
+    }
+
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.iterator(py)?.call_method0("__next__")
+        let step = self.iterator(py)?.call_method0("__next__");
+        self.finish(py, step)
     }
 
     fn send<'py>(&self, py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        self.iterator(py)?.call_method1("send", (value,))
+        let step = self.iterator(py)?.call_method1("send", (value,));
+        self.finish(py, step)
     }
 
     #[pyo3(signature = (typ, val = None, tb = None))]
@@ -265,11 +304,12 @@ impl AsyncCall {
         let Some(running) = running else {
             return Err(thrown(typ, val));
         };
-        match (val, tb) {
+        let step = match (val, tb) {
             (None, _) => running.call_method1("throw", (typ,)),
             (Some(val), None) => running.call_method1("throw", (typ, val)),
             (Some(val), Some(tb)) => running.call_method1("throw", (typ, val, tb)),
-        }
+        };
+        self.finish(py, step)
     }
 
     fn close(&self, py: Python<'_>) -> PyResult<()> {
@@ -291,51 +331,4 @@ impl AsyncCall {
         };
         format!("<hotjar_client.AsyncCall {} {state}>", self.name)
     }
-}
-
-/// An awaitable that is already done: `await` gives `value` at once, with no trip through the
-/// event loop (the async iterator's rows already fetched, `__aenter__`, `aclose()`). It is a
-/// coroutine too, so `asyncio.run(client.aclose())` works.
-#[pyclass(module = "hotjar_client", frozen)]
-pub struct Ready {
-    value: Py<PyAny>,
-}
-
-impl Ready {
-    pub fn new(value: Py<PyAny>) -> Self {
-        Self { value }
-    }
-}
-
-#[pymethods]
-impl Ready {
-    fn __await__(slf: Py<Self>) -> Py<Self> {
-        slf
-    }
-
-    fn __iter__(slf: Py<Self>) -> Py<Self> {
-        slf
-    }
-
-    fn __next__(&self, py: Python<'_>) -> PyResult<()> {
-        Err(pyo3::exceptions::PyStopIteration::new_err((self
-            .value
-            .clone_ref(py),)))
-    }
-
-    fn send(&self, py: Python<'_>, _value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.__next__(py)
-    }
-
-    #[pyo3(signature = (typ, val = None, _tb = None))]
-    fn throw(
-        &self,
-        typ: &Bound<'_, PyAny>,
-        val: Option<&Bound<'_, PyAny>>,
-        _tb: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<()> {
-        Err(thrown(typ, val))
-    }
-
-    fn close(&self) {}
 }

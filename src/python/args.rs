@@ -101,14 +101,9 @@ pub fn since(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Timestamp>> {
     parse_since(&text).map(Some).map_err(|e| to_pyerr(py, &e))
 }
 
-/// A positive, finite number of seconds.
+/// A positive, finite number of seconds (`crate::config`'s rule).
 pub fn seconds(value: f64, name: &str, max: f64) -> PyResult<Duration> {
-    if !value.is_finite() || value <= 0.0 || value > max {
-        return Err(configuration(format!(
-            "{name} must be a number of seconds above 0 and at most {max}, got {value}."
-        )));
-    }
-    Ok(Duration::from_secs_f64(value))
+    crate::config::check_seconds(value, name, max).map_err(|e| configuration(e.message()))
 }
 
 /// The longest cursor accepted; Hotjar's are opaque, but none is anywhere near this long.

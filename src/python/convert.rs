@@ -12,7 +12,7 @@ use super::decode::{GcPause, StringCache};
 /// Converts many values with one string cache, with the collector paused.
 pub struct Converter<'py> {
     py: Python<'py>,
-    strings: StringCache<'py>,
+    strings: StringCache,
     _gc: GcPause<'py>,
 }
 
@@ -75,4 +75,17 @@ pub fn values_to_list(py: Python<'_>, values: Vec<Value>) -> PyResult<Bound<'_, 
         list.append(converter.convert(value)?)?;
     }
     Ok(list)
+}
+
+/// A JSON value that becomes Python objects when it reaches Python (either entry).
+pub struct Json(pub Value);
+
+impl<'py> IntoPyObject<'py> for Json {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        value_to_py(py, self.0)
+    }
 }

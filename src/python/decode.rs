@@ -60,18 +60,18 @@ impl Drop for GcPause<'_> {
     }
 }
 
-type FastMap<'py> = HashMap<Box<str>, Bound<'py, PyString>, foldhash::fast::RandomState>;
+type FastMap = HashMap<Box<str>, Py<PyString>, foldhash::fast::RandomState>;
 
 /// Values longer than this are free text: they rarely repeat and are costly to hash.
 const MAX_CACHED_VALUE: usize = 64;
 const MAX_VALUES_PER_KEY: usize = 1024;
 const MAX_KEYS: usize = 256;
 
-struct Field<'py> {
+struct Field {
     name: Box<str>,
-    key: Bound<'py, PyString>,
+    key: Py<PyString>,
     is_id: bool,
-    values: FastMap<'py>,
+    values: FastMap,
     lookups: u32,
     hits: u32,
     /// Set once the cache is full and fewer than a quarter of lookups hit: the key's values
@@ -80,12 +80,14 @@ struct Field<'py> {
 }
 
 /// The strs already made for dict keys and, per key, for short values. Field names are a
-/// small set, so they are found by a search in order, which beats hashing.
-pub struct StringCache<'py> {
-    fields: Vec<Field<'py>>,
+/// small set, so they are found by a search in order, which beats hashing. It holds no
+/// interpreter token, so one cache serves a whole export, decoded a few pages at a time.
+#[derive(Default)]
+pub struct StringCache {
+    fields: Vec<Field>,
 }
 
-impl<'py> StringCache<'py> {
+impl StringCache {
     pub fn new() -> Self {
         Self {
             fields: Vec::with_capacity(64),
@@ -93,14 +95,14 @@ impl<'py> StringCache<'py> {
     }
 
     /// The str of a key, whether it names an id, and its index for `value`.
-    pub fn key(
+    pub fn key<'py>(
         &mut self,
         py: Python<'py>,
         name: &str,
     ) -> (Bound<'py, PyString>, bool, Option<usize>) {
         if let Some(index) = self.fields.iter().position(|f| &*f.name == name) {
             let field = &self.fields[index];
-            return (field.key.clone(), field.is_id, Some(index));
+            return (field.key.bind(py).clone(), field.is_id, Some(index));
         }
         let key = PyString::new(py, name);
         let is_id = is_id_key(name);
@@ -109,7 +111,7 @@ impl<'py> StringCache<'py> {
         }
         self.fields.push(Field {
             name: name.into(),
-            key: key.clone(),
+            key: key.clone().unbind(),
             is_id,
             values: FastMap::default(),
             lookups: 0,
@@ -120,7 +122,7 @@ impl<'py> StringCache<'py> {
     }
 
     /// The str of a value of the key at `field`.
-    pub fn value(
+    pub fn value<'py>(
         &mut self,
         py: Python<'py>,
         field: Option<usize>,
@@ -136,11 +138,11 @@ impl<'py> StringCache<'py> {
         field.lookups = field.lookups.saturating_add(1);
         if let Some(cached) = field.values.get(text) {
             field.hits = field.hits.saturating_add(1);
-            return cached.clone();
+            return cached.bind(py).clone();
         }
         let created = PyString::new(py, text);
         if field.values.len() < MAX_VALUES_PER_KEY {
-            field.values.insert(text.into(), created.clone());
+            field.values.insert(text.into(), created.clone().unbind());
         } else if field.hits < field.lookups / 4 {
             field.unique = true;
             field.values = FastMap::default();
@@ -153,14 +155,14 @@ impl<'py> StringCache<'py> {
 /// `out`. Returns how many were appended. All or nothing: on error, `out` is as it was, so a
 /// caller's partial results never hold part of a page that resuming fetches again.
 ///
-/// The page was read once already (`page::RawPage`), so this fails only where that quick read
+/// The page was read once already (`page::IndexedPage`), so this fails only where that quick read
 /// could not look: a string with an escape that is no character (a lone surrogate), or a
 /// Python error while building an object (out of memory).
 pub fn append_results<'py>(
     py: Python<'py>,
     body: &[u8],
     keep: Option<&[bool]>,
-    keys: &mut StringCache<'py>,
+    keys: &mut StringCache,
     out: &Bound<'py, PyList>,
 ) -> Result<usize, Error> {
     let _pause = GcPause::new(py);
@@ -204,7 +206,7 @@ impl<'de> Visitor<'de> for Envelope<'_, '_> {
         let mut results = Some(self.0);
         let mut appended = 0;
         while let Some(key) = map.next_key::<IsResults>()? {
-            // page::RawPage refuses a page with two `results`; this never sees one.
+            // page::IndexedPage refuses a page with two `results`; this never sees one.
             let seed = if key.0 { results.take() } else { None };
             if let Some(seed) = seed {
                 appended = map.next_value_seed(seed)?;
@@ -237,7 +239,7 @@ impl<'de> de::Deserialize<'de> for IsResults {
 
 struct Results<'a, 'py> {
     py: Python<'py>,
-    keys: &'a mut StringCache<'py>,
+    keys: &'a mut StringCache,
     keep: Option<&'a [bool]>,
     out: &'a Bound<'py, PyList>,
 }
@@ -295,7 +297,7 @@ impl<'de> Visitor<'de> for Results<'_, '_> {
 /// becomes a str.
 struct AnyValue<'a, 'py> {
     py: Python<'py>,
-    keys: &'a mut StringCache<'py>,
+    keys: &'a mut StringCache,
     field: Option<usize>,
     id_field: bool,
 }
@@ -401,7 +403,7 @@ impl<'de, 'py> Visitor<'de> for AnyValue<'_, 'py> {
 /// A dict key as a (cached) str, whether it names an id, and its cache index.
 struct Key<'a, 'py> {
     py: Python<'py>,
-    keys: &'a mut StringCache<'py>,
+    keys: &'a mut StringCache,
 }
 
 impl<'de, 'py> DeserializeSeed<'de> for Key<'_, 'py> {

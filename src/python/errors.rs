@@ -231,6 +231,11 @@ pub fn export_error(
 }
 
 /// A `ConfigurationError` for bad arguments found in the bindings.
+/// A core error as the Python exception, where the interpreter is attached.
+pub fn core_error(error: &Error) -> PyErr {
+    Python::attach(|py| to_pyerr(py, error))
+}
+
 pub fn configuration(message: impl Into<String>) -> PyErr {
     Python::attach(|py| to_pyerr(py, &Error::config(message)))
 }

@@ -10,15 +10,13 @@ use pyo3::exceptions::{PyTimeoutError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString};
 
-use crate::fake::{
+use crate::gdpr;
+use crate::ids::IdKind;
+use hotjar_fake::{
     FailureTarget, FakeConfig, FakeServer, Fault, InjectedFailure, Plan, RateLimitScope,
     SurveyFailure,
 };
-use crate::gdpr;
-use crate::ids::IdKind;
 
-use super::async_client::PyAsyncClient;
-use super::client::PyClient;
 use super::runtime::{block_on, ensure_same_process, runtime};
 use super::{args, convert, errors};
 
@@ -28,7 +26,12 @@ use super::{args, convert, errors};
 /// >>> with FakeHotjar(seed=1) as fake, fake.client() as client:
 /// ...     rows = client.responses(fake.survey_ids[0])
 /// ...     assert rows == fake.responses(fake.survey_ids[0])
-#[pyclass(module = "hotjar_client.testing", frozen)]
+#[pyclass(
+    name = "RawFakeHotjar",
+    module = "hotjar_client._native",
+    frozen,
+    subclass
+)]
 pub struct FakeHotjar {
     server: Mutex<Option<FakeServer>>,
     url: String,
@@ -272,43 +275,6 @@ impl FakeHotjar {
         self.with_server(|s| s.dataset().survey_ids())
     }
 
-    /// A ``Client`` for this fake (its URL, credentials, site and organization); keyword
-    /// arguments are passed on, e.g. ``fake.client(max_retries=0)``.
-    #[pyo3(signature = (**kwargs))]
-    fn client(&self, py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyClient>> {
-        let options = PyDict::new(py);
-        options.set_item("base_url", &self.url)?;
-        options.set_item("site_id", &self.site_id)?;
-        options.set_item("organization_id", &self.organization_id)?;
-        if let Some(kwargs) = kwargs {
-            options.update(kwargs.as_mapping())?;
-        }
-        let client = py
-            .get_type::<PyClient>()
-            .call((&self.client_id, &self.client_secret), Some(&options))?;
-        Ok(client.cast_into::<PyClient>()?.unbind())
-    }
-
-    /// An ``AsyncClient`` for this fake, like ``client()``.
-    #[pyo3(signature = (**kwargs))]
-    fn async_client(
-        &self,
-        py: Python<'_>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Py<PyAsyncClient>> {
-        let options = PyDict::new(py);
-        options.set_item("base_url", &self.url)?;
-        options.set_item("site_id", &self.site_id)?;
-        options.set_item("organization_id", &self.organization_id)?;
-        if let Some(kwargs) = kwargs {
-            options.update(kwargs.as_mapping())?;
-        }
-        let client = py
-            .get_type::<PyAsyncClient>()
-            .call((&self.client_id, &self.client_secret), Some(&options))?;
-        Ok(client.cast_into::<PyAsyncClient>()?.unbind())
-    }
-
     /// The ground truth: every survey as a client should return it.
     #[pyo3(signature = (*, with_questions = true))]
     fn surveys<'py>(&self, py: Python<'py>, with_questions: bool) -> PyResult<Bound<'py, PyList>> {
@@ -435,7 +401,7 @@ impl FakeHotjar {
         let body = body.filter(|v| !v.is_none()).map(body_bytes).transpose()?;
         if let Some(bad) = location
             .as_deref()
-            .filter(|l| axum::http::HeaderValue::from_str(l).is_err())
+            .filter(|l| reqwest::header::HeaderValue::from_str(l).is_err())
         {
             return Err(errors::configuration(format!(
                 "location {bad:?} cannot be sent as a header (control characters?)."

@@ -2,25 +2,22 @@
 //! dicts and report rows out. `Client` (and the async client) call these; the work itself is
 //! in `crate::gdpr`.
 //!
-//! Rows are `hotjar_client.gdpr.LookupRow` objects (dicts with masked values that keep the
-//! subject as given aside, for re-running), gathered in a `LookupReport`.
+//! A bulk run's rows come back plain, `(fields, subject)` pairs (the masked values of a row,
+//! and the subject as sent, for re-running), which `hotjar_client.gdpr` makes `LookupRow`s of,
+//! gathered in a `LookupReport`.
 
 use std::collections::HashMap;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyMapping, PyString, PyType};
+
+use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyMapping, PyString};
 
 use crate::error::{Error, ErrorKind};
 use crate::gdpr::{self, format_time, Action, BulkResult, LookupOutcome, MaskedSubject, Subject};
 use crate::ids::{Id, IdKind};
 
 use super::{args, errors};
-
-static ROW: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static REPORT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static PREPARE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// The subject of a call, from its `email=` and `user_ids=` arguments. Wrong types raise
 /// `TypeError`; bad values `ConfigurationError` (which never shows the values in full).
@@ -149,8 +146,7 @@ pub fn outcome_dict<'py>(py: Python<'py>, outcome: &LookupOutcome) -> PyResult<B
     Ok(dict)
 }
 
-/// A finished single call; becomes its result dict when it reaches Python, so the sync and
-/// the async client return the same thing.
+/// A finished single call; becomes its result dict when it reaches Python, from either entry.
 pub struct Outcome(pub LookupOutcome);
 
 impl<'py> IntoPyObject<'py> for Outcome {
@@ -163,19 +159,19 @@ impl<'py> IntoPyObject<'py> for Outcome {
     }
 }
 
-/// A bulk run's input and its results; becomes the `LookupReport` when it reaches Python.
+/// A bulk run's input and its results; becomes the list of rows when it reaches Python.
 pub struct Finished {
     pub bulk: Bulk,
     pub results: Vec<BulkResult>,
 }
 
 impl<'py> IntoPyObject<'py> for Finished {
-    type Target = PyAny;
-    type Output = Bound<'py, PyAny>;
+    type Target = PyList;
+    type Output = Bound<'py, PyList>;
     type Error = PyErr;
 
-    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.bulk.report(py, self.results)
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.bulk.rows(py, self.results)
     }
 }
 
@@ -255,23 +251,15 @@ pub struct Bulk {
 }
 
 impl Bulk {
-    /// Reads `subjects` (emails, dicts, rows of an earlier report). Wrong types raise before
-    /// anything is sent; invalid subjects become failed rows that are never sent.
+    /// Reads the subjects as `hotjar_client.gdpr` prepared them: `(index, email, user_ids,
+    /// carried_row)` tuples. A wrong type raises before anything is sent; an invalid subject
+    /// becomes a failed row that is never sent; a carried row is handed back as it is.
     pub fn prepare(
         py: Python<'_>,
-        subjects: &Bound<'_, PyAny>,
+        items: &Bound<'_, PyAny>,
         action: Action,
         organization: Id,
     ) -> PyResult<Self> {
-        let prepare = PREPARE.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
-            Ok(py
-                .import("hotjar_client.gdpr")?
-                .getattr("_prepare")?
-                .unbind())
-        })?;
-        let items = prepare
-            .bind(py)
-            .call1((subjects, action.as_str(), organization.as_str()))?;
         let mut slots = Vec::new();
         let mut to_send = Vec::new();
         for item in items.try_iter()? {
@@ -322,17 +310,16 @@ impl Bulk {
         })
     }
 
-    /// The report: one row per input, in input order. `results` holds what came back; a
-    /// subject to send without a result was interrupted.
-    pub fn report<'py>(
+    /// The rows: one per input, in input order. `results` holds what came back; a subject to
+    /// send without a result was interrupted.
+    pub fn rows<'py>(
         &self,
         py: Python<'py>,
         results: Vec<BulkResult>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<Bound<'py, PyList>> {
         let mut by_slot: HashMap<usize, Result<LookupOutcome, Error>> =
             results.into_iter().collect();
         let now = format_time(gdpr::now_ms());
-        let row_type = ROW.import(py, "hotjar_client.gdpr", "LookupRow")?;
         let rows = PyList::empty(py);
         for (position, slot) in self.slots.iter().enumerate() {
             let (index, given, masked, outcome) = match slot {
@@ -399,16 +386,9 @@ impl Bulk {
             let subject = PyDict::new(py);
             subject.set_item("email", given.0.bind(py))?;
             subject.set_item("user_ids", given.1.bind(py))?;
-            let kwargs = PyDict::new(py);
-            kwargs.set_item("subject", subject)?;
-            rows.append(row_type.call((fields,), Some(&kwargs))?)?;
+            rows.append((fields, subject))?;
         }
-        let kwargs = PyDict::new(py);
-        kwargs.set_item("action", self.action.as_str())?;
-        kwargs.set_item("organization_id", self.organization.as_str())?;
-        REPORT
-            .import(py, "hotjar_client.gdpr", "LookupReport")?
-            .call((rows,), Some(&kwargs))
+        Ok(rows)
     }
 }
 
@@ -454,17 +434,4 @@ fn mask_given<'py>(
         shown.set_item("user_ids", py.None())?;
     }
     Ok(shown)
-}
-
-/// The number of requests a bulk run keeps in flight: 1 to 32.
-pub fn concurrency(value: args::Int) -> PyResult<usize> {
-    usize::try_from(value.0)
-        .ok()
-        .filter(|n| (1..=32).contains(n))
-        .ok_or_else(|| {
-            errors::configuration(format!(
-                "concurrency must be between 1 and 32, got {}.",
-                value.0
-            ))
-        })
 }

@@ -1,20 +1,27 @@
-//! The PyO3 bindings: `hotjar_client._native`. They convert at the edge (arguments in, dicts
-//! out, errors mapped in `errors`) and hold no API logic of their own.
+//! The PyO3 bindings: `hotjar_client._native`, a raw native client under the Python package's
+//! `Client` and `AsyncClient` classes. They convert at the edge (arguments in, plain lists,
+//! dicts and Arrow tables out, errors mapped in `errors`), hold no API logic of their own, and
+//! never import the Python package.
+//!
+//! - `raw_client`: `RawClient`, the core client, its defaults and state; `ops/`: its
+//!   operations, one file each, with their blocking and awaitable entries (`entry`, `aio`).
+//! - `args`, `convert`, `decode`, `rows`, `table`: values in, JSON and pages out as Python
+//!   objects, responses as Arrow.
+//! - `errors`, `logging`, `runtime`: the exception tree, `log` to `logging`, the tokio runtime.
+//! - `fake`: the offline fake of the API (`hotjar_fake`), for `hotjar_client.testing`.
 
 mod aio;
 mod args;
-mod async_client;
-mod client;
-mod client_state;
 mod convert;
 mod decode;
-mod display;
+mod entry;
 mod errors;
 mod fake;
 mod gdpr;
 mod logging;
-mod many;
-mod progress;
+mod ops;
+mod raw_client;
+mod rows;
 mod runtime;
 mod table;
 
@@ -25,10 +32,9 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(module)?;
     logging::install(module)?;
     aio::register(module)?;
-    module.add_class::<client::PyClient>()?;
-    module.add_class::<client::ResponseIterator>()?;
-    module.add_class::<async_client::PyAsyncClient>()?;
-    module.add_class::<async_client::AsyncResponseIterator>()?;
+    module.add_class::<raw_client::RawClient>()?;
+    module.add_class::<aio::AsyncCall>()?;
+    module.add_class::<ops::RawResponsePages>()?;
     module.add_class::<fake::FakeHotjar>()?;
     module.add_function(wrap_pyfunction!(gdpr::mask_subject, module)?)?;
     module.add_class::<table::PyResponseTable>()?;

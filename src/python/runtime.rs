@@ -58,20 +58,6 @@ where
     F: Future<Output = T> + Send,
     T: Send,
 {
-    block_on_ticking(py, future, |_| {})
-}
-
-/// `block_on`, calling `tick` with the interpreter every 50 ms while it waits (to move a
-/// progress bar).
-pub fn block_on_ticking<F, T>(
-    py: Python<'_>,
-    future: F,
-    mut tick: impl FnMut(Python<'_>) + Send,
-) -> PyResult<T>
-where
-    F: Future<Output = T> + Send,
-    T: Send,
-{
     let runtime = runtime()?;
     py.detach(|| {
         runtime.block_on(async {
@@ -80,10 +66,7 @@ where
                 tokio::select! {
                     output = &mut future => return Ok(output),
                     () = tokio::time::sleep(SIGNAL_POLL) => {
-                        Python::attach(|py| {
-                            tick(py);
-                            py.check_signals()
-                        })?;
+                        Python::attach(|py| py.check_signals())?;
                     }
                 }
             }

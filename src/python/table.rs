@@ -37,15 +37,66 @@ impl PyResponseTable {
             layout,
         }
     }
+}
 
-    /// Calls `hotjar_client._tables.<name>(table)`: the conversions that need optional
-    /// packages live in Python, where their import errors can name the extra to install.
-    fn python_helper<'py>(slf: &Bound<'py, Self>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-        slf.py()
-            .import("hotjar_client._tables")?
-            .getattr(name)?
-            .call1((slf.clone(),))
+/// An optional package a conversion needs; its import error names the extra to install.
+fn require<'py>(py: Python<'py>, module: &str, method: &str) -> PyResult<Bound<'py, PyModule>> {
+    py.import(module).map_err(|error| {
+        let extra = match module {
+            "pyarrow" => "arrow",
+            other => other,
+        };
+        let hint = pyo3::exceptions::PyImportError::new_err(format!(
+            "ResponseTable.{method}() needs {module}, which is not installed. Install it \
+             with: pip install 'hotjar-client[{extra}]'"
+        ));
+        hint.set_cause(py, Some(error));
+        hint
+    })
+}
+
+/// HTML-escapes `text` as Python's `html.escape` does.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
     }
+    out
+}
+
+/// A cell of the HTML preview: long texts shortened to 60 characters.
+fn short_cell(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    const LIMIT: usize = 60;
+    let text = if value.is_none() {
+        String::new()
+    } else {
+        value.str()?.to_string_lossy().into_owned()
+    };
+    Ok(if text.chars().count() <= LIMIT {
+        text
+    } else {
+        text.chars().take(LIMIT - 1).chain(['…']).collect()
+    })
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[pymethods]
@@ -192,21 +243,76 @@ impl PyResponseTable {
     /// stay nullable (``Int16``, ``boolean``), country/device/browser/os become categoricals,
     /// user attributes dicts.
     fn to_pandas<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        Self::python_helper(slf, "to_pandas")
+        let py = slf.py();
+        let pd = require(py, "pandas", "to_pandas")?;
+        let pa = require(py, "pyarrow", "to_pandas")?;
+        // Integers and flags stay integers and flags when some are missing (not float or
+        // object); dictionary columns become categoricals; user attributes become dicts.
+        let nullable = PyDict::new(py);
+        for (arrow, pandas) in [
+            ("int16", "Int16Dtype"),
+            ("int32", "Int32Dtype"),
+            ("int64", "Int64Dtype"),
+            ("bool_", "BooleanDtype"),
+        ] {
+            nullable.set_item(pa.call_method0(arrow)?, pd.call_method0(pandas)?)?;
+        }
+        let options = PyDict::new(py);
+        options.set_item("types_mapper", nullable.getattr("get")?)?;
+        options.set_item("maps_as_pydicts", "lossy")?;
+        pa.call_method1("table", (slf,))?
+            .call_method("to_pandas", (), Some(&options))
     }
 
     /// A polars DataFrame (needs ``pip install 'hotjar-client[polars]'``).
     fn to_polars<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        Self::python_helper(slf, "to_polars")
+        require(slf.py(), "polars", "to_polars")?.call_method1("DataFrame", (slf,))
     }
 
     /// A ``pyarrow.Table`` (needs ``pip install 'hotjar-client[arrow]'``).
     fn to_pyarrow<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        Self::python_helper(slf, "to_pyarrow")
+        require(slf.py(), "pyarrow", "to_pyarrow")?.call_method1("table", (slf,))
     }
 
-    fn _repr_html_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        Self::python_helper(slf, "repr_html")
+    /// A small HTML preview for notebooks: the first rows, long texts shortened.
+    fn _repr_html_(&self, py: Python<'_>) -> PyResult<String> {
+        const ROWS: usize = 10;
+        let names = self.column_names();
+        let head = Self {
+            batch: self.batch.slice(0, ROWS.min(self.batch.num_rows())),
+            survey_id: self.survey_id.clone(),
+            layout: self.layout,
+        };
+        let mut cells = String::new();
+        for row in head.to_pylist(py)?.iter() {
+            cells.push_str("<tr>");
+            for name in &names {
+                let value = row.get_item(name)?;
+                cells.push_str(&format!("<td>{}</td>", escape_html(&short_cell(&value)?)));
+            }
+            cells.push_str("</tr>");
+        }
+        let header: String = names
+            .iter()
+            .map(|n| format!("<th>{}</th>", escape_html(n)))
+            .collect();
+        let rows = self.batch.num_rows();
+        let caption = format!(
+            "ResponseTable survey {}: {} rows, {} columns ({})",
+            escape_html(&self.survey_id),
+            thousands(rows),
+            self.batch.num_columns(),
+            self.layout.name()
+        );
+        let more = if rows > ROWS {
+            format!("<p>… {} more rows</p>", thousands(rows - ROWS))
+        } else {
+            String::new()
+        };
+        Ok(format!(
+            "<div><p><b>{caption}</b></p><table><thead><tr>{header}</tr></thead>\
+             <tbody>{cells}</tbody></table>{more}</div>"
+        ))
     }
 
     fn __repr__(&self) -> String {

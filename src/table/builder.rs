@@ -85,14 +85,6 @@ impl TableBuilder {
         }
     }
 
-    pub fn shape(&self) -> Shape {
-        self.shape
-    }
-
-    pub fn plan(&self) -> &SurveyPlan {
-        &self.plan
-    }
-
     /// Responses appended so far (all batches).
     pub fn responses(&self) -> usize {
         self.responses
@@ -142,7 +134,7 @@ impl TableBuilder {
         for (row, _) in results.iter().zip(keep).filter(|(_, keep)| **keep) {
             self.append_response(row);
         }
-        crate::progress::advance(self.responses - before);
+        crate::progress::kept(self.responses - before);
         Ok(())
     }
 

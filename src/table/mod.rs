@@ -14,61 +14,62 @@ use arrow_array::RecordBatch;
 use jiff::Timestamp;
 
 pub use builder::{Shape, TableBuilder};
-pub use survey::{AnswerKind, QuestionColumns, SurveyPlan, OTHER_ANSWERS, RESPONSE_COLUMNS};
+pub use survey::{SurveyPlan, OTHER_ANSWERS};
 
 use crate::client::HotjarClient;
 use crate::error::{Error, ExportError, Result};
 use crate::ids::Id;
 
-impl HotjarClient {
-    /// The columns a survey's responses will have (fetches the survey once).
-    pub async fn survey_plan(&self, site: &Id, survey: &Id) -> Result<SurveyPlan> {
-        let value = self.get_survey(site, survey).await?;
-        Ok(SurveyPlan::from_survey(survey.as_str(), &value))
-    }
+/// The columns a survey's responses will have (fetches the survey once).
+pub(crate) async fn survey_plan(
+    client: &HotjarClient,
+    site: &Id,
+    survey: &Id,
+) -> Result<SurveyPlan> {
+    let value = client.get_survey(site, survey).await?;
+    Ok(SurveyPlan::from_survey(survey.as_str(), &value))
+}
 
-    /// Every response of a survey (at or after `since`) as one Arrow record batch. On failure
-    /// the error carries the rows of every page read so far and where to resume.
-    pub async fn responses_table(
-        &self,
-        site: &Id,
-        survey: &Id,
-        shape: Shape,
-        since: Option<Timestamp>,
-        resume_cursor: Option<String>,
-    ) -> Result<RecordBatch, ExportError<Option<RecordBatch>>> {
-        let plan = self
-            .survey_plan(site, survey)
-            .await
-            .map_err(|error| ExportError {
-                error,
-                partial: None,
-                resume_cursor: resume_cursor.clone(),
-            })?;
-        let mut builder = TableBuilder::new(plan, shape);
-        let mut pages = self
-            .response_stream(site, survey, since, resume_cursor)
-            .prefetch();
-        let failed =
-            |builder: &mut TableBuilder, error: Error, cursor: Option<String>| ExportError {
-                error,
-                partial: builder.finish().ok(),
-                resume_cursor: cursor,
-            };
-        while let Some(next) = pages.next().await {
-            match next {
-                Ok(batch) => {
-                    if let Err(error) = builder.append_page(batch.body(), &batch.keep) {
-                        return Err(failed(&mut builder, error, batch.cursor));
-                    }
-                }
-                Err((error, cursor)) => return Err(failed(&mut builder, error, cursor)),
-            }
-        }
-        builder.finish().map_err(|error| ExportError {
+/// Every response of a survey (at or after `since`) as one Arrow record batch. On failure
+/// the error carries the rows of every page read so far and where to resume.
+pub(crate) async fn responses_table(
+    client: &HotjarClient,
+    site: &Id,
+    survey: &Id,
+    shape: Shape,
+    since: Option<Timestamp>,
+    resume_cursor: Option<String>,
+) -> Result<RecordBatch, ExportError<Option<RecordBatch>>> {
+    let plan = client
+        .survey_plan(site, survey)
+        .await
+        .map_err(|error| ExportError {
             error,
             partial: None,
-            resume_cursor: None,
-        })
+            resume_cursor: resume_cursor.clone(),
+        })?;
+    let mut builder = TableBuilder::new(plan, shape);
+    let mut pages = client
+        .response_stream(site, survey, since, resume_cursor)
+        .prefetch();
+    let failed = |builder: &mut TableBuilder, error: Error, cursor: Option<String>| ExportError {
+        error,
+        partial: builder.finish().ok(),
+        resume_cursor: cursor,
+    };
+    while let Some(next) = pages.next().await {
+        match next {
+            Ok(batch) => {
+                if let Err(error) = builder.append_page(batch.body(), &batch.keep) {
+                    return Err(failed(&mut builder, error, batch.cursor));
+                }
+            }
+            Err((error, cursor)) => return Err(failed(&mut builder, error, cursor)),
+        }
     }
+    builder.finish().map_err(|error| ExportError {
+        error,
+        partial: None,
+        resume_cursor: None,
+    })
 }

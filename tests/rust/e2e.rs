@@ -4,8 +4,8 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use hotjar_client::fake::{FakeConfig, FakeServer, Fault, InjectedFailure, Plan};
 use hotjar_client::{ClientConfig, ErrorKind, HotjarClient, Id, IdKind};
+use hotjar_fake::{FakeConfig, FakeServer, Fault, InjectedFailure, Plan};
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
@@ -172,7 +172,7 @@ async fn since_stops_paging_early() {
     let id = &fake.dataset().survey_ids()[0];
     let truth = fake.responses_truth(id).unwrap();
     let cutoff = truth[250]["created_time"].as_str().unwrap().to_string();
-    let since = hotjar_client::timestamps::parse_since(&cutoff).unwrap();
+    let since = hotjar_client::parse_since(&cutoff).unwrap();
     fake.clear_request_log();
     let rows = client
         .responses(&site(&fake), &survey(id), Some(since), None)
@@ -332,8 +332,8 @@ fn ids_of(batch: &arrow_array::RecordBatch) -> Vec<String> {
 
 #[tokio::test]
 async fn a_parquet_export_holds_the_same_rows_as_the_table() {
-    use hotjar_client::export::FileFormat;
-    use hotjar_client::table::Shape;
+    use hotjar_client::FileFormat;
+    use hotjar_client::Shape;
     let fake = fake(FakeConfig::default()).await;
     let client = client_for(&fake, |c| c.requests_per_minute = None);
     let id = &fake.dataset().survey_ids()[0];
@@ -399,8 +399,8 @@ async fn a_parquet_export_holds_the_same_rows_as_the_table() {
 
 #[tokio::test]
 async fn a_failed_export_keeps_a_partial_file_and_resumes() {
-    use hotjar_client::export::FileFormat;
-    use hotjar_client::table::Shape;
+    use hotjar_client::FileFormat;
+    use hotjar_client::Shape;
     let fake = fake(FakeConfig::default()).await;
     let client = client_for(&fake, |c| {
         c.requests_per_minute = None;

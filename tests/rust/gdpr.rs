@@ -5,9 +5,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use hotjar_client::fake::{FakeConfig, FakeServer, InjectedFailure};
-use hotjar_client::gdpr::{Action, Subject};
+use hotjar_client::{Action, Subject};
 use hotjar_client::{ClientConfig, ErrorKind, HotjarClient, Id, IdKind};
+use hotjar_fake::{FakeConfig, FakeServer, InjectedFailure};
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 

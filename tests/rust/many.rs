@@ -3,8 +3,8 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use hotjar_client::fake::{FakeConfig, FakeServer, SurveyFailure};
 use hotjar_client::{ClientConfig, ErrorKind, HotjarClient, Id, IdKind};
+use hotjar_fake::{FakeConfig, FakeServer, SurveyFailure};
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 

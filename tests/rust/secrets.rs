@@ -7,9 +7,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use hotjar_client::auth::TokenResponse;
-use hotjar_client::fake::{FakeConfig, FakeServer, Fault, InjectedFailure};
 use hotjar_client::{ClientConfig, ErrorKind, HotjarClient, Id, IdKind};
+use hotjar_fake::{FakeConfig, FakeServer, Fault, InjectedFailure};
 use log::{LevelFilter, Log, Metadata, Record};
 
 /// Every token the fake issues starts with this.
@@ -86,14 +85,10 @@ async fn no_log_line_error_or_debug_print_holds_the_secret_or_a_token() {
     seen.push(format!("{revoked} {revoked:?}"));
     fake.set_revoked(false);
 
-    // A client that holds a token, and a token response, printed for debugging.
+    // A client that holds a token, printed for debugging (a token response printed alone:
+    // `auth::tests::a_token_response_prints_without_its_token`).
     client.test_connection().await.expect("restored");
     seen.push(format!("{client:?}"));
-    let response = TokenResponse::from_value(serde_json::json!({
-        "access_token": "fake_at_0123", "token_type": "Bearer", "expires_in": 3600
-    }))
-    .expect("a token body");
-    seen.push(format!("{response:?}"));
 
     let lines = LINES.lock().unwrap_or_else(|p| p.into_inner()).clone();
     // The logger saw the run: requests, a renewal and the retry warnings.

@@ -8,6 +8,42 @@
 Run it on its own with ``python -m hotjar_client.testing --port 8080``.
 """
 
-from hotjar_client._native import FakeHotjar
+from __future__ import annotations
+
+from typing import Any
+
+from hotjar_client._client import AsyncClient, Client
+from hotjar_client._native import RawFakeHotjar
+
+
+class FakeHotjar(RawFakeHotjar):
+    """A fake Hotjar API on loopback, with deterministic data from ``seed``.
+
+    The server is the native ``hotjar_fake`` crate; this class adds the clients that talk to
+    it.
+
+    >>> from hotjar_client.testing import FakeHotjar
+    >>> with FakeHotjar(seed=1) as fake, fake.client() as client:
+    ...     rows = client.responses(fake.survey_ids[0])
+    ...     assert rows == fake.responses(fake.survey_ids[0])
+    """
+
+    def _options(self, options: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "base_url": self.url,
+            "site_id": self.site_id,
+            "organization_id": self.organization_id,
+            **options,
+        }
+
+    def client(self, **options: Any) -> Client:
+        """A ``Client`` for this fake (its URL, credentials, site and organization); keyword
+        arguments are passed on, e.g. ``fake.client(max_retries=0)``."""
+        return Client(self.client_id, self.client_secret, **self._options(options))
+
+    def async_client(self, **options: Any) -> AsyncClient:
+        """An ``AsyncClient`` for this fake, like ``client()``."""
+        return AsyncClient(self.client_id, self.client_secret, **self._options(options))
+
 
 __all__ = ["FakeHotjar"]

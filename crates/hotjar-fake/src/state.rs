@@ -154,12 +154,12 @@ impl fmt::Debug for LookupRecord {
         let user_ids: Vec<(String, String)> = self
             .user_ids
             .iter()
-            .map(|(site, user)| (site.clone(), crate::gdpr::mask_user_id(user)))
+            .map(|(site, user)| (site.clone(), hotjar_mask::mask_user_id(user)))
             .collect();
         f.debug_struct("LookupRecord")
             .field("action", &self.action)
             .field("organization_id", &self.organization_id)
-            .field("email", &self.email.as_deref().map(crate::gdpr::mask_email))
+            .field("email", &self.email.as_deref().map(hotjar_mask::mask_email))
             .field("user_ids", &user_ids)
             .field("status", &self.status)
             .field("at", &self.at)

@@ -23,13 +23,13 @@ pub struct ItemMeta {
 
 /// A fetched page: the raw body, and what was read of it.
 #[derive(Debug, Clone)]
-pub struct RawPage {
+pub struct IndexedPage {
     pub body: Bytes,
     pub items: Vec<ItemMeta>,
     pub next_cursor: Option<String>,
 }
 
-impl RawPage {
+impl IndexedPage {
     /// Reads a page leniently where the API is unknown (an absent or empty `next_cursor`
     /// means the last page, `results: null` means none) and strictly where it promises (an
     /// object with a `results` list of objects). A body that is not JSON at all (cut short,
@@ -333,8 +333,8 @@ mod tests {
         }
     }
 
-    fn parse(body: Value) -> Result<RawPage> {
-        RawPage::parse(Bytes::from(body.to_string()), &endpoint())
+    fn parse(body: Value) -> Result<IndexedPage> {
+        IndexedPage::parse(Bytes::from(body.to_string()), &endpoint())
     }
 
     #[test]
@@ -408,7 +408,7 @@ mod tests {
     #[test]
     fn a_page_with_two_results_keys_is_refused() {
         let body = Bytes::from_static(br#"{"results": [{"id": 1}], "results": []}"#);
-        let error = RawPage::parse(body, &endpoint()).unwrap_err();
+        let error = IndexedPage::parse(body, &endpoint()).unwrap_err();
         assert!(error.message().contains("appears twice"), "{error}");
     }
 
@@ -422,7 +422,7 @@ mod tests {
             // Found by src/fuzz.rs: a byte that is not UTF-8 inside a skipped field.
             b"{\"results\":[],\"0ext_cursor\":\"\x80100\"}",
         ] {
-            let error = RawPage::parse(Bytes::from_static(body), &endpoint()).unwrap_err();
+            let error = IndexedPage::parse(Bytes::from_static(body), &endpoint()).unwrap_err();
             assert!(error.retryable, "{:?}", String::from_utf8_lossy(body));
         }
     }
@@ -454,7 +454,7 @@ mod tests {
                     }
                 }
             }
-            let Ok(page) = RawPage::parse(Bytes::from(body.clone()), &endpoint()) else {
+            let Ok(page) = IndexedPage::parse(Bytes::from(body.clone()), &endpoint()) else {
                 continue;
             };
             // What the index saw is what a full decode sees, or the decode says why not (the

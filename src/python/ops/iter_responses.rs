@@ -1,0 +1,183 @@
+//! `iter_responses` / `aiter_responses`: a survey's responses a page at a time. The native
+//! side is one object, `RawResponsePages`, whose `next_page` (blocking) and `next_page_async`
+//! (awaitable) share one body; the Python iterators hand out its pages' rows one by one.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use crate::ids::IdKind;
+use crate::pagination::ResponseStream;
+use crate::python::aio::AsyncCall;
+use crate::python::decode::StringCache;
+use crate::python::entry::{attach_in_worker, wait};
+use crate::python::raw_client::RawClient;
+use crate::python::rows::{decode_pages, Stop};
+use crate::python::runtime::ensure_same_process;
+use crate::python::{args, errors};
+
+struct Shared {
+    stream: tokio::sync::Mutex<ResponseStream>,
+    exhausted: AtomicBool,
+    /// A page that arrived but could not be decoded ends the iteration: the stream has moved
+    /// past it, so going on would skip its responses without a word. Every later call raises
+    /// the same error.
+    undecodable: Mutex<Option<Stop>>,
+}
+
+impl Shared {
+    fn undecodable(&self) -> Option<Stop> {
+        self.undecodable
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+/// The pages of one survey's responses, fetched one at a time as they are asked for.
+#[pyclass(module = "hotjar_client._native", frozen)]
+pub struct RawResponsePages {
+    shared: Arc<Shared>,
+    client_closed: Arc<AtomicBool>,
+    /// "Client" or "AsyncClient", for the error after `close()`.
+    client: &'static str,
+    survey_id: String,
+    pid: u32,
+}
+
+/// The next page's rows, `None` at the end. Call from a tokio worker.
+async fn next_page(shared: Arc<Shared>) -> PyResult<Option<Py<PyList>>> {
+    let mut stream = shared.stream.lock().await;
+    if let Some((error, cursor)) = shared.undecodable() {
+        return Err(attach_in_worker(|py| {
+            errors::export_error(py, &error, None, cursor)
+        }));
+    }
+    if shared.exhausted.load(Ordering::Acquire) {
+        return Ok(None);
+    }
+    match stream.next_raw().await {
+        Ok(Some(page)) => attach_in_worker(|py| {
+            let rows = PyList::empty(py);
+            let stop = decode_pages(
+                py,
+                std::slice::from_ref(&page),
+                &mut StringCache::new(),
+                &rows,
+            );
+            match stop {
+                None => Ok(Some(rows.unbind())),
+                Some((error, cursor)) => {
+                    let raised = errors::export_error(py, &error, None, cursor.clone());
+                    *shared.undecodable.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Some((error, cursor));
+                    Err(raised)
+                }
+            }
+        }),
+        Ok(None) => {
+            shared.exhausted.store(true, Ordering::Release);
+            Ok(None)
+        }
+        Err(error) => {
+            let cursor = stream.resume_cursor().map(str::to_string);
+            Err(attach_in_worker(|py| {
+                errors::export_error(py, &error, None, cursor)
+            }))
+        }
+    }
+}
+
+impl RawResponsePages {
+    /// Checks before fetching: the same process, a client still open.
+    fn shared(&self) -> PyResult<Arc<Shared>> {
+        let iterator = match self.client {
+            "AsyncClient" => "AsyncResponseIterator",
+            _ => "ResponseIterator",
+        };
+        ensure_same_process(self.pid, iterator)?;
+        if self.client_closed.load(Ordering::Acquire) {
+            return Err(errors::closed(self.client));
+        }
+        Ok(self.shared.clone())
+    }
+}
+
+#[pymethods]
+impl RawResponsePages {
+    /// The next page's rows (possibly none kept), or `None` when there are no more.
+    fn next_page(&self, py: Python<'_>) -> PyResult<Option<Py<PyList>>> {
+        wait(py, next_page(self.shared()?))
+    }
+
+    fn next_page_async(&self) -> PyResult<AsyncCall> {
+        Ok(AsyncCall::new(
+            "AsyncResponseIterator.__anext__",
+            next_page(self.shared()?),
+        ))
+    }
+
+    /// Where to resume if the iteration stopped on an error (None before the first page).
+    #[getter]
+    fn resume_cursor(&self) -> Option<String> {
+        self.shared
+            .stream
+            .try_lock()
+            .ok()
+            .and_then(|s| s.resume_cursor().map(str::to_string))
+    }
+
+    /// Pages fetched so far.
+    #[getter]
+    fn pages_fetched(&self) -> u64 {
+        self.shared
+            .stream
+            .try_lock()
+            .map(|s| s.pages_fetched())
+            .unwrap_or(0)
+    }
+
+    #[getter]
+    fn survey_id(&self) -> &str {
+        &self.survey_id
+    }
+
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(PyTypeError::new_err(
+            "Response pages cannot be pickled or copied: they are tied to a client's \
+             connections. Pass resume_cursor to iter_responses() or responses() instead.",
+        ))
+    }
+}
+
+#[pymethods]
+impl RawClient {
+    /// The pages of a survey's responses, newest first, fetched as they are asked for.
+    fn response_pages(
+        &self,
+        survey_id: &Bound<'_, PyAny>,
+        site_id: Option<&Bound<'_, PyAny>>,
+        since: Option<&Bound<'_, PyAny>>,
+        resume_cursor: Option<String>,
+    ) -> PyResult<RawResponsePages> {
+        let survey = args::id(survey_id, IdKind::Survey)?;
+        let site = self.site(site_id)?;
+        let since = args::since(since)?;
+        let cursor = args::cursor(resume_cursor)?;
+        let stream = self.core()?.response_stream(&site, &survey, since, cursor);
+        Ok(RawResponsePages {
+            shared: Arc::new(Shared {
+                stream: tokio::sync::Mutex::new(stream),
+                exhausted: AtomicBool::new(false),
+                undecodable: Mutex::new(None),
+            }),
+            client_closed: self.closed_flag.clone(),
+            client: self.what,
+            survey_id: survey.to_string(),
+            pid: std::process::id(),
+        })
+    }
+}

@@ -1,0 +1,55 @@
+//! `responses`: every response of a survey, newest first, as a list of dicts. Fetching runs
+//! ahead in a task of its own (page N+1 is on the wire while page N is decoded).
+
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use crate::ids::IdKind;
+use crate::pagination::ResponseStream;
+use crate::python::entry::{attach_in_worker, Bar};
+use crate::python::rows::ChunkedRows;
+use crate::python::{args, errors};
+
+/// The rows of one stream; on failure the exception carries the rows so far and the cursor.
+pub async fn collect(stream: ResponseStream) -> PyResult<Py<PyList>> {
+    let mut pages = stream.prefetch();
+    let mut rows = ChunkedRows::new();
+    let failure = loop {
+        match pages.next().await {
+            Some(Ok(page)) => {
+                rows.push(page);
+                if rows.stopped() {
+                    break None; // an undecodable page: its error ends the export
+                }
+            }
+            None => break None,
+            Some(Err(failure)) => break Some(failure),
+        }
+    };
+    drop(pages);
+    let (rows, undecodable) = rows.finish();
+    attach_in_worker(|py| match undecodable.or(failure) {
+        None => Ok(rows),
+        Some((error, cursor)) => Err(errors::export_error(
+            py,
+            &error,
+            Some(rows.bind(py).as_any()),
+            cursor,
+        )),
+    })
+}
+
+operation! {
+    entries(responses, responses_async);
+    fn responses_body(&self, _py: Python<'_>, survey_id: &Bound<'_, PyAny>,
+        site_id: Option<&Bound<'_, PyAny>>, since: Option<&Bound<'_, PyAny>>,
+        resume_cursor: Option<String>, progress: Option<Bound<'_, PyAny>>) -> Py<PyList> {
+        let survey = args::id(survey_id, IdKind::Survey)?;
+        let site = self.site(site_id)?;
+        let since = args::since(since)?;
+        let cursor = args::cursor(resume_cursor)?;
+        let stream = self.core()?.response_stream(&site, &survey, since, cursor);
+        let bar = Bar::new(progress);
+        Ok(async move { bar.watch(collect(stream)).await })
+    }
+}
