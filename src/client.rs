@@ -224,7 +224,10 @@ impl HotjarClient {
     }
 
     /// Streams a survey's responses to a file, page by page, in constant memory. See
-    /// `export` for what happens to the file on failure.
+    /// `export` for what happens to the file on failure. With `csv_formula_guard`, a CSV
+    /// cell that would start a spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) is written
+    /// with a `'` in front, as text. One export at a time per path: a second one fails at
+    /// once with a file error of I/O kind `WouldBlock`.
     #[allow(clippy::too_many_arguments)]
     pub async fn export_responses(
         &self,
@@ -235,6 +238,7 @@ impl HotjarClient {
         shape: Shape,
         since: Option<Timestamp>,
         resume_cursor: Option<String>,
+        csv_formula_guard: bool,
     ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
         let target = export::Target {
             site,
@@ -243,13 +247,15 @@ impl HotjarClient {
             format,
             shape,
             since,
+            csv_formula_guard,
         };
         export::export(self, target, resume_cursor).await
     }
 
     /// Continues the failed export of `path` in the same file, from its `<path>.partial` and
     /// the note beside it; without a partial export, exports from the start. `since`
-    /// defaults to the partial export's.
+    /// defaults to the partial export's; `csv_formula_guard` must be the partial export's.
+    #[allow(clippy::too_many_arguments)]
     pub async fn resume_export_responses(
         &self,
         site: &Id,
@@ -258,6 +264,7 @@ impl HotjarClient {
         format: FileFormat,
         shape: Shape,
         since: Option<Timestamp>,
+        csv_formula_guard: bool,
     ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
         let target = export::Target {
             site,
@@ -266,6 +273,7 @@ impl HotjarClient {
             format,
             shape,
             since,
+            csv_formula_guard,
         };
         export::resume_export(self, target).await
     }

@@ -2,6 +2,8 @@
 //! one, and a message written for the person who has to act on it.
 
 use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -47,6 +49,19 @@ pub struct Error {
     retry_after: Option<Duration>,
     /// Whether the request that failed may be sent again (used by the retry loop only).
     pub(crate) retryable: bool,
+    /// For a file error: the file, and what the operating system said.
+    file: Option<Box<FileDetail>>,
+}
+
+/// What a file error knows of its cause, as Python's `OSError` holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileDetail {
+    /// The file the error concerns.
+    pub filename: PathBuf,
+    /// The operating system's error number, when the cause was a system call.
+    pub errno: Option<i32>,
+    /// The kind of I/O error, when known (e.g. `PermissionDenied`, `WouldBlock`).
+    pub io_kind: Option<io::ErrorKind>,
 }
 
 impl Error {
@@ -57,7 +72,37 @@ impl Error {
             message: message.into(),
             retry_after: None,
             retryable: false,
+            file: None,
         }
+    }
+
+    /// A file error (`ErrorKind::File`) about `filename`, with the I/O error behind it when
+    /// there was one.
+    pub(crate) fn file(
+        message: impl Into<String>,
+        filename: &Path,
+        cause: Option<&io::Error>,
+    ) -> Self {
+        let mut error = Self::new(ErrorKind::File, message);
+        error.file = Some(Box::new(FileDetail {
+            filename: filename.to_path_buf(),
+            errno: cause.and_then(io::Error::raw_os_error),
+            io_kind: cause.map(io::Error::kind),
+        }));
+        error
+    }
+
+    /// The same file error, of this I/O kind (for a cause that is no `io::Error`).
+    pub(crate) fn with_io_kind(mut self, kind: io::ErrorKind) -> Self {
+        if let Some(detail) = &mut self.file {
+            detail.io_kind = Some(kind);
+        }
+        self
+    }
+
+    /// For a file error: the file and the operating system's cause.
+    pub fn file_detail(&self) -> Option<&FileDetail> {
+        self.file.as_deref()
     }
 
     /// An error for bad input, raised before anything is sent.

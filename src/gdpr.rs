@@ -20,9 +20,10 @@
 //! - [`BulkLookup`] runs many subjects through the client's one rate limiter, never stopping
 //!   at the first failure; only failures that concern the key or the organization (401, 403,
 //!   404), which every later request would hit too, stop further requests, and the subjects
-//!   left say so.
+//!   left say so. The same subject given twice (see [`Subject::same_person`]) is sent once: a
+//!   lookup would otherwise email the person once per copy.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
@@ -177,6 +178,20 @@ impl Subject {
             Value::Bool(action == Action::Delete),
         );
         Value::Object(body)
+    }
+
+    /// What makes two subjects the same person for a bulk run: the email with its domain
+    /// lower-cased (domains are case-insensitive, the part before the @ may not be) and the
+    /// same user ids per site. A run sends one request per person.
+    pub fn same_person(&self) -> (Option<String>, BTreeMap<String, String>) {
+        let email = self
+            .email
+            .as_deref()
+            .map(|email| match email.rsplit_once('@') {
+                Some((local, domain)) => format!("{local}@{}", domain.to_lowercase()),
+                None => email.to_string(),
+            });
+        (email, self.user_ids.clone())
     }
 
     /// Replaces the subject's values in a message (say, a server's error text that echoes the
@@ -507,6 +522,9 @@ async fn send_user_lookup(
 /// at a time, all under the client's one rate limiter. Results arrive as they finish, in
 /// any order, one per subject. A deletion needs `confirm`; without it nothing is sent.
 ///
+/// The same person given twice ([`Subject::same_person`]) is sent once, and every copy gets
+/// that request's result ([`BulkLookup::duplicates`] says which rows were merged).
+///
 /// Dropping the returned [`BulkLookup`] cancels the requests in flight.
 pub(crate) fn lookup_many(
     client: &HotjarClient,
@@ -516,6 +534,25 @@ pub(crate) fn lookup_many(
     concurrency: usize,
     confirm: bool,
 ) -> Result<BulkLookup> {
+    let mut first_of = HashMap::new();
+    let mut duplicates = HashMap::new();
+    let mut copies: HashMap<usize, Vec<usize>> = HashMap::new();
+    let subjects: Vec<(usize, Subject)> = subjects
+        .into_iter()
+        .filter(
+            |(row, subject)| match first_of.entry(subject.same_person()) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    duplicates.insert(*row, *first.get());
+                    copies.entry(*first.get()).or_default().push(*row);
+                    false
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(*row);
+                    true
+                }
+            },
+        )
+        .collect();
     if action == Action::Delete && !confirm && subjects.is_empty() {
         return Err(confirmation_required(
             "no data subject (none of the rows is a valid subject still to delete)",
@@ -543,13 +580,19 @@ pub(crate) fn lookup_many(
         return Err(confirmation_required(&what, organization));
     }
     let concurrency = check_lookup_concurrency(concurrency as i64)?;
+    let started = Started::default();
     let worker = Worker {
         client: client.clone(),
         organization: organization.clone(),
         action,
         stop: Arc::default(),
+        started: started.clone(),
     };
-    let results = pool::bounded(subjects, concurrency, move |subject| {
+    let keyed = subjects
+        .into_iter()
+        .map(|(row, subject)| (row, (row, subject)));
+    let keyed: Vec<_> = keyed.collect();
+    let results = pool::bounded(keyed, concurrency, move |subject| {
         worker.clone().run(subject)
     });
     Ok(BulkLookup {
@@ -557,6 +600,10 @@ pub(crate) fn lookup_many(
         action,
         concurrency,
         results: Box::pin(results),
+        duplicates,
+        copies,
+        pending: Vec::new(),
+        started,
     })
 }
 
@@ -588,6 +635,50 @@ pub struct BulkLookup {
     action: Action,
     concurrency: usize,
     results: Pin<Box<dyn Stream<Item = PooledResult> + Send>>,
+    /// Row of a repeated subject -> the row whose request it shares.
+    duplicates: HashMap<usize, usize>,
+    /// Row sent -> the rows that repeat its subject (still to be handed their result).
+    copies: HashMap<usize, Vec<usize>>,
+    /// Results of repeated subjects, handed over before the next request's.
+    pending: Vec<BulkResult>,
+    started: Started,
+}
+
+/// The rows whose request has started (it may have reached Hotjar), shared with whoever
+/// must tell, after a cancellation, which subjects may have been acted on. Once closed, no
+/// request of the run starts any more, so what it holds stays the truth.
+#[derive(Debug, Clone, Default)]
+pub struct Started(Arc<Mutex<StartedRows>>);
+
+#[derive(Debug, Default)]
+struct StartedRows {
+    rows: BTreeSet<usize>,
+    closed: bool,
+}
+
+impl Started {
+    fn lock(&self) -> std::sync::MutexGuard<'_, StartedRows> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records that `row`'s request starts; false once closed (it must not start).
+    fn begin(&self, row: usize) -> bool {
+        let mut state = self.lock();
+        if !state.closed {
+            state.rows.insert(row);
+        }
+        !state.closed
+    }
+
+    /// Lets no further request of the run start.
+    pub fn close(&self) {
+        self.lock().closed = true;
+    }
+
+    /// Whether the request of `row` has started.
+    pub fn contains(&self, row: usize) -> bool {
+        self.lock().rows.contains(&row)
+    }
 }
 
 impl fmt::Debug for BulkLookup {
@@ -604,17 +695,33 @@ impl BulkLookup {
     /// The next finished subject, or `None` when every subject has its result. The requests
     /// start on the first call (it must run inside a tokio runtime).
     pub async fn next(&mut self) -> Option<BulkResult> {
+        if let Some(copy) = self.pending.pop() {
+            return Some(copy);
+        }
         let (row, result) = self.results.next().await?;
-        Some((
-            row,
-            result.unwrap_or_else(|| {
-                Err(Error::new(
-                    ErrorKind::Transport,
-                    "This subject's request stopped without a result (an internal error); \
-                     re-run the failed rows.",
-                ))
-            }),
-        ))
+        let result = result.unwrap_or_else(|| {
+            Err(Error::new(
+                ErrorKind::Transport,
+                "This subject's request stopped without a result (an internal error); \
+                 re-run the failed rows.",
+            ))
+        });
+        for copy in self.copies.remove(&row).unwrap_or_default() {
+            self.pending.push((copy, result.clone()));
+        }
+        Some((row, result))
+    }
+
+    /// Rows whose subject repeats an earlier row's, merged into its request: row -> the row
+    /// that was sent.
+    pub fn duplicates(&self) -> &HashMap<usize, usize> {
+        &self.duplicates
+    }
+
+    /// The rows whose request has started, readable while the run goes on and after it is
+    /// dropped (a repeated subject's row is not in it: see [`BulkLookup::duplicates`]).
+    pub fn started(&self) -> Started {
+        self.started.clone()
     }
 }
 
@@ -626,10 +733,11 @@ struct Worker {
     action: Action,
     /// The first failure that every later request would hit too.
     stop: Arc<Mutex<Option<Error>>>,
+    started: Started,
 }
 
 impl Worker {
-    async fn run(self, subject: Subject) -> Result<LookupOutcome> {
+    async fn run(self, (row, subject): (usize, Subject)) -> Result<LookupOutcome> {
         let stopped = self.stop.lock().unwrap_or_else(|p| p.into_inner()).clone();
         if let Some(cause) = stopped {
             return Err(Error::new(
@@ -639,6 +747,13 @@ impl Worker {
                      would ({}). Fix that, then re-run the failed rows.",
                     cause.message()
                 ),
+            ));
+        }
+        if !self.started.begin(row) {
+            return Err(Error::new(
+                ErrorKind::Closed,
+                "Not sent: the run was stopped before this subject's turn. Re-run the failed \
+                 rows.",
             ));
         }
         let result =

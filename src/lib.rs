@@ -44,9 +44,9 @@ mod fuzz;
 
 pub use client::{ClientStats, HotjarClient, TokenInfo};
 pub use config::{ClientConfig, Secret};
-pub use error::{Error, ErrorKind, ExportError, Result};
+pub use error::{Error, ErrorKind, ExportError, FileDetail, Result};
 pub use export::{ExportSummary, FileFormat};
-pub use gdpr::{Action, BulkLookup, BulkResult, LookupOutcome, MaskedSubject, Subject};
+pub use gdpr::{Action, BulkLookup, BulkResult, LookupOutcome, MaskedSubject, Started, Subject};
 pub use ids::{Id, IdKind};
 pub use many::{ManyPages, SurveyEvent, TableResult};
 pub use pagination::{ResponsePage, ResponseStream};

@@ -74,6 +74,13 @@ def _bar(progress: bool, description: str) -> Callable[[], Any] | None:
     return partial(new_bar, description) if progress else None
 
 
+def _flag(value: object, name: str) -> bool:
+    """A bool argument, refusing what only looks like one (``"no"``, ``0``)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
+    return value
+
+
 def _survey(survey_id: object) -> str:
     return f"Survey {str(survey_id).strip()}"
 
@@ -351,6 +358,7 @@ class Client(_BaseClient):
         since: Since | None = None,
         resume_cursor: str | None = None,
         resume: bool = False,
+        csv_formula_guard: bool = False,
         progress: bool = False,
     ) -> ExportSummary:
         """Streams a survey's responses to a file, page by page, in constant memory: Parquet,
@@ -363,15 +371,27 @@ class Client(_BaseClient):
         ``partial``) with a note beside it (``<path>.partial.json``): ``resume=True``
         continues that file from where it stopped (in this process or another, later), and
         starts from the beginning when there is nothing to continue. ``resume_cursor`` instead
-        exports only the rest, to ``path``.
+        exports only the rest, to ``path``. One export at a time per path: while one runs
+        (in any process), another fails at once with ``ExportFileError`` (also a
+        ``BlockingIOError``), so two runs never write one partial file.
+
+        ``csv_formula_guard=True`` writes a CSV cell that a spreadsheet would run as a formula
+        (free text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return:
+        anyone on the internet can type one into a survey) with a ``'`` in front, so Excel,
+        LibreOffice and Google Sheets show it as text. It is off by default here, so that the
+        file holds the answers exactly as given for pandas, DuckDB and other programs; turn it
+        on for a file people will open in a spreadsheet (the CLI's ``export`` does, for
+        ``.csv``). Plain numbers such as ``-5`` are never changed; Parquet and JSON Lines
+        need no guard and ignore it. A resumed export keeps the partial file's setting.
 
         Returns ``{"path", "format", "shape", "responses", "rows", "pages", "bytes"}``.
 
         >>> client.export_responses(1234567, "responses.parquet", resume=True)
         """
         bar = _bar(progress, _survey(survey_id))
+        guard = _flag(csv_formula_guard, "csv_formula_guard")
         return self._raw.export_responses(
-            survey_id, path, site_id, format, shape, since, resume_cursor, resume, bar
+            survey_id, path, site_id, format, shape, since, resume_cursor, resume, guard, bar
         )
 
     def user_lookup(
@@ -576,12 +596,14 @@ class AsyncClient(_BaseClient):
         since: Since | None = None,
         resume_cursor: str | None = None,
         resume: bool = False,
+        csv_formula_guard: bool = False,
         progress: bool = False,
     ) -> Call[ExportSummary]:
         """As :meth:`Client.export_responses`."""
         bar = _bar(progress, _survey(survey_id))
+        guard = _flag(csv_formula_guard, "csv_formula_guard")
         return self._raw.export_responses_async(
-            survey_id, path, site_id, format, shape, since, resume_cursor, resume, bar
+            survey_id, path, site_id, format, shape, since, resume_cursor, resume, guard, bar
         )
 
     def user_lookup(
@@ -616,14 +638,16 @@ class AsyncClient(_BaseClient):
         concurrency: int = 4,
     ) -> Call[gdpr.LookupReport]:
         """As :meth:`Client.lookup_many`. Bad input and a deletion without ``confirm=True``
-        raise at once, before anything is sent. Cancelling the task cancels the requests in
-        flight (the rows done so far are lost: use ``Client.lookup_many`` where Ctrl-C must
-        keep them)."""
+        raise at once, before anything is sent. Cancelling the task (``task.cancel()``,
+        ``asyncio.wait_for`` timing out) cancels the requests in flight and starts no other;
+        the ``CancelledError`` carries the report so far as ``.report``: the rows done, and
+        for the others whether their request was under way (Hotjar may have received it) or
+        never sent."""
         run = gdpr.BulkRun(self._raw, subjects, delete, organization_id)
-        call = self._raw.lookup_many_async(
+        call, so_far = self._raw.lookup_many_async(
             run.items, delete, confirm, run.organization, concurrency
         )
-        return call.then(run.report)
+        return run.awaited(call, so_far)
 
     async def aclose(self) -> None:
         """``close()``, as an awaitable (for ``contextlib.aclosing`` and friends)."""

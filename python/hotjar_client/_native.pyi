@@ -31,10 +31,18 @@ __all__ = [
     "ClientClosedError",
     "ConfigurationError",
     "ConfirmationRequiredError",
+    "ExportBlockingIOError",
     "ExportFileError",
+    "ExportFileExistsError",
+    "ExportFileNotFoundError",
+    "ExportIsADirectoryError",
+    "ExportNotADirectoryError",
+    "ExportPermissionError",
     "HotjarError",
     "InvalidResponseError",
+    "LookupSoFar",
     "NotFoundError",
+    "PathLock",
     "PermissionDeniedError",
     "RateLimitError",
     "RawClient",
@@ -44,6 +52,8 @@ __all__ = [
     "ServerError",
     "TransportError",
     "__version__",
+    "_csv_guard",
+    "_csv_unguard",
     "_mask_subject",
     "refresh_logging",
 ]
@@ -69,6 +79,15 @@ class TransportError(HotjarError): ...
 class InvalidResponseError(HotjarError): ...
 class ClientClosedError(HotjarError, RuntimeError): ...
 class ExportFileError(HotjarError, OSError): ...
+class ExportPermissionError(ExportFileError, PermissionError): ...
+class ExportFileNotFoundError(ExportFileError, FileNotFoundError): ...
+class ExportFileExistsError(ExportFileError, FileExistsError): ...
+class ExportIsADirectoryError(ExportFileError, IsADirectoryError): ...
+class ExportNotADirectoryError(ExportFileError, NotADirectoryError): ...
+class ExportBlockingIOError(ExportFileError, BlockingIOError): ...
+
+def _csv_guard(text: str) -> str: ...
+def _csv_unguard(text: str) -> str: ...
 
 _Plan: TypeAlias = Literal["ask_scale", "observe_scale", "none"]
 
@@ -216,6 +235,7 @@ class RawClient:
         since: Since | None,
         resume_cursor: str | None,
         resume: bool,
+        csv_formula_guard: bool,
         progress: _Bar,
     ) -> ExportSummary: ...
     def export_responses_async(
@@ -228,6 +248,7 @@ class RawClient:
         since: Since | None,
         resume_cursor: str | None,
         resume: bool,
+        csv_formula_guard: bool,
         progress: _Bar,
     ) -> AsyncCall[ExportSummary]: ...
     def user_lookup(
@@ -265,7 +286,21 @@ class RawClient:
         confirm: bool,
         organization_id: Id | None,
         concurrency: int,
-    ) -> AsyncCall[list[Any]]: ...
+    ) -> tuple[AsyncCall[list[Any]], LookupSoFar]: ...
+
+@final
+class PathLock:
+    """The OS lock of a file path, on ``<path>.lock``; raises ``ExportBlockingIOError`` if
+    another process or run holds it."""
+
+    def __new__(cls, path: str | PathLike[str], holder: str) -> Self: ...
+    def release(self) -> None: ...
+
+@final
+class LookupSoFar:
+    """The rows of an awaited ``lookup_many`` so far, for a cancelled task."""
+
+    def rows(self) -> list[Any]: ...
 
 @final
 class RawResponsePages:

@@ -27,6 +27,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -251,6 +252,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--since",
         metavar="WHEN",
         help="only responses at or after this date or time (ISO 8601, e.g. 2024-06-01)",
+    )
+    export.add_argument(
+        "--no-csv-formula-guard",
+        dest="csv_formula_guard",
+        action="store_false",
+        help="write CSV cells exactly as answered, even one a spreadsheet would run as a "
+        "formula (by default a cell starting with =, +, -, @, tab or CR gets a ' in front, "
+        "so spreadsheets show it as text)",
     )
     progress = export.add_mutually_exclusive_group()
     progress.add_argument(
@@ -504,6 +513,7 @@ def run_export(args: argparse.Namespace, out: TextIO) -> int:
                     shape=args.shape,
                     since=args.since,
                     progress=show_progress,
+                    csv_formula_guard=args.csv_formula_guard,
                 )
             print(
                 f"survey {survey_id}: {result['responses']} responses, {result['rows']} rows "
@@ -540,7 +550,7 @@ def _subjects_from_file(path: str) -> tuple[Any, list[str]]:
     again), or one email a line (blank lines and # comments skipped)."""
     from hotjar_client.gdpr import LookupReport
 
-    if path.lower().endswith(".csv"):
+    if _is_csv(path):
         report = LookupReport.from_csv(path)
         return report, [f"{path} row {n}" for n in range(1, len(report) + 1)]
     subjects, labels = [], []
@@ -589,7 +599,7 @@ class NotConfirmed(Exception):
 
 
 def run_gdpr(args: argparse.Namespace, out: TextIO) -> int:
-    from hotjar_client.gdpr import LookupReport
+    from hotjar_client.gdpr import lock_report
 
     user_ids = _user_ids(args.user_id)
     if args.from_file and (args.emails or user_ids):
@@ -599,6 +609,23 @@ def run_gdpr(args: argparse.Namespace, out: TextIO) -> int:
             "--user-id describes one person: give at most one EMAIL with it (or use --from "
             "with a report CSV for many)."
         )
+    if args.report:
+        _check_report_target(args.report)
+    with ExitStack() as locks:
+        # The report CSV read and the one written stay this run's until it ends: a second run
+        # continuing the same report fails at once instead of sending its rows again.
+        for path in {p for p in (args.from_file, args.report) if p and _is_csv(p)}:
+            locks.enter_context(lock_report(path))
+        return _run_gdpr(args, out, user_ids)
+
+
+def _is_csv(path: str) -> bool:
+    return path.lower().endswith(".csv")
+
+
+def _run_gdpr(args: argparse.Namespace, out: TextIO, user_ids: dict[str, str] | None) -> int:
+    from hotjar_client.gdpr import LookupReport
+
     if args.from_file:
         subjects, labels = _subjects_from_file(args.from_file)
     elif user_ids or len(args.emails) == 1:
@@ -618,8 +645,6 @@ def run_gdpr(args: argparse.Namespace, out: TextIO) -> int:
             written = subjects.to_csv(args.report)
             print(f"Report written to {written} (it holds the subjects in full).", file=sys.stderr)
         return EXIT_OK
-    if args.report:
-        _check_report_target(args.report)
     one = not args.from_file and len(subjects) == 1
     with make_client(args) as client:
         organization = args.organization_id or client.organization_id
@@ -899,7 +924,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
 
 
 def _one_line(error: BaseException) -> str:
-    text = str(error) if not isinstance(error, OSError) else _os_error(error)
+    # An ExportFileError's message says more than its OS error (what, where, what to do).
+    if isinstance(error, OSError) and not isinstance(error, errors.HotjarError):
+        text = _os_error(error)
+    else:
+        text = str(error)
     return " ".join(text.split())
 
 

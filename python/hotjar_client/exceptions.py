@@ -15,6 +15,17 @@
     ├── InvalidResponseError                   a body that breaks the API's promises
     ├── ClientClosedError (also RuntimeError)  the client was closed
     └── ExportFileError (also OSError)         an export file could not be written
+        ├── ExportPermissionError (also PermissionError)
+        ├── ExportFileNotFoundError (also FileNotFoundError)
+        ├── ExportFileExistsError (also FileExistsError)
+        ├── ExportIsADirectoryError (also IsADirectoryError)
+        ├── ExportNotADirectoryError (also NotADirectoryError)
+        └── ExportBlockingIOError (also BlockingIOError)  another run holds the file's lock
+
+An ``ExportFileError`` has ``errno``, ``strerror`` and ``filename`` as Python's ``OSError``
+does, and is raised as the subclass that matches its cause: ``except PermissionError`` catches
+an export into a read-only folder, ``except FileNotFoundError`` one whose file vanished, and
+``except BlockingIOError`` a second export of a path that another one is writing.
 
 Every one has ``status`` (the HTTP status or None); a failed export also carries ``partial``
 (what was fetched) and ``resume_cursor`` (where to continue).
@@ -26,7 +37,13 @@ from hotjar_client._native import (
     ClientClosedError,
     ConfigurationError,
     ConfirmationRequiredError,
+    ExportBlockingIOError,
     ExportFileError,
+    ExportFileExistsError,
+    ExportFileNotFoundError,
+    ExportIsADirectoryError,
+    ExportNotADirectoryError,
+    ExportPermissionError,
     HotjarError,
     InvalidResponseError,
     NotFoundError,
@@ -42,7 +59,13 @@ __all__ = [
     "ClientClosedError",
     "ConfigurationError",
     "ConfirmationRequiredError",
+    "ExportBlockingIOError",
     "ExportFileError",
+    "ExportFileExistsError",
+    "ExportFileNotFoundError",
+    "ExportIsADirectoryError",
+    "ExportNotADirectoryError",
+    "ExportPermissionError",
     "HotjarError",
     "InvalidResponseError",
     "NotFoundError",

@@ -5,7 +5,11 @@ order::
 
     {"index": 0, "email": "j***@example.com", "user_ids": None, "action": "delete",
      "organization_id": "445566", "status": "ok", "http_status": 200, "error_type": None,
-     "error": None, "at": "2026-06-30T12:00:00.123Z"}
+     "error": None, "at": "2026-06-30T12:00:00.123Z", "duplicate_of": None}
+
+A subject given twice in one run (the same email, its domain in any case, and the same user
+ids) is sent once: the later rows get that request's result, and ``duplicate_of`` holds the
+``index`` of the row that was sent.
 
 Every value a row shows is masked, and so is every repr. The subject as given is kept aside
 (``row.subject``), because re-running the failed rows needs it, and it is written in full in
@@ -18,23 +22,27 @@ one place only: the CSV you ask for with :meth:`LookupReport.to_csv`.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from hotjar_client._native import ConfigurationError
+from hotjar_client._native import ConfigurationError, PathLock
+from hotjar_client._native import _csv_guard as csv_guard
+from hotjar_client._native import _csv_unguard as csv_unguard
 from hotjar_client._native import _mask_subject as mask_subject
 
 if TYPE_CHECKING:
     import pandas
 
-    from hotjar_client._native import RawClient
+    from hotjar_client._native import LookupSoFar, RawClient
 
-__all__ = ["COLUMNS", "LookupReport", "LookupRow", "Subject", "mask_subject"]
+__all__ = ["COLUMNS", "LookupReport", "LookupRow", "Subject", "lock_report", "mask_subject"]
 
 COLUMNS = (
     "index",
@@ -47,8 +55,12 @@ COLUMNS = (
     "error_type",
     "error",
     "at",
+    "duplicate_of",
 )
 """The keys of every row, and the columns of the CSV and the DataFrame, in order."""
+
+_OPTIONAL_COLUMNS = frozenset({"duplicate_of"})
+"""Columns that reports of earlier versions lack (read as empty)."""
 
 _SUBJECT_KEYS = frozenset({"email", "user_ids"})
 
@@ -158,24 +170,28 @@ class LookupReport(list[LookupRow]):
         This file is the audit record, and the one place that holds the subjects **in full**
         (``user_ids`` as JSON), so that it can be fed back with :meth:`from_csv`. On POSIX it
         is created readable by its owner only. Treat it as personal data.
+
+        A cell that a spreadsheet would run as a formula (one starting with ``=``, ``+``,
+        ``-``, ``@``, a tab or a carriage return, such as an address typed by a stranger) is
+        written with a ``'`` in front, so Excel, LibreOffice and Google Sheets show it as
+        text; :meth:`from_csv` removes it and reads every cell back exactly.
         """
         target = Path(path)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             if os.name == "posix":
                 os.fchmod(out.fileno(), 0o600)
-            writer = csv.DictWriter(out, fieldnames=COLUMNS)
-            writer.writeheader()
+            writer = csv.writer(out)
+            writer.writerow(COLUMNS)
             for row in self:
                 subject = row.subject
                 record = {key: row.get(key) for key in COLUMNS}
                 record["email"] = subject["email"] or ""
                 ids = subject["user_ids"]
                 record["user_ids"] = json.dumps(ids, ensure_ascii=False) if ids else ""
-                for key in ("http_status", "error_type", "error"):
-                    if record[key] is None:
-                        record[key] = ""
-                writer.writerow(record)
+                writer.writerow(
+                    csv_guard("" if record[key] is None else str(record[key])) for key in COLUMNS
+                )
         return target
 
     @classmethod
@@ -187,7 +203,11 @@ class LookupReport(list[LookupRow]):
         """
         with open(path, encoding="utf-8", newline="") as source:
             reader = csv.DictReader(source)
-            missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
+            missing = [
+                c
+                for c in COLUMNS
+                if c not in (reader.fieldnames or ()) and c not in _OPTIONAL_COLUMNS
+            ]
             if missing:
                 raise ConfigurationError(
                     f"{os.fspath(path)!r} is not a report written by LookupReport.to_csv(): "
@@ -234,8 +254,28 @@ class LookupReport(list[LookupRow]):
         return "\n".join(lines)
 
 
-def _row_from_csv(record: Mapping[str, str], line: int, path: Any) -> LookupRow:
+@contextmanager
+def lock_report(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Holds an OS lock on a report CSV while a run reads, continues and rewrites it, so that
+    a second run (in this process or another) fails at once with ``ExportFileError`` (also a
+    ``BlockingIOError``) instead of sending the same failed rows again. The lock lives in
+    ``<path>.lock``, removed at the end; a crashed process never leaves it held.
+
+    >>> with lock_report("deletions.csv") as path:
+    ...     report = client.lookup_many(LookupReport.from_csv(path), delete=True, confirm=True)
+    ...     report.to_csv(path)
+    """
+    lock = PathLock(path, "run continuing this report")
+    try:
+        yield Path(path)
+    finally:
+        lock.release()
+
+
+def _row_from_csv(written: Mapping[str, str | None], line: int, path: Any) -> LookupRow:
     where = f"{os.fspath(path)!r}, line {line}"
+    # Cells as they were before the formula guard of to_csv(); a short line reads as empty.
+    record = {key: csv_unguard(written.get(key) or "") for key in COLUMNS}
     status = record["status"]
     if status not in ("ok", "failed"):
         raise ConfigurationError(f"{where}: status must be 'ok' or 'failed', got {status!r}.")
@@ -244,9 +284,11 @@ def _row_from_csv(record: Mapping[str, str], line: int, path: Any) -> LookupRow:
         user_ids = json.loads(record["user_ids"]) if record["user_ids"] else None
         index: Any = int(record["index"])
         http_status = int(record["http_status"]) if record["http_status"] else None
+        duplicate_of = int(record["duplicate_of"]) if record["duplicate_of"] else None
     except ValueError as error:
         raise ConfigurationError(
-            f"{where}: the index, http_status or user_ids column is damaged ({error})."
+            f"{where}: the index, http_status, duplicate_of or user_ids column is damaged "
+            f"({error})."
         ) from None
     if user_ids is not None and not isinstance(user_ids, dict):
         raise ConfigurationError(f"{where}: user_ids must be a JSON object.")
@@ -262,6 +304,7 @@ def _row_from_csv(record: Mapping[str, str], line: int, path: Any) -> LookupRow:
         "error_type": record["error_type"] or None,
         "error": record["error"] or None,
         "at": record["at"],
+        "duplicate_of": duplicate_of,
     }
     return LookupRow(fields, subject={"email": email, "user_ids": user_ids})
 
@@ -375,3 +418,13 @@ class BulkRun:
         rows = getattr(interrupted, "rows", None)
         if rows is not None:
             interrupted.report = self.report(rows)  # type: ignore[attr-defined]
+
+    async def awaited(self, call: Awaitable[list[Any]], so_far: LookupSoFar) -> LookupReport:
+        """The awaited run's report; a cancelled task's ``CancelledError`` carries the report
+        so far as ``.report`` (no request starts after it is made)."""
+        try:
+            rows = await call
+        except asyncio.CancelledError as cancelled:
+            cancelled.report = self.report(so_far.rows())  # type: ignore[attr-defined]
+            raise
+        return self.report(rows)

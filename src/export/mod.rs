@@ -7,6 +7,8 @@
 //! export is cancelled (Ctrl-C), the temporary file is removed.
 
 mod cells;
+pub(crate) mod formula;
+pub(crate) mod lock;
 mod resume;
 mod sink;
 
@@ -20,6 +22,7 @@ use crate::error::{Error, ErrorKind, ExportError, Result};
 use crate::ids::Id;
 use crate::table::{Shape, TableBuilder};
 
+use lock::ExportLock;
 use sink::Sink;
 
 /// The file formats `export_responses` writes.
@@ -146,13 +149,13 @@ impl TempFile {
             std::process::id(),
             fastrand::u32(..)
         ));
-        let file = File::create_new(&path).map_err(|e| file_error(&path, "create", &e))?;
+        let file = File::create_new(&path).map_err(|e| os_file_error(&path, "create", &e))?;
         Ok((Self { path, armed: true }, file))
     }
 
     /// Moves the file to `to`, replacing what is there.
     fn persist(mut self, to: &Path) -> Result<()> {
-        fs::rename(&self.path, to).map_err(|e| file_error(to, "rename to", &e))?;
+        fs::rename(&self.path, to).map_err(|e| os_file_error(to, "rename to", &e))?;
         self.armed = false;
         Ok(())
     }
@@ -167,9 +170,20 @@ impl Drop for TempFile {
 }
 
 fn file_error(path: &Path, action: &str, error: &dyn std::fmt::Display) -> Error {
-    Error::new(
-        ErrorKind::File,
+    Error::file(
         format!("Could not {action} {:?}: {error}.", path.display()),
+        path,
+        None,
+    )
+}
+
+/// A file error whose cause is an I/O error: it keeps the OS error number, so that Python's
+/// `except PermissionError` and friends catch it.
+fn os_file_error(path: &Path, action: &str, error: &std::io::Error) -> Error {
+    Error::file(
+        format!("Could not {action} {:?}: {error}.", path.display()),
+        path,
+        Some(error),
     )
 }
 
@@ -183,10 +197,12 @@ struct Output {
     header_written: bool,
     /// A resumed export's partial file has these columns; the new rows must have them too.
     expect_columns: Option<Vec<String>>,
+    /// CSV cells that would start a spreadsheet formula are written as text.
+    csv_formula_guard: bool,
 }
 
 impl Output {
-    fn new(format: FileFormat, file: File, path: PathBuf) -> Self {
+    fn new(format: FileFormat, file: File, path: PathBuf, csv_formula_guard: bool) -> Self {
         Self {
             format,
             file: Some(file),
@@ -194,6 +210,7 @@ impl Output {
             path,
             header_written: false,
             expect_columns: None,
+            csv_formula_guard,
         }
     }
 
@@ -214,9 +231,9 @@ impl Output {
                 .file
                 .take()
                 .ok_or_else(|| file_error(&self.path, "write", &"the file is already closed"))?;
-            let mut sink = Sink::new(self.format, file, batch)
+            let mut sink = Sink::new(self.format, file, batch, self.csv_formula_guard)
                 .map_err(|e| file_error(&self.path, "write", &e))?;
-            if let Sink::Csv(_, header_written) = &mut sink {
+            if let Sink::Csv(_, header_written, _) = &mut sink {
                 *header_written = self.header_written;
             }
             self.sink = Some(sink);
@@ -250,7 +267,20 @@ pub(crate) async fn export(
     target: Target<'_>,
     resume_cursor: Option<String>,
 ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
+    let _lock = take_lock(target.path)?;
     export_to(client, target, resume_cursor, None).await
+}
+
+/// The lock of `path` (see `lock`), held until the export ends, taken after the target is
+/// checked: no other export reads or writes its partial file meanwhile.
+fn take_lock(path: &Path) -> Result<ExportLock, ExportError<Option<PathBuf>>> {
+    check_target(path)
+        .and_then(|()| ExportLock::take(path, "export"))
+        .map_err(|error| ExportError {
+            error,
+            partial: None,
+            resume_cursor: None,
+        })
 }
 
 /// Continues the failed export of `target.path` in the same file, from its `<path>.partial`
@@ -265,16 +295,19 @@ pub(crate) async fn resume_export(
         partial: None,
         resume_cursor: None,
     };
-    check_target(target.path).map_err(early)?;
+    let _lock = take_lock(target.path)?;
     let Target {
         site,
         survey,
         path,
         format,
         shape,
+        csv_formula_guard,
         ..
     } = target;
-    let seed = resume::find(path, site, survey, format, shape, &mut target.since).map_err(early)?;
+    let guard = csv_formula_guard && format == FileFormat::Csv;
+    let seed =
+        resume::find(path, site, survey, format, shape, guard, &mut target.since).map_err(early)?;
     let cursor = seed.as_ref().and_then(|s| s.note.resume_cursor.clone());
     export_to(client, target, cursor, seed).await
 }
@@ -292,7 +325,9 @@ async fn export_to(
         format,
         shape,
         since,
+        csv_formula_guard,
     } = target;
+    let csv_formula_guard = csv_formula_guard && format == FileFormat::Csv;
     // Before anything new is written, a failure leaves any partial export as it was.
     let early = |error: Error| ExportError {
         error,
@@ -302,7 +337,7 @@ async fn export_to(
     check_target(path).map_err(early)?;
     let plan = client.survey_plan(site, survey).await.map_err(early)?;
     let (temp, file) = TempFile::create(path).map_err(early)?;
-    let mut output = Output::new(format, file, temp.path.clone());
+    let mut output = Output::new(format, file, temp.path.clone(), csv_formula_guard);
     if let Some(seed) = &seed {
         resume::seed(&mut output, seed).map_err(early)?;
     }
@@ -347,6 +382,7 @@ async fn export_to(
             resume_cursor: cursor.clone(),
             responses: seeded_responses + builder.responses(),
             rows: seeded_rows + builder.rows(),
+            csv_formula_guard,
         };
         return Err(keep_partial(error, note, output, &mut builder, temp, path));
     }
@@ -375,7 +411,6 @@ async fn export_to(
     })
 }
 
-/// Where and how an export writes.
 /// What an export writes: a survey's responses (at or after `since`) to `path`.
 pub(crate) struct Target<'a> {
     pub site: &'a Id,
@@ -384,6 +419,8 @@ pub(crate) struct Target<'a> {
     pub format: FileFormat,
     pub shape: Shape,
     pub since: Option<Timestamp>,
+    /// CSV cells that would start a spreadsheet formula are written as text (`formula`).
+    pub csv_formula_guard: bool,
 }
 
 /// After a failed fetch: closes what was written and keeps it as `<path>.partial`, with the

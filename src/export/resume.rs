@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{file_error, FileFormat, Output};
+use super::{file_error, os_file_error, FileFormat, Output};
 use crate::error::{Error, Result};
 use crate::ids::Id;
 use crate::table::Shape;
@@ -34,6 +34,10 @@ pub(super) struct Note {
     pub resume_cursor: Option<String>,
     pub responses: usize,
     pub rows: usize,
+    /// Whether the CSV's formula-looking cells were written as text (absent in notes of
+    /// earlier versions, which never did).
+    #[serde(default)]
+    pub csv_formula_guard: bool,
 }
 
 /// What a resumed export starts from.
@@ -66,6 +70,7 @@ pub(super) fn find(
     survey: &Id,
     format: FileFormat,
     shape: Shape,
+    csv_formula_guard: bool,
     since: &mut Option<Timestamp>,
 ) -> Result<Option<Seed>> {
     let partial = partial_path(path);
@@ -83,7 +88,7 @@ pub(super) fn find(
                 note_file.display()
             )))
         }
-        Err(e) => return Err(file_error(&note_file, "read", &e)),
+        Err(e) => return Err(os_file_error(&note_file, "read", &e)),
     };
     let note: Note = serde_json::from_str(&text)
         .ok()
@@ -115,6 +120,14 @@ pub(super) fn find(
     }
     if note.shape != shape.name() {
         return Err(mismatch("shape", &note.shape, shape.name()));
+    }
+    if note.csv_formula_guard != csv_formula_guard {
+        let name = |on: bool| format!("csv_formula_guard={}", if on { "True" } else { "False" });
+        return Err(mismatch(
+            "the option",
+            &name(note.csv_formula_guard),
+            &name(csv_formula_guard),
+        ));
     }
     let noted_since = match &note.since {
         Some(text) => Some(text.parse::<Timestamp>().map_err(|_| {
@@ -191,8 +204,8 @@ fn copy_into(output: &mut Output, partial: &Path) -> Result<()> {
         .file
         .as_mut()
         .ok_or_else(|| file_error(&output.path, "write", &"the file is already closed"))?;
-    let mut source = File::open(partial).map_err(|e| file_error(partial, "read", &e))?;
-    io::copy(&mut source, target).map_err(|e| file_error(&output.path, "write", &e))?;
+    let mut source = File::open(partial).map_err(|e| os_file_error(partial, "read", &e))?;
+    io::copy(&mut source, target).map_err(|e| os_file_error(&output.path, "write", &e))?;
     Ok(())
 }
 
@@ -201,8 +214,8 @@ pub(super) fn write_note(path: &Path, note: &Note) -> Result<()> {
     let target = note_path(path);
     let temp = with_suffix(path, &format!(".partial.json.{}.tmp", std::process::id()));
     let text = serde_json::to_string_pretty(note).map_err(|e| file_error(&target, "write", &e))?;
-    fs::write(&temp, text).map_err(|e| file_error(&temp, "write", &e))?;
-    fs::rename(&temp, &target).map_err(|e| file_error(&target, "rename to", &e))
+    fs::write(&temp, text).map_err(|e| os_file_error(&temp, "write", &e))?;
+    fs::rename(&temp, &target).map_err(|e| os_file_error(&target, "rename to", &e))
 }
 
 /// Removes a partial export and its note once the whole export is in place.

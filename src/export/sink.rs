@@ -1,6 +1,7 @@
 //! Writers that take a table batch by batch: Parquet (through the `parquet` crate's Arrow
 //! writer, in row groups of bounded size), CSV and JSON Lines.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
@@ -10,7 +11,7 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 use super::cells::CellReader;
-use super::FileFormat;
+use super::{formula, FileFormat};
 use crate::table::OTHER_ANSWERS;
 
 /// Rows per Parquet row group: bounds the memory the writer holds (about 10-20 MB for a wide
@@ -19,8 +20,9 @@ const ROW_GROUP_ROWS: usize = 50_000;
 
 pub(super) enum Sink {
     Parquet(Box<ArrowWriter<BufWriter<File>>>),
-    /// The writer, and whether the header was written.
-    Csv(Box<csv::Writer<BufWriter<File>>>, bool),
+    /// The writer, whether the header was written, and whether cells that would start a
+    /// spreadsheet formula are written as text (`formula::guard`).
+    Csv(Box<csv::Writer<BufWriter<File>>>, bool, bool),
     Jsonl(BufWriter<File>),
 }
 
@@ -28,7 +30,12 @@ pub(super) type SinkResult<T> = std::result::Result<T, String>;
 
 impl Sink {
     /// A writer for `file`, whose schema is that of `first` (every batch has the same one).
-    pub fn new(format: FileFormat, file: File, first: &RecordBatch) -> SinkResult<Self> {
+    pub fn new(
+        format: FileFormat,
+        file: File,
+        first: &RecordBatch,
+        csv_formula_guard: bool,
+    ) -> SinkResult<Self> {
         let buffered = BufWriter::with_capacity(1 << 20, file);
         Ok(match format {
             FileFormat::Parquet => {
@@ -41,7 +48,11 @@ impl Sink {
                     .map_err(|e| e.to_string())?;
                 Sink::Parquet(Box::new(writer))
             }
-            FileFormat::Csv => Sink::Csv(Box::new(csv::Writer::from_writer(buffered)), false),
+            FileFormat::Csv => Sink::Csv(
+                Box::new(csv::Writer::from_writer(buffered)),
+                false,
+                csv_formula_guard,
+            ),
             FileFormat::Jsonl => Sink::Jsonl(buffered),
         })
     }
@@ -49,11 +60,17 @@ impl Sink {
     pub fn write(&mut self, batch: &RecordBatch) -> SinkResult<()> {
         match self {
             Sink::Parquet(writer) => writer.write(batch).map_err(|e| e.to_string()),
-            Sink::Csv(writer, header_written) => {
+            Sink::Csv(writer, header_written, guard) => {
                 if !*header_written {
                     let schema = batch.schema();
+                    let names = schema.fields().iter().map(|f| f.name().as_str());
+                    let names: Vec<Cow<'_, str>> = if *guard {
+                        names.map(formula::guard).collect()
+                    } else {
+                        names.map(Cow::Borrowed).collect()
+                    };
                     writer
-                        .write_record(schema.fields().iter().map(|f| f.name().as_str()))
+                        .write_record(names.iter().map(|n| n.as_ref()))
                         .map_err(|e| e.to_string())?;
                     *header_written = true;
                 }
@@ -62,7 +79,12 @@ impl Sink {
                 for row in 0..batch.num_rows() {
                     record.clear();
                     for reader in &readers {
-                        record.push_field(&reader.text(row));
+                        let text = reader.text(row);
+                        if *guard {
+                            record.push_field(&formula::guard(&text));
+                        } else {
+                            record.push_field(&text);
+                        }
                     }
                     writer.write_record(&record).map_err(|e| e.to_string())?;
                 }
@@ -90,7 +112,7 @@ impl Sink {
     pub fn finish(self) -> SinkResult<()> {
         let file = match self {
             Sink::Parquet(writer) => writer.into_inner().map_err(|e| e.to_string())?,
-            Sink::Csv(writer, _) => writer.into_inner().map_err(|e| e.to_string())?,
+            Sink::Csv(writer, _, _) => writer.into_inner().map_err(|e| e.to_string())?,
             Sink::Jsonl(out) => out,
         };
         let file = file.into_inner().map_err(|e| e.error().to_string())?;

@@ -15,7 +15,19 @@
 //! ├── InvalidResponseError                   a body that breaks the API's promises
 //! ├── ClientClosedError (also RuntimeError)  the client was closed
 //! └── ExportFileError (also OSError)         an export file could not be written
+//!     ├── ExportPermissionError (also PermissionError)
+//!     ├── ExportFileNotFoundError (also FileNotFoundError)
+//!     ├── ExportFileExistsError (also FileExistsError)
+//!     ├── ExportIsADirectoryError (also IsADirectoryError)
+//!     ├── ExportNotADirectoryError (also NotADirectoryError)
+//!     └── ExportBlockingIOError (also BlockingIOError)  another export holds the path's lock
 //! ```
+//!
+//! A file error carries `errno`, `strerror` and `filename` as Python's own `OSError` does, and
+//! is raised as the subclass that matches its cause, so `except PermissionError` catches an
+//! export into a read-only folder.
+
+use std::io;
 
 use pyo3::exceptions::{PyException, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -38,6 +50,8 @@ struct Types {
     invalid_response: Py<PyType>,
     closed: Py<PyType>,
     file: Py<PyType>,
+    /// `ExportFileError` and a builtin `OSError` subclass, by the I/O kind they stand for.
+    file_kinds: Vec<(io::ErrorKind, Py<PyType>)>,
 }
 
 static TYPES: PyOnceLock<Types> = PyOnceLock::new();
@@ -95,6 +109,20 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
             false,
         )?
         .unbind();
+        let file = sub(
+            "ExportFileError",
+            "An export file could not be created, written or renamed (disk full, no \
+             permission, another export holding its lock). Also an OSError, with ``errno``, \
+             ``strerror`` and ``filename``; raised as the subclass that is also the matching \
+             builtin (``PermissionError``, ``FileNotFoundError``...), so ``except \
+             PermissionError`` catches it.",
+            Some(py.get_type::<PyOSError>()),
+        )?
+        .into_bound(py);
+        // The message stays what str() shows, even with filename set (OSError would show
+        // "[Errno 13] None: 'path'").
+        let base_str = py.get_type::<PyException>().getattr("__str__")?;
+        file.setattr("__str__", base_str)?;
         Ok(Types {
             configuration,
             confirmation_required,
@@ -142,12 +170,8 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
                 "The client was closed. Also a RuntimeError.",
                 Some(py.get_type::<PyRuntimeError>()),
             )?,
-            file: sub(
-                "ExportFileError",
-                "An export file could not be created, written or renamed (disk full, no \
-                 permission). Also an OSError.",
-                Some(py.get_type::<PyOSError>()),
-            )?,
+            file_kinds: file_kinds(py, &file)?,
+            file: file.unbind(),
             base: base.unbind(),
         })
     })?;
@@ -165,11 +189,43 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
         &types.invalid_response,
         &types.closed,
         &types.file,
-    ] {
+    ]
+    .into_iter()
+    .chain(types.file_kinds.iter().map(|(_, ty)| ty))
+    {
         let ty = ty.bind(py);
         module.add(ty.name()?, ty)?;
     }
     Ok(())
+}
+
+/// The subclasses of `ExportFileError` that are also a builtin `OSError` subclass.
+fn file_kinds(
+    py: Python<'_>,
+    file: &Bound<'_, PyType>,
+) -> PyResult<Vec<(io::ErrorKind, Py<PyType>)>> {
+    // Each is named after its builtin: ExportPermissionError is also a PermissionError.
+    let kinds = [
+        (io::ErrorKind::PermissionDenied, "PermissionError"),
+        (io::ErrorKind::NotFound, "FileNotFoundError"),
+        (io::ErrorKind::AlreadyExists, "FileExistsError"),
+        (io::ErrorKind::IsADirectory, "IsADirectoryError"),
+        (io::ErrorKind::NotADirectory, "NotADirectoryError"),
+        (io::ErrorKind::WouldBlock, "BlockingIOError"),
+    ];
+    let builtins = py.import("builtins")?;
+    kinds
+        .into_iter()
+        .map(|(kind, builtin)| {
+            let builtin = builtins.getattr(builtin)?.cast_into::<PyType>()?;
+            let name = format!("Export{}", builtin.name()?);
+            let doc = format!("An ExportFileError that is also a {}.", builtin.name()?);
+            let ty = make_type(py, &name, &[file.clone(), builtin], &doc, false)?;
+            // Found (and unpickled) in `hotjar_client.exceptions`.
+            ty.setattr("__module__", "hotjar_client.exceptions")?;
+            Ok((kind, ty.unbind()))
+        })
+        .collect()
 }
 
 fn type_for(py: Python<'_>, kind: ErrorKind) -> Option<Bound<'_, PyType>> {
@@ -192,6 +248,16 @@ fn type_for(py: Python<'_>, kind: ErrorKind) -> Option<Bound<'_, PyType>> {
     Some(ty.bind(py).clone())
 }
 
+/// The `ExportFileError` subclass for an I/O kind, if there is one.
+fn file_kind(py: Python<'_>, kind: io::ErrorKind) -> Option<Bound<'_, PyType>> {
+    let types = TYPES.get(py)?;
+    types
+        .file_kinds
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, ty)| ty.bind(py).clone())
+}
+
 fn instantiate<'py>(ty: Option<Bound<'py, PyType>>, message: &str) -> PyResult<Bound<'py, PyAny>> {
     match ty {
         Some(ty) => ty.call1((message,)),
@@ -203,9 +269,29 @@ fn instantiate<'py>(ty: Option<Bound<'py, PyType>>, message: &str) -> PyResult<B
 /// The Python exception for a core error.
 pub fn to_pyerr(py: Python<'_>, error: &Error) -> PyErr {
     let build = || -> PyResult<PyErr> {
-        let exc = instantiate(type_for(py, error.kind()), error.message())?;
+        let detail = error.file_detail();
+        let ty = match detail.and_then(|d| d.io_kind) {
+            Some(kind) => file_kind(py, kind).or_else(|| type_for(py, error.kind())),
+            None => type_for(py, error.kind()),
+        };
+        let exc = instantiate(ty, error.message())?;
         exc.setattr("status", error.status())?;
         exc.setattr("retry_after", error.retry_after().map(|d| d.as_secs_f64()))?;
+        if let Some(detail) = detail {
+            let errno = match (detail.errno, detail.io_kind) {
+                (Some(errno), _) => Some(errno),
+                (None, Some(io::ErrorKind::WouldBlock)) => {
+                    Some(py.import("errno")?.getattr("EAGAIN")?.extract::<i32>()?)
+                }
+                _ => None,
+            };
+            if let Some(errno) = errno {
+                exc.setattr("errno", errno)?;
+                let strerror = py.import("os")?.call_method1("strerror", (errno,))?;
+                exc.setattr("strerror", strerror)?;
+            }
+            exc.setattr("filename", detail.filename.to_string_lossy().as_ref())?;
+        }
         Ok(PyErr::from_value(exc))
     };
     build().unwrap_or_else(|e| e)

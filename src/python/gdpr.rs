@@ -14,7 +14,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyMapping, PyString};
 
 use crate::error::{Error, ErrorKind};
-use crate::gdpr::{self, format_time, Action, BulkResult, LookupOutcome, MaskedSubject, Subject};
+use crate::gdpr::{
+    self, format_time, Action, BulkResult, LookupOutcome, MaskedSubject, Started, Subject,
+};
 use crate::ids::{Id, IdKind};
 
 use super::{args, errors};
@@ -161,7 +163,7 @@ impl<'py> IntoPyObject<'py> for Outcome {
 
 /// A bulk run's input and its results; becomes the list of rows when it reaches Python.
 pub struct Finished {
-    pub bulk: Bulk,
+    pub bulk: std::sync::Arc<Bulk>,
     pub results: Vec<BulkResult>,
 }
 
@@ -171,7 +173,7 @@ impl<'py> IntoPyObject<'py> for Finished {
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        self.bulk.rows(py, self.results)
+        self.bulk.rows(py, self.results, None)
     }
 }
 
@@ -219,8 +221,13 @@ fn class_name(kind: ErrorKind) -> &'static str {
     }
 }
 
-/// A subject to send that has no result: the run was interrupted first.
-struct Interrupted;
+/// How a run that did not finish stopped, for the rows left without a result: the name of
+/// the Python exception (`KeyboardInterrupt`, `CancelledError`) and which requests had
+/// started.
+pub struct Stopped<'a> {
+    pub by: &'static str,
+    pub started: &'a Started,
+}
 
 /// One input of a bulk run, once read.
 enum Slot {
@@ -248,6 +255,9 @@ pub struct Bulk {
     slots: Vec<Slot>,
     /// (slot, subject) of every subject to send.
     pub to_send: Vec<(usize, Subject)>,
+    /// Slot of a repeated subject -> the slot whose request it shares
+    /// (`BulkLookup::duplicates`).
+    pub duplicates: HashMap<usize, usize>,
 }
 
 impl Bulk {
@@ -307,40 +317,36 @@ impl Bulk {
             organization,
             slots,
             to_send,
+            duplicates: HashMap::new(),
         })
     }
 
-    /// The rows: one per input, in input order. `results` holds what came back; a subject to
-    /// send without a result was interrupted.
+    /// The rows: one per input, in input order. `results` holds what came back; a repeated
+    /// subject shares the result of the row that was sent. A subject without a result is
+    /// reported as `stopped` left it: not sent, or sent without an answer.
     pub fn rows<'py>(
         &self,
         py: Python<'py>,
         results: Vec<BulkResult>,
+        stopped: Option<Stopped<'_>>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let mut by_slot: HashMap<usize, Result<LookupOutcome, Error>> =
-            results.into_iter().collect();
+        let by_slot: HashMap<usize, Result<LookupOutcome, Error>> = results.into_iter().collect();
         let now = format_time(gdpr::now_ms());
         let rows = PyList::empty(py);
         for (position, slot) in self.slots.iter().enumerate() {
-            let (index, given, masked, outcome) = match slot {
+            let (index, given, masked) = match slot {
                 Slot::Carried(row) => {
                     rows.append(row.bind(py))?;
                     continue;
                 }
-                Slot::Invalid {
-                    index,
-                    given,
-                    error,
-                } => (index, given, None, Ok(Err(error.clone()))),
+                Slot::Invalid { index, given, .. } => (index, given, None),
                 Slot::Send {
                     index,
                     given,
                     masked,
-                } => {
-                    let outcome = by_slot.remove(&position).ok_or(Interrupted);
-                    (index, given, Some(masked), outcome)
-                }
+                } => (index, given, Some(masked)),
             };
+            let sent = self.duplicates.get(&position).copied();
             let fields = PyDict::new(py);
             fields.set_item("index", index.bind(py))?;
             match masked {
@@ -356,26 +362,47 @@ impl Bulk {
             }
             fields.set_item("action", self.action.as_str())?;
             fields.set_item("organization_id", self.organization.as_str())?;
-            match &outcome {
-                Err(Interrupted) => {
+            let request = sent.unwrap_or(position);
+            let outcome = match slot {
+                Slot::Invalid { error, .. } => Some(Err(error.clone())),
+                _ => by_slot.get(&request).cloned(),
+            };
+            match (&outcome, &stopped) {
+                (None, stopped) => {
+                    let (by, started) = match stopped {
+                        Some(s) => (s.by, s.started.contains(request)),
+                        None => ("KeyboardInterrupt", true),
+                    };
+                    let what = if by == "CancelledError" {
+                        "cancelled"
+                    } else {
+                        "interrupted"
+                    };
+                    let error = if started {
+                        format!(
+                            "The run was {what} while this subject's request was under way: \
+                             Hotjar may have received it. Check before re-running this row."
+                        )
+                    } else {
+                        format!(
+                            "Not sent: the run was {what} before this subject's turn. Re-run \
+                             the failed rows."
+                        )
+                    };
                     fields.set_item("status", "failed")?;
                     fields.set_item("http_status", py.None())?;
-                    fields.set_item("error_type", "KeyboardInterrupt")?;
-                    fields.set_item(
-                        "error",
-                        "Interrupted before this subject was done: its request was not sent, or \
-                         was sent without an answer coming back. Re-run the failed rows.",
-                    )?;
+                    fields.set_item("error_type", by)?;
+                    fields.set_item("error", error)?;
                     fields.set_item("at", &now)?;
                 }
-                Ok(Ok(done)) => {
+                (Some(Ok(done)), _) => {
                     fields.set_item("status", "ok")?;
                     fields.set_item("http_status", done.http_status)?;
                     fields.set_item("error_type", py.None())?;
                     fields.set_item("error", py.None())?;
                     fields.set_item("at", format_time(done.at))?;
                 }
-                Ok(Err(error)) => {
+                (Some(Err(error)), _) => {
                     fields.set_item("status", "failed")?;
                     fields.set_item("http_status", error.status())?;
                     fields.set_item("error_type", class_name(error.kind()))?;
@@ -383,6 +410,11 @@ impl Bulk {
                     fields.set_item("at", &now)?;
                 }
             }
+            let duplicate_of = match sent.and_then(|first| self.slots.get(first)) {
+                Some(Slot::Send { index, .. }) => index.clone_ref(py).into_bound(py),
+                _ => py.None().into_bound(py),
+            };
+            fields.set_item("duplicate_of", duplicate_of)?;
             let subject = PyDict::new(py);
             subject.set_item("email", given.0.bind(py))?;
             subject.set_item("user_ids", given.1.bind(py))?;
@@ -434,4 +466,19 @@ fn mask_given<'py>(
         shown.set_item("user_ids", py.None())?;
     }
     Ok(shown)
+}
+
+/// `hotjar_client._native._csv_guard`: a CSV cell as written with the spreadsheet-formula
+/// guard (`crate::export::formula`), for the report CSV of `hotjar_client.gdpr`.
+#[pyfunction]
+#[pyo3(name = "_csv_guard")]
+pub fn csv_guard(text: &str) -> String {
+    crate::export::formula::guard(text).into_owned()
+}
+
+/// `hotjar_client._native._csv_unguard`: a guarded CSV cell as it was.
+#[pyfunction]
+#[pyo3(name = "_csv_unguard")]
+pub fn csv_unguard(text: &str) -> String {
+    crate::export::formula::unguard(text).to_string()
 }

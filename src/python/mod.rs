@@ -18,6 +18,7 @@ mod entry;
 mod errors;
 mod fake;
 mod gdpr;
+mod lock;
 mod logging;
 mod ops;
 mod raw_client;
@@ -35,8 +36,12 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<raw_client::RawClient>()?;
     module.add_class::<aio::AsyncCall>()?;
     module.add_class::<ops::RawResponsePages>()?;
+    module.add_class::<ops::LookupSoFar>()?;
+    module.add_class::<lock::PathLock>()?;
     module.add_class::<fake::FakeHotjar>()?;
     module.add_function(wrap_pyfunction!(gdpr::mask_subject, module)?)?;
+    module.add_function(wrap_pyfunction!(gdpr::csv_guard, module)?)?;
+    module.add_function(wrap_pyfunction!(gdpr::csv_unguard, module)?)?;
     module.add_class::<table::PyResponseTable>()?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // One runtime for the sync calls, the fake and (through pyo3-async-runtimes) asyncio.

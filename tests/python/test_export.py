@@ -438,8 +438,8 @@ def test_a_relative_path_is_written_in_the_current_folder(fake, client, tmp_path
 
 
 def test_the_file_appears_under_its_name_only_when_complete(fake, client, tmp_path):
-    """While the export runs, the data is in `.<name>.<pid>-<hex>.tmp`; the final name appears
-    by rename, never next to the temp file."""
+    """While the export runs, the data is in `.<name>.<pid>-<hex>.tmp` (and `<name>.lock` holds
+    the export's lock); the final name appears by rename, never next to the temp file."""
     fake.latency = 0.05
     path = tmp_path / "r.csv"
     seen: list[list[str]] = []
@@ -461,7 +461,7 @@ def test_the_file_appears_under_its_name_only_when_complete(fake, client, tmp_pa
     temps = {name for names in seen for name in names if temp.fullmatch(name)}
     assert len(temps) == 1, seen[-5:]
     for names in seen:
-        assert set(names) <= {"r.csv"} | temps, names
+        assert set(names) <= {"r.csv", "r.csv.lock"} | temps, names
         assert not ({"r.csv"} <= set(names) and temps & set(names)), names
     assert os.listdir(tmp_path) == ["r.csv"]
 
@@ -687,9 +687,11 @@ def test_an_interrupted_export_leaves_no_file(tmp_path):
             finally:
                 sender.join(timeout=60)
                 fake.release_held()
-            assert len(seen_while_held) == 1 and len(seen_while_held[0]) == 1  # the temp file
+            # The temp file, and the export's lock.
+            assert len(seen_while_held) == 1 and len(seen_while_held[0]) == 2
+            assert "r.parquet.lock" in seen_while_held[0]
             assert len(page_requests(fake, sid)) <= 3  # stopped at the held page
-            assert os.listdir(tmp_path) == []
+            assert os.listdir(tmp_path) == []  # both removed
 
             client.export_responses(fake.survey_ids[1], tmp_path / "ok.csv")
             assert os.listdir(tmp_path) == ["ok.csv"]

@@ -515,7 +515,11 @@ def test_ctrl_c_stops_the_run_and_keeps_the_rows_done():
         done = report.ok
         assert len(done) >= 2 and len(report.failed) >= 20
         assert {row["error_type"] for row in report.failed} == {"KeyboardInterrupt"}
-        assert all("Interrupted" in row["error"] for row in report.failed)
+        assert all("interrupted" in row["error"] for row in report.failed)
+        # The row whose request was under way says Hotjar may have it; the others, not sent.
+        under_way = [r for r in report.failed if "under way" in r["error"]]
+        assert len(under_way) <= 1
+        assert all(r["error"].startswith("Not sent") for r in report.failed if r not in under_way)
         accepted = len(fake.lookups())
         # Every row reported ok was accepted; at most the one in flight was accepted unseen.
         assert len(done) <= accepted <= len(done) + 1

@@ -352,6 +352,7 @@ async fn a_parquet_export_holds_the_same_rows_as_the_table() {
             Shape::Wide,
             None,
             None,
+            false,
         )
         .await
         .unwrap();
@@ -422,6 +423,7 @@ async fn a_failed_export_keeps_a_partial_file_and_resumes() {
                     Shape::Wide,
                     None,
                     None,
+                    false,
                 )
                 .await
         })
@@ -459,6 +461,7 @@ async fn a_failed_export_keeps_a_partial_file_and_resumes() {
             Shape::Wide,
             None,
             error.resume_cursor.clone(),
+            false,
         )
         .await
         .unwrap();

@@ -219,3 +219,35 @@ async fn a_bulk_run_gives_one_result_per_subject_and_erases_the_deleted() {
     }
     assert!(!left.is_empty());
 }
+
+#[tokio::test]
+async fn the_same_person_twice_is_sent_once_and_every_copy_gets_the_result() {
+    let fake = fake().await;
+    let client = client_for(&fake);
+    let org = organization(&fake);
+    let email = fake.subjects()[0].email.clone();
+    let (local, domain) = email.split_once('@').unwrap();
+    let shouted = format!(" {local}@{} ", domain.to_uppercase());
+    let other_local = format!("{}@{domain}", local.to_uppercase());
+    let subjects = vec![
+        (0, Subject::from_email(&email).unwrap()),
+        (1, Subject::from_email(&shouted).unwrap()),
+        (2, Subject::from_email(&other_local).unwrap()),
+        (3, Subject::from_email(&email).unwrap()),
+    ];
+    let mut bulk = client
+        .lookup_many(&org, Action::Lookup, subjects, 2, false)
+        .unwrap();
+    let mut merged: Vec<(usize, usize)> = bulk.duplicates().iter().map(|(a, b)| (*a, *b)).collect();
+    merged.sort_unstable();
+    assert_eq!(merged, vec![(1, 0), (3, 0)]);
+    let mut rows = Vec::new();
+    while let Some((row, result)) = bulk.next().await {
+        assert_eq!(result.unwrap().http_status, 200);
+        rows.push(row);
+    }
+    rows.sort_unstable();
+    assert_eq!(rows, vec![0, 1, 2, 3]);
+    // The part before the @ may be case-sensitive: that address is another person.
+    assert_eq!(fake.lookups().len(), 2);
+}

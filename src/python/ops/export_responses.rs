@@ -39,7 +39,7 @@ operation! {
     fn export_responses_body(&self, _py: Python<'_>, survey_id: &Bound<'_, PyAny>, path: PathBuf,
         site_id: Option<&Bound<'_, PyAny>>, format: Option<String>, shape: &str,
         since: Option<&Bound<'_, PyAny>>, resume_cursor: Option<String>, resume: bool,
-        progress: Option<Bound<'_, PyAny>>) -> Summary {
+        csv_formula_guard: bool, progress: Option<Bound<'_, PyAny>>) -> Summary {
         let survey = args::id(survey_id, IdKind::Survey)?;
         if resume && resume_cursor.is_some() {
             return Err(errors::configuration(
@@ -57,14 +57,17 @@ operation! {
         let cursor = args::cursor(resume_cursor)?;
         let core = self.core()?;
         let bar = Bar::new(progress);
+        let guard = csv_formula_guard;
         Ok(async move {
             let export = async {
                 if resume {
-                    core.resume_export_responses(&site, &survey, &path, format, shape, since)
+                    core.resume_export_responses(&site, &survey, &path, format, shape, since, guard)
                         .await
                 } else {
-                    core.export_responses(&site, &survey, &path, format, shape, since, cursor)
-                        .await
+                    core.export_responses(
+                        &site, &survey, &path, format, shape, since, cursor, guard,
+                    )
+                    .await
                 }
             };
             bar.watch(export).await.map(Summary).map_err(|e| {

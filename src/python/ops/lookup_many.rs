@@ -3,15 +3,18 @@
 //! `hotjar_client.gdpr` prepared them; the rows go back plain, one per input, in input order.
 //! Blocking, Ctrl-C keeps what is done: the `KeyboardInterrupt` carries the rows so far as
 //! `rows` (the Python side makes its `report` of them). Awaited, cancelling the task cancels
-//! the requests in flight.
+//! the requests in flight, and `LookupSoFar.rows()` gives the rows done (the Python side puts
+//! their report on the `CancelledError`).
+
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use crate::gdpr::{Action, BulkLookup};
+use crate::gdpr::{Action, BulkLookup, BulkResult, Started};
 use crate::python::aio::AsyncCall;
 use crate::python::entry::wait;
-use crate::python::gdpr::{Bulk, Finished};
+use crate::python::gdpr::{Bulk, Finished, Stopped};
 use crate::python::raw_client::RawClient;
 use crate::python::{args, errors};
 
@@ -25,7 +28,7 @@ impl RawClient {
         confirm: bool,
         organization_id: Option<&Bound<'_, PyAny>>,
         concurrency: args::Int,
-    ) -> PyResult<(BulkLookup, Bulk)> {
+    ) -> PyResult<(BulkLookup, Arc<Bulk>)> {
         let organization = self.organization(organization_id)?;
         let concurrency = crate::gdpr::check_lookup_concurrency(concurrency.0)
             .map_err(|e| errors::to_pyerr(py, &e))?;
@@ -34,7 +37,7 @@ impl RawClient {
         } else {
             Action::Lookup
         };
-        let bulk = Bulk::prepare(py, subjects, action, organization)?;
+        let mut bulk = Bulk::prepare(py, subjects, action, organization)?;
         let run = self
             .core()?
             .lookup_many(
@@ -45,7 +48,8 @@ impl RawClient {
                 confirm,
             )
             .map_err(|e| errors::to_pyerr(py, &e))?;
-        Ok((run, bulk))
+        bulk.duplicates = run.duplicates().clone();
+        Ok((run, Arc::new(bulk)))
     }
 }
 
@@ -62,6 +66,7 @@ impl RawClient {
     ) -> PyResult<Bound<'py, PyList>> {
         let (mut run, bulk) =
             self.lookup_many_run(py, subjects, delete, confirm, organization_id, concurrency)?;
+        let started = run.started();
         let mut results = Vec::new();
         loop {
             // One result at a time, so that Ctrl-C keeps every result already in.
@@ -72,15 +77,21 @@ impl RawClient {
                 }
                 Ok((_, None)) => break,
                 Err(interrupted) => {
-                    let rows = bulk.rows(py, results)?;
+                    started.close();
+                    let stopped = Stopped {
+                        by: "KeyboardInterrupt",
+                        started: &started,
+                    };
+                    let rows = bulk.rows(py, results, Some(stopped))?;
                     interrupted.value(py).setattr("rows", rows)?;
                     return Err(interrupted);
                 }
             }
         }
-        bulk.rows(py, results)
+        bulk.rows(py, results, None)
     }
 
+    /// The awaitable run, and its rows so far (`SoFar.rows()`), for a cancelled task.
     fn lookup_many_async(
         &self,
         py: Python<'_>,
@@ -89,16 +100,50 @@ impl RawClient {
         confirm: bool,
         organization_id: Option<&Bound<'_, PyAny>>,
         concurrency: args::Int,
-    ) -> PyResult<AsyncCall> {
+    ) -> PyResult<(AsyncCall, LookupSoFar)> {
         let (mut run, bulk) =
             self.lookup_many_run(py, subjects, delete, confirm, organization_id, concurrency)?;
-        Ok(AsyncCall::new("AsyncClient.lookup_many", async move {
-            let mut results = Vec::new();
+        let so_far = LookupSoFar {
+            bulk: bulk.clone(),
+            results: Arc::default(),
+            started: run.started(),
+        };
+        let results = so_far.results.clone();
+        let call = AsyncCall::new("AsyncClient.lookup_many", async move {
             while let Some(result) = run.next().await {
-                results.push(result);
+                lock(&results).push(result);
             }
+            let results = std::mem::take(&mut *lock(&results));
             Ok(Finished { bulk, results })
-        }))
+        });
+        Ok((call, so_far))
+    }
+}
+
+fn lock(results: &Mutex<Vec<BulkResult>>) -> MutexGuard<'_, Vec<BulkResult>> {
+    results.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The rows of an awaited `lookup_many` so far, for the `CancelledError` of a cancelled task.
+#[pyclass(module = "hotjar_client._native", frozen)]
+pub struct LookupSoFar {
+    bulk: Arc<Bulk>,
+    results: Arc<Mutex<Vec<BulkResult>>>,
+    started: Started,
+}
+
+#[pymethods]
+impl LookupSoFar {
+    /// Stops the run from starting any other request, then gives one row per input: the
+    /// results in, and for the others whether their request had started.
+    fn rows<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.started.close();
+        let results = lock(&self.results).clone();
+        let stopped = Stopped {
+            by: "CancelledError",
+            started: &self.started,
+        };
+        self.bulk.rows(py, results, Some(stopped))
     }
 }
 

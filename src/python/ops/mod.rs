@@ -62,3 +62,4 @@ mod test_connection;
 mod user_lookup;
 
 pub use iter_responses::RawResponsePages;
+pub use lookup_many::LookupSoFar;
