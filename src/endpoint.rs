@@ -28,14 +28,21 @@ impl Endpoint {
     pub fn path(&self) -> String {
         match self {
             Endpoint::Token => "/v1/oauth/token".to_string(),
-            Endpoint::Surveys { site } => format!("/v1/sites/{site}/surveys"),
-            Endpoint::Survey { site, survey } => format!("/v1/sites/{site}/surveys/{survey}"),
-            Endpoint::Responses { site, survey } => {
-                format!("/v1/sites/{site}/surveys/{survey}/responses")
-            }
-            Endpoint::UserLookup { organization, .. } => {
-                format!("/v1/organizations/{organization}/user-lookup")
-            }
+            Endpoint::Surveys { site } => format!("/v1/sites/{}/surveys", site.path_segment()),
+            Endpoint::Survey { site, survey } => format!(
+                "/v1/sites/{}/surveys/{}",
+                site.path_segment(),
+                survey.path_segment()
+            ),
+            Endpoint::Responses { site, survey } => format!(
+                "/v1/sites/{}/surveys/{}/responses",
+                site.path_segment(),
+                survey.path_segment()
+            ),
+            Endpoint::UserLookup { organization, .. } => format!(
+                "/v1/organizations/{}/user-lookup",
+                organization.path_segment()
+            ),
         }
     }
 

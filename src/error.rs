@@ -188,28 +188,81 @@ impl<T> fmt::Display for ExportError<T> {
 impl<T: fmt::Debug> std::error::Error for ExportError<T> {}
 
 /// The message a server put in an error body, read leniently because the real shape is
-/// undocumented (`msg`, `message`, `error_description`, `error`, or plain text).
+/// undocumented: `{"msg"}`, `{"message"}`, OAuth's `{"error", "error_description"}`,
+/// `{"detail"}` (a string, or a list of `{"msg"}` as FastAPI sends), a nested
+/// `{"error": {"message"}}` or `{"errors": [{"message"}]}`, an HTML page (its `<title>`), or
+/// plain text. `None` when the body says nothing (empty, or JSON without a message).
 pub(crate) fn server_message(body: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
     if text.is_empty() {
         return None;
     }
-    if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) {
-        for key in ["msg", "message", "error_description", "error"] {
-            if let Some(Value::String(s)) = map.get(key) {
-                if !s.trim().is_empty() {
-                    return Some(truncate(s.trim(), 300));
-                }
-            }
-        }
-        return None;
+    if let Ok(value) = serde_json::from_str::<Value>(text) {
+        return json_message(&value, 0).map(|m| truncate(&m, 300));
     }
     if text.starts_with('<') {
-        // An HTML error page from a proxy says nothing useful in a one-line message.
-        return None;
+        // An HTML error page (from a proxy or a gateway): its title, e.g. "502 Bad Gateway".
+        return html_title(text).map(|t| truncate(&t, 300));
     }
     Some(truncate(text, 300))
+}
+
+/// The best message in a JSON error body, in the order the API reference gives (§5).
+fn json_message(value: &Value, depth: usize) -> Option<String> {
+    let text = |v: &Value| {
+        v.as_str()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    match value {
+        Value::String(s) => text(&Value::String(s.clone())),
+        Value::Object(map) if depth < 3 => {
+            for key in [
+                "msg",
+                "message",
+                "error_description",
+                "detail",
+                "error",
+                "title",
+            ] {
+                let Some(field) = map.get(key) else { continue };
+                let found = match field {
+                    Value::String(_) => text(field),
+                    Value::Object(_) | Value::Array(_) => json_message(field, depth + 1),
+                    _ => None,
+                };
+                if found.is_some() {
+                    return found;
+                }
+            }
+            map.get("errors").and_then(|e| json_message(e, depth + 1))
+        }
+        Value::Array(items) if depth < 3 => {
+            let messages: Vec<String> = items
+                .iter()
+                .filter_map(|item| json_message(item, depth + 1))
+                .take(3)
+                .collect();
+            (!messages.is_empty()).then(|| messages.join("; "))
+        }
+        _ => None,
+    }
+}
+
+/// The text of an HTML page's `<title>`, whitespace collapsed.
+fn html_title(html: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title")?;
+    let title = html
+        .get(start..end)?
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!title.is_empty()).then_some(title)
 }
 
 fn truncate(s: &str, max_chars: usize) -> String {
@@ -235,8 +288,34 @@ mod tests {
             Some("bad")
         );
         assert_eq!(server_message(br#"{"error":"x"}"#).as_deref(), Some("x"));
+        assert_eq!(
+            server_message(br#"{"detail":"Not found."}"#).as_deref(),
+            Some("Not found.")
+        );
+        assert_eq!(
+            server_message(br#"{"detail":[{"loc":["q"],"msg":"bad limit"}]}"#).as_deref(),
+            Some("bad limit")
+        );
+        assert_eq!(
+            server_message(br#"{"error":{"code":403,"message":"no scope"}}"#).as_deref(),
+            Some("no scope")
+        );
+        assert_eq!(
+            server_message(br#"{"errors":[{"message":"a"},{"message":"b"}]}"#).as_deref(),
+            Some("a; b")
+        );
+        assert_eq!(
+            server_message(br#""just a string""#).as_deref(),
+            Some("just a string")
+        );
         assert_eq!(server_message(b"plain text").as_deref(), Some("plain text"));
         assert_eq!(server_message(b"<html>502</html>"), None);
+        assert_eq!(
+            server_message(b"<html><head><TITLE>502 Bad\n Gateway</TITLE></head></html>")
+                .as_deref(),
+            Some("502 Bad Gateway")
+        );
+        assert_eq!(server_message(b"<title></title>"), None);
         assert_eq!(server_message(b"  "), None);
         assert_eq!(server_message(br#"{"code":1}"#), None);
     }

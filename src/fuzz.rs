@@ -19,7 +19,7 @@ use crate::error::{server_message, ErrorKind};
 use crate::ids::{float_id, normalize_ids, Id, IdKind};
 use crate::page_index::IndexedPage;
 use crate::timestamps::{parse_api_timestamp, parse_since};
-use hotjar_fake::{Dataset, DatasetConfig};
+use hotjar_fake::{Dataset, DatasetConfig, IdStyle};
 
 /// `cases` per property, or `PROPTEST_CASES` when set. Failures are not persisted to files:
 /// the shrunk input is in the test's panic message.
@@ -48,12 +48,16 @@ fn real_pages() -> &'static [Vec<u8>] {
     static PAGES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     PAGES.get_or_init(|| {
         let mut pages = Vec::new();
-        for (numeric_ids, extra_fields) in [(false, false), (true, true)] {
+        for (id_style, extra_fields) in [
+            (IdStyle::Digits, false),
+            (IdStyle::Numeric, true),
+            (IdStyle::Opaque, false),
+        ] {
             let dataset = Dataset::new(DatasetConfig {
                 seed: 3,
                 site_id: "987654".into(),
                 responses_per_survey: vec![6, 3, 0, 5, 4],
-                numeric_ids,
+                id_style,
                 extra_fields,
             });
             for survey in 0..5 {
@@ -284,16 +288,44 @@ proptest! {
     }
 
     #[test]
-    fn ids_from_text_are_digits_or_a_configuration_error(text in any::<String>()) {
+    fn site_ids_from_text_are_digits_or_a_configuration_error(text in any::<String>()) {
         let trimmed = text.trim();
         let valid = !trimmed.is_empty()
             && trimmed.len() <= 20
             && trimmed.bytes().all(|b| b.is_ascii_digit())
             && trimmed.bytes().any(|b| b != b'0');
+        match Id::parse(IdKind::Site, &text) {
+            Ok(id) => {
+                prop_assert!(valid);
+                prop_assert_eq!(id.as_str(), trimmed);
+            }
+            Err(error) => {
+                prop_assert!(!valid);
+                prop_assert_eq!(error.kind(), ErrorKind::Configuration);
+                prop_assert!(error.message().starts_with("site_id"));
+            }
+        }
+    }
+
+    #[test]
+    fn survey_ids_from_text_are_opaque_unless_they_cannot_be_ids(text in any::<String>()) {
+        let trimmed = text.trim();
+        let valid = !trimmed.is_empty()
+            && trimmed.chars().count() <= crate::ids::MAX_ID_CHARS
+            && !trimmed.contains('/')
+            && !trimmed.chars().any(|c| c.is_control() || c.is_whitespace());
         match Id::parse(IdKind::Survey, &text) {
             Ok(id) => {
                 prop_assert!(valid);
                 prop_assert_eq!(id.as_str(), trimmed);
+                // One path segment whatever the id holds.
+                let segment = id.path_segment();
+                prop_assert!(segment.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b)));
+                let decoded = percent_encoding::percent_decode_str(&segment)
+                    .decode_utf8()
+                    .map(|d| d.into_owned())
+                    .unwrap_or_default();
+                prop_assert_eq!(decoded.as_str(), trimmed);
             }
             Err(error) => {
                 prop_assert!(!valid);

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::client::HotjarClient;
 use crate::error::{Error, ExportError, Result};
-use crate::ids::Id;
+use crate::ids::{Id, IdKind};
 use crate::pagination::ResponsePage;
 use crate::pool::{self, OwnedTask};
 use crate::table::Shape;
@@ -192,24 +192,27 @@ pub(crate) async fn responses_many(
         .collect())
 }
 
-/// The ids of every survey of a site, in the API's order.
+/// The ids of every survey of a site, in the API's order. Ids are opaque (kept as sent); a
+/// survey the list gives without any id cannot be fetched, so it is left out with a warning
+/// instead of failing the whole run.
 pub(crate) async fn survey_ids(client: &HotjarClient, site: &Id) -> Result<Vec<Id>> {
     let surveys = client.list_surveys(site, false).await?;
-    surveys
-        .iter()
-        .map(|survey| {
-            let raw = match &survey["id"] {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            Id::parse(crate::ids::IdKind::Survey, &raw).map_err(|_| {
-                Error::new(
-                    crate::error::ErrorKind::InvalidResponse,
-                    format!("The survey list holds a survey without a usable id ({raw})."),
-                )
-            })
-        })
-        .collect()
+    let mut ids = Vec::with_capacity(surveys.len());
+    for (position, survey) in surveys.iter().enumerate() {
+        let id = match &survey["id"] {
+            Value::String(s) => Id::from_api(IdKind::Survey, s),
+            Value::Null => None,
+            other => Id::from_api(IdKind::Survey, &other.to_string()),
+        };
+        match id {
+            Some(id) => ids.push(id),
+            None => log::warn!(
+                "Survey {} of the list of site {site} has no id; it is left out.",
+                position + 1
+            ),
+        }
+    }
+    Ok(ids)
 }
 
 /// How a survey ended (`None` while it runs): the error and where to resume on failure.

@@ -13,6 +13,7 @@ Every failure is a :class:`HotjarError` subclass with a message that says what t
 ``hotjar_client.testing.FakeHotjar`` serves an offline fake of the API for tests and demos.
 """
 
+from hotjar_client._check import ApiCheck, Difference
 from hotjar_client._client import AsyncClient, Client
 from hotjar_client._display import SurveyList
 from hotjar_client._iterators import AsyncResponseIterator, ResponseIterator
@@ -39,6 +40,7 @@ from hotjar_client.gdpr import LookupReport, LookupRow
 from . import testing
 
 __all__ = [
+    "ApiCheck",
     "AsyncClient",
     "AsyncResponseIterator",
     "AuthenticationError",
@@ -48,6 +50,7 @@ __all__ = [
     "ClientStats",
     "ConfigurationError",
     "ConfirmationRequiredError",
+    "Difference",
     "ExportFileError",
     "ExportSummary",
     "HotjarError",

@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any, Literal, NoReturn, TypeVar
 
 from hotjar_client import gdpr
+from hotjar_client._check import ApiCheck, analyse
 from hotjar_client._display import SurveyList
 from hotjar_client._iterators import AsyncResponseIterator, ResponseIterator
 from hotjar_client._many import SurveyResults
@@ -79,6 +80,14 @@ def _flag(value: object, name: str) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
     return value
+
+
+def _check_count(surveys: object) -> int:
+    if isinstance(surveys, bool) or not isinstance(surveys, int):
+        raise TypeError(f"surveys must be an int, not {type(surveys).__name__}")
+    if not 1 <= surveys <= 100:
+        raise ConfigurationError(f"surveys must be between 1 and 100, got {surveys}.")
+    return surveys
 
 
 def _survey(survey_id: object) -> str:
@@ -232,6 +241,25 @@ class Client(_BaseClient):
         >>> client.get_survey(1234567)["questions"][0]["text"]
         """
         return self._raw.get_survey(survey_id, site_id)
+
+    def check_api(self, *, site_id: Id | None = None, surveys: int = 3) -> ApiCheck:
+        """Shows where the API differs from what this library expects: fetches the survey
+        list (with questions), one survey, and the first page of responses of up to
+        ``surveys`` surveys, and compares every field, question type, id style, survey type
+        and value type with the API reference the library is built on.
+
+        Returns an ``ApiCheck``: ``str()`` is a short table, ``.bug_report_line()`` one line
+        to paste into a bug report. Only names, types and counts are reported, never a value
+        that could be personal or secret. User lookup is not called (it would email a report).
+
+        >>> print(client.check_api())
+        """
+        count = _check_count(surveys)
+        listed = self.list_surveys(site_id, with_questions=True)
+        chosen = [s["id"] for s in listed[:count]]
+        detail = [self.get_survey(chosen[0], site_id=site_id)] if chosen else []
+        pages = [self._raw.response_pages(s, site_id, None, None).next_page() or [] for s in chosen]
+        return analyse(listed, pages, detail)
 
     def iter_responses(
         self,
@@ -512,6 +540,20 @@ class AsyncClient(_BaseClient):
     def get_survey(self, survey_id: Id, *, site_id: Id | None = None) -> Call[Survey]:
         """As :meth:`Client.get_survey`."""
         return self._raw.get_survey_async(survey_id, site_id)
+
+    async def check_api(self, *, site_id: Id | None = None, surveys: int = 3) -> ApiCheck:
+        """As :meth:`Client.check_api`."""
+        count = _check_count(surveys)
+        listed = await self.list_surveys(site_id, with_questions=True)
+        chosen = [s["id"] for s in listed[:count]]
+        detail = [await self.get_survey(chosen[0], site_id=site_id)] if chosen else []
+        pages = []
+        for survey_id in chosen:
+            pages.append(
+                await self._raw.response_pages(survey_id, site_id, None, None).next_page_async()
+                or []
+            )
+        return analyse(listed, pages, detail)
 
     def aiter_responses(
         self,

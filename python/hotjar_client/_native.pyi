@@ -55,6 +55,7 @@ __all__ = [
     "_csv_guard",
     "_csv_unguard",
     "_mask_subject",
+    "_question_column_kind",
     "refresh_logging",
 ]
 
@@ -363,7 +364,9 @@ class RawFakeHotjar:
         plan: _Plan = "ask_scale",
         clamp_limit: bool = False,
         numeric_ids: bool = False,
+        id_style: Literal["digits", "numeric", "opaque"] = "digits",
         extra_fields: bool = False,
+        recording: str | PathLike[str] | None = None,
         site_id: Id | None = None,
         organization_id: Id | None = None,
         host: str = "127.0.0.1",
@@ -451,3 +454,6 @@ def _mask_subject(
     email: str | None = None, user_ids: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """The masked forms reports show: ``{"email": "j***@example.com", "user_ids": {...}}``."""
+
+def _question_column_kind(kind: str) -> tuple[Literal["number", "text", "none"], bool]:
+    """How a question type's answers are stored in a table, and whether the type is known."""

@@ -23,6 +23,7 @@ import functools
 import json
 import logging
 import os
+import re
 import sys
 import textwrap
 import time
@@ -208,9 +209,37 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         "test the connection and the API key",
         "Exchange the API key for an access token and show its lifetime; with a site, count "
-        "the site's surveys too.",
+        "the site's surveys too. --deep also fetches one page of each survey endpoint and "
+        "lists every field, question type, id style or value type that hotjar-client does not "
+        "know or expects otherwise, with a line to paste into a bug report (names and types "
+        "only: never a secret, an email or an answer).",
+    )
+    check.add_argument(
+        "--deep",
+        action="store_true",
+        help="compare the API's shapes with what the library expects (needs a site)",
     )
     check.set_defaults(run=run_check)
+
+    recorder = command(
+        "record",
+        "record the API's pages, redacted, for FakeHotjar.from_recording",
+        "Write the pages of the chosen surveys (default: every survey of the site) to a JSON "
+        "Lines file, with personal data replaced by placeholders of the same shape (free-text "
+        "answers, comments, emails, user ids, user attribute values, page URLs); ids, types, "
+        "timestamps and structure are kept. FakeHotjar.from_recording(OUT) serves it, so "
+        "tests and bug reports run against the real shapes of the account.",
+    )
+    recorder.add_argument("out", metavar="OUT.jsonl", help="the recording to write")
+    recorder.add_argument("surveys", nargs="*", metavar="SURVEY", help="survey id(s)")
+    recorder.add_argument(
+        "--max-pages",
+        type=int,
+        default=None,
+        metavar="N",
+        help="record at most N pages (100 responses each) per survey",
+    )
+    recorder.set_defaults(run=run_record)
 
     surveys = command(
         "surveys",
@@ -398,6 +427,29 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
             count = len(client.list_surveys())
             noun = "survey" if count == 1 else "surveys"
             print(f"Site {client.site_id}: {count} {noun}.", file=out)
+        if args.deep:
+            if client.site_id is None:
+                raise errors.ConfigurationError(
+                    "check --deep needs a site: pass --site-id or set HOTJAR_SITE_ID."
+                )
+            report = client.check_api()
+            print(str(report), file=out)
+            print("For a bug report, paste this line:", file=out)
+            print(report.bug_report_line(), file=out)
+    return EXIT_OK
+
+
+def run_record(args: argparse.Namespace, out: TextIO) -> int:
+    from hotjar_client.recording import record
+
+    with make_client(args) as client:
+        summary = record(client, args.out, args.surveys or None, max_pages=args.max_pages)
+    print(
+        f"Recorded {summary['surveys']} surveys, {summary['pages']} pages, "
+        f"{summary['responses']} responses (redacted) -> {summary['path']}. Serve it with "
+        f"FakeHotjar.from_recording({summary['path']!r}).",
+        file=out,
+    )
     return EXIT_OK
 
 
@@ -427,21 +479,40 @@ def run_surveys(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def file_stem(survey_id: str) -> str:
+    """A survey id as a file name: ids are opaque, so any character that is not a letter,
+    digit, ``-``, ``_`` or ``.`` becomes ``_`` (``survey_3f2b…`` and ``1234567`` stay as they
+    are), and a leading ``.`` is kept from hiding the file."""
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", survey_id)
+    return "_" + stem if stem.startswith(".") else stem
+
+
 def export_paths(surveys: Sequence[str], output: str, file_format: str | None) -> dict[str, Path]:
     """Where each survey goes: the file itself, ``{survey}`` filled in, or ``<id>.<format>``
     in a folder. Refuses, before anything is sent, two surveys written to one file."""
     if "{survey}" in output:
-        return {s: Path(output.replace("{survey}", s)) for s in surveys}
-    folder = Path(output)
-    if folder.is_dir() or output.endswith(("/", os.sep)):
-        folder.mkdir(parents=True, exist_ok=True)
-        return {s: folder / f"{s}.{file_format or 'csv'}" for s in surveys}
-    if len(surveys) > 1:
-        raise errors.ConfigurationError(
-            f"{len(surveys)} surveys cannot all go to the one file {output!r}: give a folder "
-            "(-o exports/) or a path with {survey} (-o 'exports/{survey}.parquet')."
-        )
-    return {surveys[0]: Path(output)}
+        paths = {s: Path(output.replace("{survey}", file_stem(s))) for s in surveys}
+    else:
+        folder = Path(output)
+        if folder.is_dir() or output.endswith(("/", os.sep)):
+            folder.mkdir(parents=True, exist_ok=True)
+            paths = {s: folder / f"{file_stem(s)}.{file_format or 'csv'}" for s in surveys}
+        elif len(surveys) > 1:
+            raise errors.ConfigurationError(
+                f"{len(surveys)} surveys cannot all go to the one file {output!r}: give a folder "
+                "(-o exports/) or a path with {survey} (-o 'exports/{survey}.parquet')."
+            )
+        else:
+            return {surveys[0]: Path(output)}
+    seen: dict[Path, str] = {}
+    for survey, path in paths.items():
+        if path in seen:
+            raise errors.ConfigurationError(
+                f"Surveys {seen[path]!r} and {survey!r} would both be written to {str(path)!r} "
+                "(characters that cannot be in a file name become '_'); export them one by one."
+            )
+        seen[path] = survey
+    return paths
 
 
 # The suffixes the export knows (as the core reads them), for the CLI's own message.

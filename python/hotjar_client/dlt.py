@@ -448,8 +448,19 @@ def _survey_ids(survey_ids: Iterable[int | str] | None) -> list[str] | None:
         if isinstance(value, bool) or not isinstance(value, (int, str)):
             raise TypeError(f"each survey id must be an int or a str, not {type(value).__name__}")
         text = str(value).strip()
-        if not text.isdigit() or not text.isascii():
-            raise ConfigurationError(f"A survey id is a number, e.g. 1234567; got {value!r}.")
+        # Survey ids are opaque (1234567 or survey_3f2b...): refused is only what cannot be one,
+        # as the client refuses it.
+        if (
+            not text
+            or len(text) > 256
+            or "/" in text
+            or any(c.isspace() or not c.isprintable() for c in text)
+            or (isinstance(value, int) and value <= 0)
+        ):
+            raise ConfigurationError(
+                "A survey id is the id list_surveys() shows (e.g. 1234567 or survey_3f2b...): "
+                f"not empty, no whitespace, '/' or control characters; got {value!r}."
+            )
         if text not in ids:
             ids.append(text)
     return ids

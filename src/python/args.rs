@@ -17,25 +17,39 @@ static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static DATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static UTC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// An id given as an int or a string of digits.
+/// An id given as an int or a string (digits for sites and organizations; any text that can
+/// be an id for surveys, whose ids are opaque).
 pub fn id(value: &Bound<'_, PyAny>, kind: IdKind) -> PyResult<Id> {
     let py = value.py();
     let param = kind.param();
+    let wanted = if kind == IdKind::Survey {
+        "an int or a str"
+    } else {
+        "an int or a str of digits"
+    };
     if value.is_instance_of::<pyo3::types::PyBool>() {
         return Err(PyTypeError::new_err(format!(
-            "{param} must be an int or a str of digits, not bool"
+            "{param} must be {wanted}, not bool"
         )));
     }
     let parsed = if value.is_instance_of::<PyInt>() {
-        match value.extract::<i128>() {
-            Ok(number) => Id::from_i128(kind, number),
-            Err(_) => Id::parse(kind, &value.str()?.to_string_lossy()),
+        match value.extract::<u64>() {
+            Ok(number) => Id::from_i128(kind, i128::from(number)),
+            // Negative, or beyond any id's range (no API id is longer than 64 bits).
+            Err(_) => match value.extract::<i128>() {
+                Ok(number) if number <= 0 => Id::from_i128(kind, number),
+                _ => Err(crate::error::Error::config(format!(
+                    "{param} {} is too large to be an id. {}",
+                    value.str()?.to_string_lossy(),
+                    kind.where_to_find()
+                ))),
+            },
         }
     } else if let Ok(text) = value.cast::<PyString>() {
         Id::parse(kind, &text.to_string_lossy())
     } else {
         return Err(PyTypeError::new_err(format!(
-            "{param} must be an int or a str of digits, not {}",
+            "{param} must be {wanted}, not {}",
             value.get_type().name()?
         )));
     };

@@ -13,7 +13,7 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString};
 use crate::gdpr;
 use crate::ids::IdKind;
 use hotjar_fake::{
-    FailureTarget, FakeConfig, FakeServer, Fault, InjectedFailure, Plan, RateLimitScope,
+    FailureTarget, FakeConfig, FakeServer, Fault, IdStyle, InjectedFailure, Plan, RateLimitScope,
     SurveyFailure,
 };
 
@@ -144,7 +144,9 @@ impl FakeHotjar {
         plan = "ask_scale",
         clamp_limit = false,
         numeric_ids = false,
+        id_style = "digits",
         extra_fields = false,
+        recording = None,
         site_id = None,
         organization_id = None,
         host = "127.0.0.1",
@@ -154,7 +156,8 @@ impl FakeHotjar {
         text_signature = "(seed=0, *, responses_per_survey=(1234, 250, 0, 100, 37), \
         token_ttl=3600.0, latency=0.0, rate_limit=3000, rate_window=60.0, rate_limit_scope='ip', \
         retry_after=True, \
-        plan='ask_scale', clamp_limit=False, numeric_ids=False, extra_fields=False, site_id=None, \
+        plan='ask_scale', clamp_limit=False, numeric_ids=False, id_style='digits', \
+        extra_fields=False, recording=None, site_id=None, \
         organization_id=None, host='127.0.0.1', port=0)"
     )]
     #[allow(clippy::too_many_arguments)]
@@ -171,7 +174,9 @@ impl FakeHotjar {
         plan: &str,
         clamp_limit: bool,
         numeric_ids: bool,
+        id_style: &str,
         extra_fields: bool,
+        recording: Option<std::path::PathBuf>,
         site_id: Option<&Bound<'_, PyAny>>,
         organization_id: Option<&Bound<'_, PyAny>>,
         host: &str,
@@ -206,12 +211,41 @@ impl FakeHotjar {
             retry_after,
             plan: parse_plan(plan)?,
             clamp_limit,
-            numeric_ids,
+            id_style: match (IdStyle::parse(id_style), numeric_ids) {
+                (Some(IdStyle::Digits), true) => IdStyle::Numeric,
+                (Some(IdStyle::Opaque), true) => {
+                    return Err(errors::configuration(
+                        "numeric_ids=True and id_style='opaque' contradict each other; \
+                         numeric_ids=True is id_style='numeric'.",
+                    ))
+                }
+                (Some(style), _) => style,
+                (None, _) => {
+                    return Err(errors::configuration(format!(
+                        "id_style must be 'digits', 'numeric' or 'opaque', got {id_style:?}."
+                    )))
+                }
+            },
             extra_fields,
             ..FakeConfig::default()
         };
         if let Some(site) = site_id.filter(|v| !v.is_none()) {
             config.site_id = args::id(site, IdKind::Site)?.to_string();
+        }
+        if let Some(path) = recording {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                errors::configuration(format!(
+                    "The recording {} could not be read: {e}.",
+                    path.display()
+                ))
+            })?;
+            let parsed = hotjar_fake::Recording::parse(&text).map_err(|e| {
+                errors::configuration(format!(
+                    "{} is not a recording the fake can serve: {e}.",
+                    path.display()
+                ))
+            })?;
+            config.recording = Some(parsed);
         }
         if let Some(org) = organization_id.filter(|v| !v.is_none()) {
             config.organization_id = args::id(org, IdKind::Organization)?.to_string();

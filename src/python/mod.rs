@@ -42,6 +42,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(gdpr::mask_subject, module)?)?;
     module.add_function(wrap_pyfunction!(gdpr::csv_guard, module)?)?;
     module.add_function(wrap_pyfunction!(gdpr::csv_unguard, module)?)?;
+    module.add_function(wrap_pyfunction!(table::question_column_kind, module)?)?;
     module.add_class::<table::PyResponseTable>()?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // One runtime for the sync calls, the fake and (through pyo3-async-runtimes) asyncio.

@@ -440,3 +440,17 @@ impl<'py> Converter<'py> {
         })
     }
 }
+
+/// How answers to a question type are stored in a table: `"number"`, `"text"` or `"none"`
+/// (no column: statements, thank-you pages), and whether the library knows the type (an
+/// unknown one is kept as text). The one rule the tables follow, for `check_api`.
+#[pyfunction]
+#[pyo3(name = "_question_column_kind")]
+pub fn question_column_kind(kind: &str) -> (&'static str, bool) {
+    let column = match crate::table::answer_kind(kind) {
+        crate::table::AnswerKind::Number => "number",
+        crate::table::AnswerKind::Text => "text",
+        crate::table::AnswerKind::None => "none",
+    };
+    (column, crate::table::is_known_type(kind))
+}

@@ -14,7 +14,7 @@ use arrow_array::RecordBatch;
 use jiff::Timestamp;
 
 pub use builder::{Shape, TableBuilder};
-pub use survey::{SurveyPlan, OTHER_ANSWERS};
+pub use survey::{answer_kind, is_known_type, AnswerKind, SurveyPlan, OTHER_ANSWERS};
 
 use crate::client::HotjarClient;
 use crate::error::{Error, ExportError, Result};

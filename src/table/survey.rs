@@ -101,6 +101,9 @@ impl SurveyPlan {
             } else {
                 names.claim(&base)
             };
+            if !kind.is_empty() && !is_known_type(&kind) {
+                note_unknown_type(survey_id, &kind, &answer_column);
+            }
             let takes_sentiment = sentiment_enabled && is_free_text(&kind);
             let takes_comment = takes_comment(&kind, question.get("choices"));
             let (sentiment_column, comment_column, tags_column) = if answer == AnswerKind::None {
@@ -154,16 +157,73 @@ fn id_text(value: &Value) -> Option<String> {
     }
 }
 
-/// Question types are an open set (API reference §8.4): ratings are spelled `rating-1-5` by one
-/// source and `1-5-rating` by another, so match on the word.
-fn answer_kind(kind: &str) -> AnswerKind {
-    let kind = kind.to_ascii_lowercase();
-    if kind == "statement" || kind == "thank-you" || kind == "thank_you" {
-        AnswerKind::None
-    } else if kind == "nps" || kind == "reaction" || kind.contains("rating") {
-        AnswerKind::Number
-    } else {
-        AnswerKind::Text
+/// Question types are an open set (API reference §8.4). Every type the public docs name gets
+/// its column type; ratings are spelled `rating-1-5` by one source and `1-5-rating` by another,
+/// so any `rating-1-N` / `N-rating` is a number. A type not listed here is kept as text (never
+/// dropped) and reported once at INFO by [`note_unknown_type`].
+pub fn answer_kind(kind: &str) -> AnswerKind {
+    let kind = kind.to_ascii_lowercase().replace('_', "-");
+    match kind.as_str() {
+        "statement" | "thank-you" => AnswerKind::None,
+        // NPS 0-10 and the five-face reaction 1-5.
+        "nps" | "reaction" => AnswerKind::Number,
+        // Thumbs up/down: what the API sends for it is undocumented, so kept as sent.
+        "reaction-binary" | "long-text" | "short-text" | "email" | "single-option"
+        | "multiple-option" => AnswerKind::Text,
+        _ if is_rating(&kind) => AnswerKind::Number,
+        _ => AnswerKind::Text,
+    }
+}
+
+/// Whether a question type is one the library knows (see [`answer_kind`]).
+pub fn is_known_type(kind: &str) -> bool {
+    let kind = kind.to_ascii_lowercase().replace('_', "-");
+    matches!(
+        kind.as_str(),
+        "statement"
+            | "thank-you"
+            | "nps"
+            | "reaction"
+            | "reaction-binary"
+            | "long-text"
+            | "short-text"
+            | "email"
+            | "single-option"
+            | "multiple-option"
+    ) || is_rating(&kind)
+}
+
+/// `rating-1-5`, `rating-1-7`, any `rating-1-N`, the reversed `1-5-rating`, or plain `rating`.
+fn is_rating(kind: &str) -> bool {
+    let scale = |rest: &str| {
+        rest.split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+    };
+    kind == "rating"
+        || kind
+            .strip_prefix("rating-")
+            .is_some_and(|rest| rest.contains('-') && scale(rest))
+        || kind
+            .strip_suffix("-rating")
+            .is_some_and(|rest| rest.contains('-') && scale(rest))
+}
+
+/// Logs, once per process and type, at INFO, that a question type is unknown and where its
+/// answers went (kept as text).
+fn note_unknown_type(survey_id: &str, kind: &str, column: &str) {
+    static SEEN: std::sync::OnceLock<std::sync::Mutex<HashSet<String>>> =
+        std::sync::OnceLock::new();
+    let seen = SEEN.get_or_init(Default::default);
+    let first = seen
+        .lock()
+        .map(|mut seen| seen.insert(kind.to_string()))
+        .unwrap_or(false);
+    if first {
+        log::info!(
+            "Survey {survey_id}: question type {kind:?} is not one hotjar-client knows; its \
+             answers are kept as text (column {column:?}). `hotjar-client check --deep` shows \
+             every difference from what the library expects, to paste into a bug report."
+        );
     }
 }
 
@@ -219,6 +279,37 @@ impl ColumnNames {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn every_documented_question_type_has_its_column_type() {
+        use AnswerKind::*;
+        for (kind, expected) in [
+            ("reaction", Number),
+            ("reaction-binary", Text),
+            ("long-text", Text),
+            ("short-text", Text),
+            ("single-option", Text),
+            ("multiple-option", Text),
+            ("email", Text),
+            ("rating-1-5", Number),
+            ("rating-1-7", Number),
+            ("rating-1-10", Number),
+            ("1-5-rating", Number),
+            ("1-7-rating", Number),
+            ("nps", Number),
+            ("NPS", Number),
+            ("statement", None),
+            ("thank-you", None),
+            ("thank_you", None),
+            ("matrix", Text),
+            ("rating-stars", Text),
+            ("", Text),
+        ] {
+            assert_eq!(answer_kind(kind), expected, "{kind}");
+        }
+        assert!(is_known_type("rating-1-7") && is_known_type("reaction-binary"));
+        assert!(!is_known_type("matrix") && !is_known_type("rating-x"));
+    }
 
     #[test]
     fn equal_texts_and_reserved_names_are_made_unique() {

@@ -8,11 +8,33 @@ import pytest
 from helpers import FAST_BACKOFF, page_requests, statuses
 from hotjar_client.testing import FakeHotjar
 
+ID_STYLES = ("digits", "opaque")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "id_styles: run the test (or module) against a fake in each id style: digit strings "
+        "and opaque Contentsquare-style ids (survey_<uuid>, question_<uuid>_<n>)",
+    )
+
+
+def pytest_generate_tests(metafunc):
+    """Tests marked ``id_styles`` that use the ``fake`` fixture run once per id style."""
+    if metafunc.definition.get_closest_marker("id_styles") and "id_style" in metafunc.fixturenames:
+        metafunc.parametrize("id_style", ID_STYLES, indirect=True)
+
 
 @pytest.fixture
-def fake():
+def id_style(request):
+    """How the fake writes ids: ``digits`` unless the test is marked ``id_styles``."""
+    return getattr(request, "param", "digits")
+
+
+@pytest.fixture
+def fake(id_style):
     """The default fake: five surveys with 1234, 250, 0, 100 and 37 responses."""
-    with FakeHotjar() as server:
+    with FakeHotjar(id_style=id_style) as server:
         yield server
 
 

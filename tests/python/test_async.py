@@ -22,6 +22,7 @@ def run(coroutine):
     return asyncio.run(coroutine)
 
 
+@pytest.mark.id_styles
 def test_every_method_returns_what_the_sync_client_returns(fake, client, survey_id):
     async def main():
         async with fake.async_client() as aclient:
@@ -114,6 +115,7 @@ def test_the_context_manager_closes_and_later_calls_raise(fake, survey_id):
     run(main())
 
 
+@pytest.mark.id_styles
 def test_since_and_resume_cursor_work_as_in_the_sync_client(fake, survey_id):
     truth = fake.responses(survey_id)
     since = truth[149]["created_time"]

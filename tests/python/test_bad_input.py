@@ -132,6 +132,9 @@ CLIENT_INIT = [
 ]
 
 CLIENT_CALLS = [
+    Bad("check_api-zero", lambda c, f, s: c.check_api(surveys=0), C, "surveys"),
+    Bad("check_api-bool", lambda c, f, s: c.check_api(surveys=True), T, "surveys"),
+    Bad("check_api-site_id-letters", lambda c, f, s: c.check_api(site_id="abc"), C, "site_id"),
     Bad("list_surveys-site_id-bool", lambda c, f, s: c.list_surveys(True), T, "bool"),
     Bad("list_surveys-site_id-letters", lambda c, f, s: c.list_surveys("abc"), C, "site_id"),
     Bad(
@@ -150,10 +153,15 @@ CLIENT_CALLS = [
     Bad("get_survey-bool", lambda c, f, s: c.get_survey(True), T, "bool"),
     Bad("get_survey-negative", lambda c, f, s: c.get_survey(-5), C, "positive"),
     Bad("get_survey-zero", lambda c, f, s: c.get_survey(0), C, "positive"),
-    Bad("get_survey-letters", lambda c, f, s: c.get_survey("abc"), C, "survey_id"),
+    # Survey ids are opaque ("abc" may be one): only what cannot be an id is refused.
+    Bad("get_survey-slash", lambda c, f, s: c.get_survey("12/34"), C, "contains '/'"),
+    Bad("get_survey-url", lambda c, f, s: c.get_survey("https://x/1"), C, "survey_id"),
+    Bad("get_survey-control", lambda c, f, s: c.get_survey("a\x00b"), C, "control"),
+    Bad("get_survey-too-long", lambda c, f, s: c.get_survey("s" * 257), C, "256"),
     Bad("get_survey-empty", lambda c, f, s: c.get_survey(""), C, "survey_id is empty"),
-    Bad("get_survey-inner-space", lambda c, f, s: c.get_survey("12 34"), C, "survey_id"),
-    Bad("get_survey-fullwidth", lambda c, f, s: c.get_survey("\uff11\uff12"), C, "survey_id"),
+    Bad("get_survey-blank", lambda c, f, s: c.get_survey(" \t"), C, "survey_id is empty"),
+    Bad("get_survey-inner-space", lambda c, f, s: c.get_survey("12 34"), C, "whitespace"),
+    Bad("site_id-fullwidth", lambda c, f, s: c.get_survey(s, site_id="\uff11\uff12"), C, "site_id"),
     Bad("get_survey-float", lambda c, f, s: c.get_survey(12.0), T, "float"),
     Bad("get_survey-huge", lambda c, f, s: c.get_survey(10**40), C, "survey_id"),
     Bad("get_survey-site_id-negative", lambda c, f, s: c.get_survey(s, site_id=-1), C, "site_id"),
@@ -358,6 +366,13 @@ GDPR_CALLS = [
 ]
 
 FAKE_CALLS = [
+    Bad(
+        "from_recording-missing",
+        lambda c, f, s: FakeHotjar.from_recording("/nonexistent/x.jsonl"),
+        C,
+        "could not be read",
+    ),
+    Bad("from_recording-int", lambda c, f, s: FakeHotjar.from_recording(5), T, "PathLike"),
     Bad("subjects-limit-negative", lambda c, f, s: f.subjects(limit=-1), C, "limit"),
     Bad("subjects-limit-bool", lambda c, f, s: f.subjects(limit=True), T, "limit"),
     Bad("lookups-action", lambda c, f, s: f.lookups(action="x"), C, "action"),
@@ -370,12 +385,13 @@ FAKE_CALLS = [
     Bad("async_client-bad-option", lambda c, f, s: f.async_client(timeout=-1), C, "timeout"),
     Bad("async_client-bool-timeout", lambda c, f, s: f.async_client(timeout=True), T, "bool"),
     Bad("async_client-unknown-option", lambda c, f, s: f.async_client(retries=1), T, "retries"),
-    Bad("fail_survey-letters", lambda c, f, s: f.fail_survey("abc"), C, "survey_id"),
+    Bad("fail_survey-slash", lambda c, f, s: f.fail_survey("a/b"), C, "survey_id"),
     Bad("fail_survey-status", lambda c, f, s: f.fail_survey(s, status=200), C, "status"),
     Bad("fail_survey-after-negative", lambda c, f, s: f.fail_survey(s, after=-1), C, "after"),
     Bad("fail_survey-count-zero", lambda c, f, s: f.fail_survey(s, count=0), C, "count"),
     Bad("fail_survey-count-bool", lambda c, f, s: f.fail_survey(s, count=True), T, "bool"),
-    Bad("add_responses-letters", lambda c, f, s: f.add_responses("abc", 1), C, "survey_id"),
+    Bad("add_responses-slash", lambda c, f, s: f.add_responses("a/b", 1), C, "survey_id"),
+    Bad("add_responses-opaque-unknown", lambda c, f, s: f.add_responses("abc", 1), C, "no survey"),
     Bad("add_responses-unknown", lambda c, f, s: f.add_responses(1, 1), C, "no survey 1"),
     Bad("add_responses-negative", lambda c, f, s: f.add_responses(s, -1), C, "count"),
     Bad("add_responses-bool", lambda c, f, s: f.add_responses(s, True), T, "bool"),
@@ -450,7 +466,8 @@ FAKE_CALLS = [
         "plain http",
     ),
     Bad("surveys-with_questions-str", lambda c, f, s: f.surveys(with_questions="no"), T, "bool"),
-    Bad("responses-letters", lambda c, f, s: f.responses("abc"), C, "survey_id"),
+    Bad("responses-slash", lambda c, f, s: f.responses("a/b"), C, "survey_id"),
+    Bad("responses-unknown-opaque", lambda c, f, s: f.responses("abc"), C, "no survey"),
     Bad("responses-bool", lambda c, f, s: f.responses(True), T, "bool"),
     Bad("responses-unknown", lambda c, f, s: f.responses(999), C, "no survey 999"),
     Bad("fail_next-count-negative", lambda c, f, s: f.fail_next(-1), C, "count"),

@@ -248,6 +248,7 @@ def test_verbose_shows_the_request_log_without_secrets(env, fake, capsys):
 # --- surveys ------------------------------------------------------------------------------------
 
 
+@pytest.mark.id_styles
 def test_surveys_prints_a_table(env, fake, capsys):
     code, out, _ = run(capsys, "surveys")
     assert code == 0
@@ -395,6 +396,7 @@ def test_the_console_script_is_installed():
 # --- export -------------------------------------------------------------------------------------
 
 
+@pytest.mark.id_styles
 def test_export_one_survey_to_csv(env, fake, tmp_path, capsys):
     survey_id = fake.survey_ids[1]
     target = tmp_path / "responses.csv"
@@ -412,6 +414,7 @@ def test_export_one_survey_to_csv(env, fake, tmp_path, capsys):
     assert not list(tmp_path.glob("*.partial"))
 
 
+@pytest.mark.id_styles
 def test_export_several_surveys_to_a_folder_as_parquet(env, fake, tmp_path, capsys):
     pq = pytest.importorskip("pyarrow.parquet")
     wanted = [fake.survey_ids[1], fake.survey_ids[4], fake.survey_ids[1]]
@@ -427,6 +430,7 @@ def test_export_several_surveys_to_a_folder_as_parquet(env, fake, tmp_path, caps
         ]
 
 
+@pytest.mark.id_styles
 def test_export_long_since_with_a_survey_placeholder(env, fake, tmp_path, capsys):
     survey_id = fake.survey_ids[0]
     truth = fake.responses(survey_id)

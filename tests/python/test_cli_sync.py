@@ -106,7 +106,7 @@ def test_a_refused_key_exits_with_its_code(fake, env, capsys, tmp_path):
     [
         (["--lookback", "-5"], "--lookback"),
         (["--since", "2024-06-01T10:00:00"], "time zone"),
-        (["12a"], "survey id"),
+        (["12/a"], "survey id"),
         (["--dataset", "Hotjar"], "name of the DuckDB file"),
     ],
 )

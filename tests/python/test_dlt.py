@@ -21,8 +21,8 @@ _names = itertools.count()
 
 
 @pytest.fixture
-def fake():
-    with FakeHotjar(seed=3, responses_per_survey=SURVEYS) as server:
+def fake(id_style):
+    with FakeHotjar(seed=3, responses_per_survey=SURVEYS, id_style=id_style) as server:
         yield server
 
 
@@ -96,6 +96,7 @@ def table_counts(pipeline) -> dict[str, int]:
     return {t: count(pipeline, t) for t in ["surveys", "survey_questions", *hjdlt.MERGED_TABLES]}
 
 
+@pytest.mark.id_styles
 def test_the_first_run_loads_every_table_as_the_fake_holds_it(fake, client, pipeline):
     pipeline.run(hjdlt.hotjar_source(client))
 
@@ -169,6 +170,7 @@ def test_the_first_run_loads_every_table_as_the_fake_holds_it(fake, client, pipe
     assert hjdlt.failed_surveys(pipeline) == {}
 
 
+@pytest.mark.id_styles
 def test_the_next_run_adds_new_responses_updates_changed_ones_and_sends_few_requests(
     fake, client, pipeline
 ):
@@ -287,8 +289,10 @@ def test_a_refused_key_fails_the_run_with_the_typed_error(fake, client, pipeline
     assert any(isinstance(e, hj.AuthenticationError) for e in chain)
 
 
+@pytest.mark.id_styles
 def test_only_the_surveys_asked_for(fake, client, pipeline):
-    wanted = [int(fake.survey_ids[1]), fake.survey_ids[3]]
+    first = fake.survey_ids[1]
+    wanted = [int(first) if first.isdigit() else first, fake.survey_ids[3]]
     pipeline.run(hjdlt.hotjar_source(client, survey_ids=wanted))
     assert count(pipeline, "survey_responses") == 250 + 40
     assert sorted(r[0] for r in query(pipeline, "SELECT id FROM hotjar.surveys")) == sorted(
@@ -324,7 +328,9 @@ def test_credentials_come_from_dlt_config_or_the_hotjar_variables(fake, pipeline
     [
         ({"survey_ids": "123"}, TypeError),
         ({"survey_ids": [True]}, TypeError),
-        ({"survey_ids": ["12a"]}, hj.ConfigurationError),
+        ({"survey_ids": ["12/a"]}, hj.ConfigurationError),
+        ({"survey_ids": [""]}, hj.ConfigurationError),
+        ({"survey_ids": [-5]}, hj.ConfigurationError),
         ({"lookback": timedelta(hours=-1)}, hj.ConfigurationError),
         ({"lookback": 3600}, hj.ConfigurationError),
         ({"initial_since": "2024-06-01T10:00:00"}, hj.ConfigurationError),

@@ -111,6 +111,7 @@ def test_confirm_must_be_a_real_bool(fake, client, subject, confirm):
     assert fake.request_log() == []
 
 
+@pytest.mark.id_styles
 def test_delete_by_email_removes_exactly_the_subjects_responses_from_later_exports(
     fake, client, subject
 ):
@@ -131,6 +132,7 @@ def test_delete_by_email_removes_exactly_the_subjects_responses_from_later_expor
     assert all(s["responses_by_email"] == 0 for s in same)
 
 
+@pytest.mark.id_styles
 def test_delete_by_user_id_removes_only_responses_with_that_user_id(fake, client, subject):
     (site, user_id), = subject["user_ids"].items()
     before = every_response(client, fake)
@@ -408,6 +410,7 @@ def test_bulk_deletion_without_confirm_sends_nothing(fake, client):
     assert all(s["email"] not in message for s in subjects)
 
 
+@pytest.mark.id_styles
 def test_bulk_deletion_removes_the_subjects_from_later_exports(fake, client):
     subjects = fake.subjects(limit=3)
     before = every_response(client, fake)

@@ -9,6 +9,7 @@ import hotjar_client as hj
 import pytest
 
 
+@pytest.mark.id_styles
 def test_the_async_table_is_the_sync_table(fake, client, survey_id):
     async def main():
         async with fake.async_client() as aclient:
@@ -50,6 +51,7 @@ def test_bad_shapes_are_refused_before_any_request(fake, client):
     assert fake.request_log() == []
 
 
+@pytest.mark.id_styles
 def test_table_many_gives_each_surveys_table_in_order(fake, client):
     results = client.responses_table_many(concurrency=3)
 
@@ -59,6 +61,7 @@ def test_table_many_gives_each_surveys_table_in_order(fake, client):
     assert "5 surveys, 1621 rows" in repr(results)
 
 
+@pytest.mark.id_styles
 def test_table_many_keeps_a_failed_surveys_rows_and_the_others(fake):
     big, small = fake.survey_ids[0], fake.survey_ids[3]
     fake.fail_survey(big, status=500, after=2)

@@ -12,6 +12,7 @@ from hotjar_client.testing import FakeHotjar
 # --- complete exports -------------------------------------------------------------------------
 
 
+@pytest.mark.id_styles
 def test_every_survey_exports_exactly_its_responses(fake, client):
     counts = []
     for survey_id in fake.survey_ids:
@@ -92,6 +93,7 @@ def test_a_12345_response_export_sends_one_token_request_and_one_request_per_pag
     assert big_export.client_stats == {"requests": 125, "retries": 0, "token_requests": 1}
 
 
+@pytest.mark.id_styles
 def test_an_unknown_survey_fails_with_nothing_fetched(fake, client):
     with pytest.raises(hj.NotFoundError) as caught:
         client.responses(999)
@@ -127,6 +129,7 @@ def test_iter_responses_fetches_one_page_at_a_time(fake, client, survey_id):
     assert iterator.pages_fetched == 2
 
 
+@pytest.mark.id_styles
 def test_iter_responses_yields_everything_then_stops(fake, client, survey_id):
     iterator = client.iter_responses(survey_id)
 
@@ -136,6 +139,7 @@ def test_iter_responses_yields_everything_then_stops(fake, client, survey_id):
     assert len(page_requests(fake, survey_id)) == 13
 
 
+@pytest.mark.id_styles
 def test_the_iterator_resume_cursor_continues_where_it_stopped(fake, client, survey_id):
     truth = fake.responses(survey_id)
     iterator = client.iter_responses(survey_id)
@@ -176,6 +180,7 @@ def test_a_made_up_resume_cursor_is_a_bad_request(fake, client, survey_id):
 MIDNIGHT = datetime(2026, 6, 30, tzinfo=timezone.utc)
 
 
+@pytest.mark.id_styles
 @pytest.mark.parametrize(
     "since",
     [

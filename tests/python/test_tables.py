@@ -35,6 +35,8 @@ FAKES = {
     "default": {},
     "numeric_ids": {"numeric_ids": True, "seed": 3},
     "extra_fields": {"extra_fields": True, "seed": 5},
+    # Contentsquare-style ids (survey_<uuid>, question_<uuid>_<n>, uuid responses).
+    "opaque_ids": {"id_style": "opaque", "extra_fields": True, "seed": 7},
 }
 
 
@@ -1026,7 +1028,7 @@ def test_bad_arguments_are_refused_before_any_request(fresh, kwargs):
     assert fresh.request_log() == []
 
 
-@pytest.mark.parametrize("survey_id", ["", "abc", -1, 1.5, None])
+@pytest.mark.parametrize("survey_id", ["", "a/b", -1, 1.5, None])
 def test_a_bad_survey_id_is_refused_before_any_request(fresh, survey_id):
     client = fresh.client(requests_per_minute=None)
     with client, pytest.raises((hj.ConfigurationError, TypeError)):

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use hotjar_client::{ClientConfig, ErrorKind, HotjarClient, Id, IdKind};
-use hotjar_fake::{FakeConfig, FakeServer, Fault, InjectedFailure, Plan};
+use hotjar_fake::{FakeConfig, FakeServer, Fault, IdStyle, InjectedFailure, Plan};
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
@@ -57,7 +57,7 @@ async fn exports_every_survey_exactly() {
 #[tokio::test]
 async fn numeric_ids_come_out_as_strings() {
     let fake = fake(FakeConfig {
-        numeric_ids: true,
+        id_style: IdStyle::Numeric,
         responses_per_survey: vec![5],
         ..FakeConfig::default()
     })
@@ -71,6 +71,41 @@ async fn numeric_ids_come_out_as_strings() {
     assert_eq!(rows, fake.responses_truth(id).unwrap());
     assert!(rows[0]["id"].is_string());
     assert!(rows[0]["answers"][0]["question_id"].is_string());
+}
+
+#[tokio::test]
+async fn opaque_ids_are_kept_as_sent_through_every_survey() {
+    let fake = fake(FakeConfig {
+        id_style: IdStyle::Opaque,
+        responses_per_survey: vec![150, 3, 0],
+        ..FakeConfig::default()
+    })
+    .await;
+    let client = client_for(&fake, |_| {});
+    let ids = client.survey_ids(&site(&fake)).await.unwrap();
+    let expected = fake.dataset().survey_ids();
+    assert_eq!(
+        ids.iter()
+            .map(|i| i.as_str().to_string())
+            .collect::<Vec<_>>(),
+        expected
+    );
+    assert!(expected.iter().all(|id| id.starts_with("survey_")));
+    for id in &ids {
+        let rows = client
+            .responses(&site(&fake), id, None, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            rows,
+            fake.responses_truth(id.as_str()).unwrap(),
+            "survey {id}"
+        );
+    }
+    let survey = client.get_survey(&site(&fake), &ids[0]).await.unwrap();
+    assert!(survey["questions"][0]["id"]
+        .as_str()
+        .is_some_and(|q| q.starts_with("question_")));
 }
 
 #[tokio::test]

@@ -17,6 +17,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::recording::Recording;
+
 /// 2026-06-30T12:00:00Z: the newest response of the first survey.
 const NEWEST_RESPONSE_EPOCH: i64 = 1_782_820_800;
 const RESPONSE_SPACING_SECONDS: i64 = 150;
@@ -94,8 +96,55 @@ pub struct FakeSubject {
 /// With `extra_fields`, some responses answer this question, which no survey lists.
 const REMOVED_QUESTION_ID: u64 = 5_559_999;
 
-/// An id on the wire: a digit string, or a number when the fake imitates a server that sends
-/// numbers (the API reference's open question 1).
+/// How the fake writes its ids (the API reference's open question 1, and issue 12: the real
+/// API may send Contentsquare-style ids).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdStyle {
+    /// Strings of digits: `"1234560"` (the reference's best guess).
+    #[default]
+    Digits,
+    /// JSON numbers: `1234560`.
+    Numeric,
+    /// Opaque strings: `survey_<uuid>`, `question_<uuid>_<n>`, and a bare UUID for responses.
+    Opaque,
+}
+
+impl IdStyle {
+    /// The style named `digits`, `numeric` or `opaque`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "digits" => Some(Self::Digits),
+            "numeric" => Some(Self::Numeric),
+            "opaque" => Some(Self::Opaque),
+            _ => None,
+        }
+    }
+}
+
+/// What an id names, for its opaque form.
+#[derive(Debug, Clone, Copy)]
+enum IdOf {
+    Survey,
+    Question,
+    Response,
+}
+
+/// A UUID-shaped (version 4 layout) text from one number: stable for a given input.
+fn uuid_of(seed: u64) -> String {
+    let h = mix(&[seed, 0x1D]);
+    let l = mix(&[seed, 0x2E]);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        h >> 32,
+        (h >> 16) & 0xFFFF,
+        h & 0xFFF,
+        0x8000 | ((l >> 48) & 0x3FFF),
+        l & 0xFFFF_FFFF_FFFF
+    )
+}
+
+/// An id on the wire: a string (digits or opaque), or a number when the fake imitates a server
+/// that sends numbers (the API reference's open question 1).
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 enum WireId {
@@ -329,7 +378,7 @@ pub struct DatasetConfig {
     pub seed: u64,
     pub site_id: String,
     pub responses_per_survey: Vec<usize>,
-    pub numeric_ids: bool,
+    pub id_style: IdStyle,
     /// Adds fields the API reference does not know, and answers to a question no survey
     /// lists (an orphan, id 5559999), to check clients keep them.
     pub extra_fields: bool,
@@ -340,6 +389,8 @@ pub struct DatasetConfig {
 pub struct Dataset {
     config: DatasetConfig,
     surveys: Vec<Survey>,
+    /// Pages recorded from a real account, served instead of generated data.
+    recorded: Option<Recording>,
 }
 
 #[derive(Serialize)]
@@ -478,7 +529,31 @@ impl Dataset {
             .enumerate()
             .map(|(index, &responses)| Self::make_survey(config.seed, index, responses))
             .collect();
-        Self { config, surveys }
+        Self {
+            config,
+            surveys,
+            recorded: None,
+        }
+    }
+
+    /// A dataset that serves a recording (no generated data; deletions hide nothing in it).
+    pub fn from_recording(recording: Recording) -> Self {
+        Self {
+            config: DatasetConfig {
+                seed: 0,
+                site_id: recording.site_id.clone(),
+                responses_per_survey: Vec::new(),
+                id_style: IdStyle::Digits,
+                extra_fields: false,
+            },
+            surveys: Vec::new(),
+            recorded: Some(recording),
+        }
+    }
+
+    /// The recording this dataset serves, if it serves one.
+    pub fn recording(&self) -> Option<&Recording> {
+        self.recorded.as_ref()
     }
 
     fn make_survey(seed: u64, index: usize, responses: usize) -> Survey {
@@ -529,20 +604,42 @@ impl Dataset {
     }
 
     pub fn survey_count(&self) -> usize {
+        if let Some(r) = &self.recorded {
+            return r.surveys.len();
+        }
         self.surveys.len()
     }
 
     /// The survey ids, in the order the list endpoint returns them.
     pub fn survey_ids(&self) -> Vec<String> {
-        self.surveys.iter().map(|s| s.id.to_string()).collect()
+        if let Some(r) = &self.recorded {
+            return r.survey_ids();
+        }
+        self.surveys
+            .iter()
+            .map(|s| self.id_text(IdOf::Survey, s.id))
+            .collect()
     }
 
     /// The index of a survey by its id.
     pub fn survey_index(&self, id: &str) -> Option<usize> {
-        self.surveys.iter().position(|s| s.id.to_string() == id)
+        if let Some(r) = &self.recorded {
+            return r.survey_index(id);
+        }
+        self.surveys
+            .iter()
+            .position(|s| self.id_text(IdOf::Survey, s.id) == id)
+    }
+
+    /// The id style of this dataset.
+    pub fn id_style(&self) -> IdStyle {
+        self.config.id_style
     }
 
     pub fn response_count(&self, survey: usize) -> usize {
+        if let Some(r) = &self.recorded {
+            return r.response_count(survey);
+        }
         self.surveys
             .get(survey)
             .map_or(0, |s| s.responses + s.added)
@@ -551,7 +648,7 @@ impl Dataset {
     /// Adds a survey with this many responses; returns its id.
     pub fn add_survey(&mut self, responses: usize) -> String {
         let survey = Self::make_survey(self.config.seed, self.surveys.len(), responses);
-        let id = survey.id.to_string();
+        let id = self.id_text(IdOf::Survey, survey.id);
         self.surveys.push(survey);
         id
     }
@@ -565,8 +662,10 @@ impl Dataset {
         s.added += count;
         (0..count)
             .map(|index| {
-                self.response_id(survey, self.age(survey, index))
-                    .to_string()
+                self.id_text(
+                    IdOf::Response,
+                    self.response_id(survey, self.age(survey, index)),
+                )
             })
             .collect()
     }
@@ -596,7 +695,16 @@ impl Dataset {
 
     fn age_of_id(&self, survey: usize, response_id: &str) -> Option<i64> {
         let s = self.surveys.get(survey)?;
-        let id: u64 = response_id.trim().parse().ok()?;
+        let id: u64 = if self.config.id_style == IdStyle::Opaque {
+            // Opaque ids are not numbers: find the response whose id this is.
+            let ages = -(s.added as i64)..s.responses as i64;
+            let age = ages.into_iter().find(|&age| {
+                self.id_text(IdOf::Response, self.response_id(survey, age)) == response_id.trim()
+            })?;
+            self.response_id(survey, age)
+        } else {
+            response_id.trim().parse().ok()?
+        };
         let offset = id.checked_sub(FIRST_RESPONSE_ID + survey as u64 * 10_000_000)?;
         let age = s.responses as i64 - 1 - i64::try_from(offset).ok()?;
         (-(s.added as i64)..s.responses as i64)
@@ -604,23 +712,36 @@ impl Dataset {
             .then_some(age)
     }
 
-    fn wire_id(&self, id: u64) -> WireId {
-        if self.config.numeric_ids {
-            WireId::Number(id)
-        } else {
-            WireId::Text(id.to_string())
+    /// An id as text in this dataset's style.
+    fn id_text(&self, of: IdOf, id: u64) -> String {
+        if self.config.id_style != IdStyle::Opaque {
+            return id.to_string();
+        }
+        match of {
+            IdOf::Survey => format!("survey_{}", uuid_of(id)),
+            // Question ids encode their survey and position: `question_<survey uuid>_<n>`.
+            IdOf::Question => format!("question_{}_{}", uuid_of(id / 100), id % 100),
+            IdOf::Response => uuid_of(id),
+        }
+    }
+
+    fn wire_id(&self, of: IdOf, id: u64) -> WireId {
+        match self.config.id_style {
+            IdStyle::Numeric => WireId::Number(id),
+            _ => WireId::Text(self.id_text(of, id)),
         }
     }
 
     fn survey_json(&self, index: usize, with_questions: bool) -> SurveyJson<'_> {
         let s = &self.surveys[index];
         let site = &self.config.site_id;
+        let id = self.id_text(IdOf::Survey, s.id);
         SurveyJson {
-            id: self.wire_id(s.id),
+            id: self.wire_id(IdOf::Survey, s.id),
             name: &s.name,
             kind: s.kind,
-            url: format!("/v1/sites/{site}/surveys/{}", s.id),
-            responses_url: format!("/v1/sites/{site}/surveys/{}/responses", s.id),
+            url: format!("/v1/sites/{site}/surveys/{id}"),
+            responses_url: format!("/v1/sites/{site}/surveys/{id}/responses"),
             is_enabled: s.enabled,
             created_time: timestamp(s.created),
             updated_time: timestamp(s.updated),
@@ -629,7 +750,7 @@ impl Dataset {
                 s.questions
                     .iter()
                     .map(|q| QuestionJson {
-                        id: self.wire_id(q.id),
+                        id: self.wire_id(IdOf::Question, q.id),
                         kind: q.kind.wire(),
                         text: q.text,
                         is_required: q.required,
@@ -655,11 +776,19 @@ impl Dataset {
 
     /// The survey as the single-survey endpoint returns it (with questions).
     pub fn survey_value(&self, index: usize, with_questions: bool) -> Value {
+        if let Some(r) = &self.recorded {
+            return r.survey_value(index, with_questions);
+        }
         serde_json::to_value(self.survey_json(index, with_questions)).unwrap_or(Value::Null)
     }
 
     /// Surveys `[offset, offset + limit)` as JSON values.
     pub fn surveys_page(&self, offset: usize, limit: usize, with_questions: bool) -> Vec<Value> {
+        if self.recorded.is_some() {
+            return (offset..self.survey_count().min(offset + limit))
+                .map(|i| self.survey_value(i, with_questions))
+                .collect();
+        }
         (offset..self.surveys.len().min(offset + limit))
             .map(|i| self.survey_value(i, with_questions))
             .collect()
@@ -733,7 +862,7 @@ impl Dataset {
             // An orphan answer: to a question the survey no longer lists (deleted since the
             // response came in). Clients must keep it.
             answers.push(AnswerJson {
-                question_id: self.wire_id(REMOVED_QUESTION_ID),
+                question_id: self.wire_id(IdOf::Question, REMOVED_QUESTION_ID),
                 answer: Some("An answer to a question that was removed".to_string()),
                 comment: None,
                 tags: vec![TagJson { name: TAGS[0] }],
@@ -778,7 +907,7 @@ impl Dataset {
         };
 
         ResponseJson {
-            id: self.wire_id(id),
+            id: self.wire_id(IdOf::Response, id),
             created_time: timestamp(created),
             is_complete: !incomplete,
             hotjar_user_id: format!(
@@ -900,7 +1029,7 @@ impl Dataset {
         };
         debug_assert!(sentiment.is_none() || question.kind.is_free_text());
         AnswerJson {
-            question_id: self.wire_id(question.id),
+            question_id: self.wire_id(IdOf::Question, question.id),
             answer,
             comment,
             tags,
@@ -920,6 +1049,12 @@ impl Dataset {
         erased: &Erasures,
         out: &mut Vec<u8>,
     ) -> serde_json::Result<usize> {
+        if let Some(r) = &self.recorded {
+            // The recorded page boundaries, whatever the limit: the pagination seen live.
+            let (page, next) = r.page_at(survey, offset);
+            serde_json::to_writer(&mut *out, page)?;
+            return Ok(next);
+        }
         let total = self.response_count(survey);
         let site = self.site_id();
         let mut written = 0;
@@ -944,6 +1079,19 @@ impl Dataset {
     /// Every visible response of a survey, newest first, as a client should return them (ids
     /// as strings): the ground truth for tests.
     pub fn responses_truth(&self, survey: usize, erased: &Erasures) -> Vec<Value> {
+        if let Some(r) = &self.recorded {
+            return r
+                .responses(survey)
+                .map(|response| {
+                    let mut value = response.clone();
+                    id_as_text(value.get_mut("id"));
+                    for answer in items(value.get_mut("answers")) {
+                        id_as_text(answer.get_mut("question_id"));
+                    }
+                    value
+                })
+                .collect();
+        }
         let site = self.site_id();
         (0..self.response_count(survey))
             .map(|index| self.response_json(survey, index))
@@ -962,6 +1110,9 @@ impl Dataset {
     /// The visitors that still have visible responses, most responses first (then by
     /// number), with the identifiers to look them up by. Scans every response.
     pub fn subjects(&self, erased: &Erasures) -> Vec<FakeSubject> {
+        if self.recorded.is_some() {
+            return Vec::new();
+        }
         let pool = SUBJECT_POOL as usize;
         let (mut by_email, mut by_user, mut either) = (
             vec![0usize; pool + 1],
@@ -999,7 +1150,7 @@ impl Dataset {
 
     /// Every survey as a client should return it.
     pub fn surveys_truth(&self, with_questions: bool) -> Vec<Value> {
-        (0..self.surveys.len())
+        (0..self.survey_count())
             .map(|i| {
                 let mut value = self.survey_value(i, with_questions);
                 id_as_text(value.get_mut("id"));
@@ -1021,7 +1172,7 @@ mod tests {
             seed,
             site_id: "987654".into(),
             responses_per_survey: vec![500, 40, 0, 10],
-            numeric_ids: false,
+            id_style: IdStyle::Digits,
             extra_fields: false,
         })
     }

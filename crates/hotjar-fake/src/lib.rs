@@ -5,6 +5,7 @@
 
 mod cursor;
 mod dataset;
+mod recording;
 mod server;
 mod state;
 
@@ -17,7 +18,8 @@ use serde_json::Value;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
-pub use dataset::{Dataset, DatasetConfig, Erasures, FakeSubject};
+pub use dataset::{Dataset, DatasetConfig, Erasures, FakeSubject, IdStyle};
+pub use recording::{Recording, RECORDING_VERSION};
 use state::State;
 pub use state::{
     FailureTarget, FakeStats, Fault, InjectedFailure, LookupRecord, Plan, RateLimitScope,
@@ -45,10 +47,12 @@ pub struct FakeConfig {
     pub plan: Plan,
     /// Clamp `limit` above 100 instead of answering 400.
     pub clamp_limit: bool,
-    /// Send ids as JSON numbers instead of digit strings.
-    pub numeric_ids: bool,
+    /// How ids are written: digit strings, JSON numbers, or opaque Contentsquare-style strings.
+    pub id_style: IdStyle,
     /// Add a response field the API reference does not know.
     pub extra_fields: bool,
+    /// Serve this recording instead of generated data (its site id wins over `site_id`).
+    pub recording: Option<Recording>,
 }
 
 impl Default for FakeConfig {
@@ -66,8 +70,9 @@ impl Default for FakeConfig {
             retry_after: true,
             plan: Plan::AskScale,
             clamp_limit: false,
-            numeric_ids: false,
+            id_style: IdStyle::Digits,
             extra_fields: false,
+            recording: None,
         }
     }
 }
@@ -136,13 +141,16 @@ impl FakeServer {
     pub async fn start(config: FakeConfig, host: IpAddr, port: u16) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind((host, port)).await?;
         let addr = listener.local_addr()?;
-        let dataset = Dataset::new(DatasetConfig {
-            seed: config.seed,
-            site_id: config.site_id.clone(),
-            responses_per_survey: config.responses_per_survey.clone(),
-            numeric_ids: config.numeric_ids,
-            extra_fields: config.extra_fields,
-        });
+        let dataset = match config.recording.clone() {
+            Some(recording) => Dataset::from_recording(recording),
+            None => Dataset::new(DatasetConfig {
+                seed: config.seed,
+                site_id: config.site_id.clone(),
+                responses_per_survey: config.responses_per_survey.clone(),
+                id_style: config.id_style,
+                extra_fields: config.extra_fields,
+            }),
+        };
         let shared = Arc::new(Shared {
             seed: config.seed,
             client_id: format!("fake-client-{}", config.seed),

@@ -152,7 +152,15 @@ async fn respond(shared: &Shared, peer: SocketAddr, request: Request, is_token: 
 
 /// The real answer to a request.
 fn route(shared: &Shared, parts: axum::http::request::Parts, body: &[u8]) -> Response {
-    let segments: Vec<&str> = parts.uri.path().trim_matches('/').split('/').collect();
+    // Segments are percent-decoded: a client sends an opaque id as one encoded segment.
+    let decoded: Vec<String> = parts
+        .uri
+        .path()
+        .trim_matches('/')
+        .split('/')
+        .map(decode_segment)
+        .collect();
+    let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
     let query = parse_query(parts.uri.query());
     match (&parts.method, segments.as_slice()) {
         (&Method::POST, ["v1", "oauth", "token"]) => token(shared, &parts.headers, body),
@@ -593,6 +601,13 @@ fn user_lookup(shared: &Shared, organization: &str, headers: &HeaderMap, body: &
         return response;
     }
     json_response(status, &json!({}))
+}
+
+/// One path segment, percent-decoded (invalid UTF-8 is kept lossily: it matches no id).
+pub(crate) fn decode_segment(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {

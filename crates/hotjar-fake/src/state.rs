@@ -268,7 +268,7 @@ impl State {
         let position = self
             .survey_failures
             .iter()
-            .position(|f| f.survey_id == *survey)?;
+            .position(|f| f.survey_id == crate::server::decode_segment(survey))?;
         let failure = &mut self.survey_failures[position];
         if failure.after > 0 {
             failure.after -= 1;

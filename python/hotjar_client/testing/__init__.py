@@ -10,6 +10,7 @@ Run it on its own with ``python -m hotjar_client.testing --port 8080``.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from hotjar_client._client import AsyncClient, Client
@@ -27,6 +28,19 @@ class FakeHotjar(RawFakeHotjar):
     ...     rows = client.responses(fake.survey_ids[0])
     ...     assert rows == fake.responses(fake.survey_ids[0])
     """
+
+    @classmethod
+    def from_recording(cls, path: str | os.PathLike[str], **options: Any) -> FakeHotjar:
+        """A fake that serves a recording made by ``hotjar-client record`` (or
+        ``hotjar_client.record``): the recorded site, its surveys with their questions, and
+        each survey's responses in the pages they were recorded in, so the client sees the
+        shapes and the pagination of the real account. Other keyword arguments are the
+        constructor's (``latency``, ``rate_limit``, ...).
+
+        >>> with FakeHotjar.from_recording("account.jsonl") as fake, fake.client() as client:
+        ...     rows = client.responses(fake.survey_ids[0])
+        """
+        return cls(recording=os.fspath(path), **options)
 
     def _options(self, options: dict[str, Any]) -> dict[str, Any]:
         return {
