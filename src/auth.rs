@@ -221,40 +221,46 @@ mod tests {
         assert!(TokenResponse::parse(b"<html>").is_err());
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn token_is_cached_then_renewed_a_minute_before_expiry() {
+    /// Gets a token that lives `ttl` seconds, then, after each wait, gets one again and checks
+    /// how many times the cache has fetched so far.
+    async fn check_renewal(ttl: u64, waits_and_fetches: &[(Duration, u32)]) {
         let cache = TokenCache::default();
         let fetches = AtomicU32::new(0);
         let fetch = || async {
             fetches.fetch_add(1, Ordering::SeqCst);
-            Ok(response(3600))
+            Ok(response(ttl))
         };
         cache.get(fetch).await.unwrap();
-        cache.get(fetch).await.unwrap();
-        assert_eq!(fetches.load(Ordering::SeqCst), 1);
-        tokio::time::advance(Duration::from_secs(3539)).await;
-        cache.get(fetch).await.unwrap();
-        assert_eq!(fetches.load(Ordering::SeqCst), 1);
-        tokio::time::advance(Duration::from_secs(2)).await;
-        cache.get(fetch).await.unwrap();
-        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+        for &(wait, expected) in waits_and_fetches {
+            tokio::time::advance(wait).await;
+            cache.get(fetch).await.unwrap();
+            assert_eq!(fetches.load(Ordering::SeqCst), expected, "after {wait:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn token_is_cached_then_renewed_a_minute_before_expiry() {
+        check_renewal(
+            3600,
+            &[
+                (Duration::ZERO, 1),
+                (Duration::from_secs(3539), 1),
+                (Duration::from_secs(2), 2),
+            ],
+        )
+        .await;
     }
 
     #[tokio::test(start_paused = true)]
     async fn short_tokens_are_renewed_a_fifth_early() {
-        let cache = TokenCache::default();
-        let fetches = AtomicU32::new(0);
-        let fetch = || async {
-            fetches.fetch_add(1, Ordering::SeqCst);
-            Ok(response(10))
-        };
-        cache.get(fetch).await.unwrap();
-        tokio::time::advance(Duration::from_millis(7900)).await;
-        cache.get(fetch).await.unwrap();
-        assert_eq!(fetches.load(Ordering::SeqCst), 1);
-        tokio::time::advance(Duration::from_millis(200)).await;
-        cache.get(fetch).await.unwrap();
-        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+        check_renewal(
+            10,
+            &[
+                (Duration::from_millis(7900), 1),
+                (Duration::from_millis(200), 2),
+            ],
+        )
+        .await;
     }
 
     #[tokio::test(start_paused = true)]

@@ -8,6 +8,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
 
 /// The documented base URL of the Hotjar API.
 pub const DEFAULT_BASE_URL: &str = "https://api.hotjar.io";
@@ -151,11 +152,13 @@ impl ClientConfig {
             client_secret: Secret::new(client_secret),
             base_url,
             timeout: self.timeout,
-            max_retries: self.max_retries,
             requests_per_minute: self.requests_per_minute,
-            retry_backoff: self.retry_backoff,
-            max_backoff: self.max_backoff.max(self.retry_backoff),
-            max_retry_after: self.max_retry_after,
+            retry: RetryPolicy {
+                max_retries: self.max_retries,
+                initial: self.retry_backoff,
+                max: self.max_backoff.max(self.retry_backoff),
+                max_retry_after: self.max_retry_after,
+            },
         })
     }
 }
@@ -167,11 +170,9 @@ pub(crate) struct ValidConfig {
     /// Scheme, host, optional port and path prefix, with no trailing slash and no `/v1`.
     pub base_url: Url,
     pub timeout: Duration,
-    pub max_retries: u32,
     pub requests_per_minute: Option<u32>,
-    pub retry_backoff: Duration,
-    pub max_backoff: Duration,
-    pub max_retry_after: Duration,
+    /// Retries, backoff and the longest `Retry-After` waited out, as the transport runs them.
+    pub retry: RetryPolicy,
 }
 
 /// Parses and checks a base URL: https, or http to a loopback host only (the token and the
@@ -235,12 +236,19 @@ mod tests {
 
     #[test]
     fn base_url_is_normalised() {
-        let url = |s: &str| parse_base_url(s).unwrap().to_string();
-        assert_eq!(url("https://api.hotjar.io"), "https://api.hotjar.io/");
-        assert_eq!(url("https://api.hotjar.io/v1/"), "https://api.hotjar.io/");
-        assert_eq!(url(" http://127.0.0.1:8080/ "), "http://127.0.0.1:8080/");
-        assert_eq!(url("http://[::1]:9/prefix/v1"), "http://[::1]:9/prefix");
-        assert_eq!(url("http://localhost:1"), "http://localhost:1/");
+        for (raw, normalised) in [
+            ("https://api.hotjar.io", "https://api.hotjar.io/"),
+            ("https://api.hotjar.io/v1/", "https://api.hotjar.io/"),
+            (" http://127.0.0.1:8080/ ", "http://127.0.0.1:8080/"),
+            ("http://[::1]:9/prefix/v1", "http://[::1]:9/prefix"),
+            ("http://localhost:1", "http://localhost:1/"),
+        ] {
+            assert_eq!(
+                parse_base_url(raw).unwrap().to_string(),
+                normalised,
+                "{raw}"
+            );
+        }
     }
 
     #[test]

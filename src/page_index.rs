@@ -170,8 +170,8 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
     }
 }
 
-/// The keys this module looks at, compared without allocating.
-enum Key {
+/// The keys of a page that the readers look at, compared without allocating.
+pub(crate) enum Key {
     Results,
     NextCursor,
     Id,
@@ -179,7 +179,7 @@ enum Key {
     Other,
 }
 
-struct KeyName(Key);
+pub(crate) struct KeyName(pub(crate) Key);
 
 impl<'de> de::Deserialize<'de> for KeyName {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

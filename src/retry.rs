@@ -181,29 +181,33 @@ mod tests {
             .retryable(true)
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn transient_failures_are_retried_with_growing_waits() {
+    /// Runs `attempt` (handed the attempt's number, from 1) under `policy(max_retries)`: the
+    /// result, the attempts made and the retries announced.
+    async fn run_attempts<T>(
+        max_retries: u32,
+        attempt: impl Fn(u32) -> Result<T>,
+    ) -> (Result<T>, u32, u32) {
         let calls = Cell::new(0);
         let retries = Cell::new(0);
-        let started = Instant::now();
-        let result = policy(5)
+        let result = policy(max_retries)
             .run(
                 || {
                     calls.set(calls.get() + 1);
-                    let n = calls.get();
-                    async move {
-                        if n <= 3 {
-                            Err(unavailable())
-                        } else {
-                            Ok(n)
-                        }
-                    }
+                    std::future::ready(attempt(calls.get()))
                 },
                 || retries.set(retries.get() + 1),
             )
             .await;
+        (result, calls.get(), retries.get())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn transient_failures_are_retried_with_growing_waits() {
+        let started = Instant::now();
+        let (result, _, retries) =
+            run_attempts(5, |n| if n <= 3 { Err(unavailable()) } else { Ok(n) }).await;
         assert_eq!(result.unwrap(), 4);
-        assert_eq!(retries.get(), 3);
+        assert_eq!(retries, 3);
         // 1 s, 2 s and 4 s of backoff, each with at most as much again of jitter.
         let waited = started.elapsed();
         assert!(
@@ -214,45 +218,27 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn retry_after_replaces_the_backoff() {
-        let calls = Cell::new(0);
         let started = Instant::now();
-        policy(5)
-            .run(
-                || {
-                    calls.set(calls.get() + 1);
-                    let first = calls.get() == 1;
-                    async move {
-                        if first {
-                            Err(Error::new(ErrorKind::RateLimited, "429")
-                                .with_status(429)
-                                .with_retry_after(Some(Duration::from_secs(17)))
-                                .retryable(true))
-                        } else {
-                            Ok(())
-                        }
-                    }
-                },
-                || {},
-            )
-            .await
-            .unwrap();
+        let (result, _, _) = run_attempts(5, |n| {
+            if n == 1 {
+                Err(Error::new(ErrorKind::RateLimited, "429")
+                    .with_status(429)
+                    .with_retry_after(Some(Duration::from_secs(17)))
+                    .retryable(true))
+            } else {
+                Ok(())
+            }
+        })
+        .await;
+        result.unwrap();
         assert_eq!(started.elapsed(), Duration::from_secs(17));
     }
 
     #[tokio::test(start_paused = true)]
     async fn retries_end_and_say_how_many_attempts_were_made() {
-        let calls = Cell::new(0);
-        let error = policy(2)
-            .run(
-                || {
-                    calls.set(calls.get() + 1);
-                    async { Err::<(), _>(unavailable()) }
-                },
-                || {},
-            )
-            .await
-            .unwrap_err();
-        assert_eq!(calls.get(), 3);
+        let (result, calls, _) = run_attempts(2, |_| Err::<(), _>(unavailable())).await;
+        let error = result.unwrap_err();
+        assert_eq!(calls, 3);
         assert_eq!(error.status(), Some(503));
         assert!(
             error.message().ends_with("(gave up after 3 attempts)"),
@@ -262,39 +248,31 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn final_errors_are_not_retried() {
-        let calls = Cell::new(0);
         let started = Instant::now();
-        let error = policy(5)
-            .run(
-                || {
-                    calls.set(calls.get() + 1);
-                    async { Err::<(), _>(Error::new(ErrorKind::NotFound, "404").with_status(404)) }
-                },
-                || {},
-            )
-            .await
-            .unwrap_err();
-        assert_eq!(calls.get(), 1);
+        let (result, calls, _) = run_attempts(5, |_| {
+            Err::<(), _>(Error::new(ErrorKind::NotFound, "404").with_status(404))
+        })
+        .await;
+        let error = result.unwrap_err();
+        assert_eq!(calls, 1);
         assert_eq!(error.message(), "404");
         assert_eq!(started.elapsed(), Duration::ZERO);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_retry_after_beyond_the_cap_is_returned_at_once() {
-        let error = policy(5)
-            .run(
-                || async {
-                    Err::<(), _>(
-                        Error::new(ErrorKind::RateLimited, "429")
-                            .with_retry_after(Some(Duration::from_secs(600)))
-                            .retryable(true),
-                    )
-                },
-                || {},
+        let (result, _, _) = run_attempts(5, |_| {
+            Err::<(), _>(
+                Error::new(ErrorKind::RateLimited, "429")
+                    .with_retry_after(Some(Duration::from_secs(600)))
+                    .retryable(true),
             )
-            .await
-            .unwrap_err();
-        assert_eq!(error.retry_after(), Some(Duration::from_secs(600)));
+        })
+        .await;
+        assert_eq!(
+            result.unwrap_err().retry_after(),
+            Some(Duration::from_secs(600))
+        );
     }
 
     #[test]

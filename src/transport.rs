@@ -18,7 +18,7 @@ use crate::endpoint::Endpoint;
 use crate::error::{server_message, Error, ErrorKind, Result};
 use crate::per_key;
 use crate::rate_limit::RateLimiter;
-use crate::retry::{self, RetryPolicy};
+use crate::retry;
 
 const USER_AGENT: &str = concat!("hotjar-client/", env!("CARGO_PKG_VERSION"));
 
@@ -59,7 +59,6 @@ pub struct Transport {
     /// Shared with every client of the same key in the process (see `per_key`).
     tokens: Arc<TokenCache>,
     limiter: Option<Arc<RateLimiter>>,
-    policy: RetryPolicy,
     pub stats: TransportStats,
 }
 
@@ -78,12 +77,6 @@ impl Transport {
                     format!("Could not set up the HTTP client: {}", error_chain(&e)),
                 )
             })?;
-        let policy = RetryPolicy {
-            max_retries: config.max_retries,
-            initial: config.retry_backoff,
-            max: config.max_backoff,
-            max_retry_after: config.max_retry_after,
-        };
         Ok(Self {
             http,
             limiter: config
@@ -94,7 +87,6 @@ impl Transport {
                 &config.client_id,
                 config.client_secret.expose(),
             ),
-            policy,
             config,
             stats: TransportStats::default(),
         })
@@ -119,6 +111,25 @@ impl Transport {
     /// to expire.
     pub async fn token(&self) -> Result<Token> {
         self.tokens.get(|| self.request_token()).await
+    }
+
+    /// A token and a free slot of the rate limit: what each request waits for.
+    async fn ready_to_send(&self) -> Result<Token> {
+        // The token request has its own retries; retrying it again out here would multiply
+        // them.
+        let token = self.token().await.map_err(|e| e.retryable(false))?;
+        self.wait_for_slot().await;
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        Ok(token)
+    }
+
+    /// After a 401: drops the refused token, so that the next try fetches a new one.
+    async fn forget_refused_token(&self, method: &str, url: &Url, token: &Token) {
+        log::info!(
+            "the API refused the access token (HTTP 401 on {method} {}); fetching a new one",
+            url.path()
+        );
+        self.tokens.invalidate(token).await;
     }
 
     /// Always exchanges the credentials, even when a token is cached.
@@ -160,11 +171,7 @@ impl Transport {
     ) -> Result<Bytes> {
         let mut refreshed = false;
         loop {
-            // The token request has its own retries; retrying it again out here would
-            // multiply them.
-            let token = self.token().await.map_err(|e| e.retryable(false))?;
-            self.wait_for_slot().await;
-            self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            let token = self.ready_to_send().await?;
             let started = Instant::now();
             let exchange = Exchange {
                 method: "GET",
@@ -184,11 +191,7 @@ impl Transport {
             if response.status() == StatusCode::UNAUTHORIZED && !refreshed {
                 // The token may have been revoked or expired early: one new token, one more try.
                 exchange.answered(response.status());
-                log::info!(
-                    "the API refused the access token (HTTP 401 on GET {}); fetching a new one",
-                    url.path()
-                );
-                self.tokens.invalidate(&token).await;
+                self.forget_refused_token("GET", url, &token).await;
                 refreshed = true;
                 continue;
             }
@@ -236,9 +239,7 @@ impl Transport {
     ) -> Result<(u16, Bytes)> {
         let mut refreshed = false;
         loop {
-            let token = self.token().await.map_err(|e| e.retryable(false))?;
-            self.wait_for_slot().await;
-            self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            let token = self.ready_to_send().await?;
             // The body (an email address, user ids) is never logged.
             let exchange = Exchange {
                 method: "POST",
@@ -273,11 +274,7 @@ impl Transport {
             exchange.answered(status);
             if status == StatusCode::UNAUTHORIZED && !refreshed {
                 // Refused before any work was done: a new token and one more try is safe.
-                log::info!(
-                    "the API refused the access token (HTTP 401 on POST {}); fetching a new one",
-                    url.path()
-                );
-                self.tokens.invalidate(&token).await;
+                self.forget_refused_token("POST", url, &token).await;
                 refreshed = true;
                 continue;
             }
@@ -385,7 +382,7 @@ impl Transport {
             429 => (
                 ErrorKind::RateLimited,
                 match retry_after {
-                    Some(wait) if wait > self.policy.max_retry_after => format!(
+                    Some(wait) if wait > self.config.retry.max_retry_after => format!(
                         "Hotjar's rate limit (3000 requests a minute per key or IP address) was \
                          hit and the server asked to wait {} s, longer than this client waits on \
                          its own. Try again later, or lower requests_per_minute if other \
@@ -484,7 +481,8 @@ impl Transport {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        self.policy
+        self.config
+            .retry
             .run(attempt, || {
                 self.stats.retries.fetch_add(1, Ordering::Relaxed);
             })

@@ -125,41 +125,24 @@ def _connection_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
         return value if top else argparse.SUPPRESS
 
     group = parser.add_argument_group("connection")
-    group.add_argument(
-        "--client-id", default=default(None), metavar="ID", help="API client ID [HOTJAR_CLIENT_ID]"
-    )
-    group.add_argument(
-        "--client-secret",
-        default=default(None),
-        metavar="SECRET",
-        help="API client secret [HOTJAR_CLIENT_SECRET]; prefer the variable",
-    )
-    group.add_argument(
-        "--site-id", default=default(None), metavar="ID", help="site [HOTJAR_SITE_ID]"
-    )
-    group.add_argument(
-        "--organization-id",
-        default=default(None),
-        metavar="ID",
-        help="organization [HOTJAR_ORGANIZATION_ID]",
-    )
-    group.add_argument(
-        "--base-url", default=default(None), metavar="URL", help="API address [HOTJAR_BASE_URL]"
-    )
-    group.add_argument(
-        "--timeout",
-        type=float,
-        default=default(30.0),
-        metavar="SECONDS",
-        help="per request (default 30)",
-    )
-    group.add_argument(
-        "--max-retries",
-        type=int,
-        default=default(5),
-        metavar="N",
-        help="retries of a failed request (default 5)",
-    )
+    options: list[tuple[str, type, Any, str, str]] = [
+        # flag, type, default, metavar, help
+        ("--client-id", str, None, "ID", "API client ID [HOTJAR_CLIENT_ID]"),
+        (
+            "--client-secret",
+            str,
+            None,
+            "SECRET",
+            "API client secret [HOTJAR_CLIENT_SECRET]; prefer the variable",
+        ),
+        ("--site-id", str, None, "ID", "site [HOTJAR_SITE_ID]"),
+        ("--organization-id", str, None, "ID", "organization [HOTJAR_ORGANIZATION_ID]"),
+        ("--base-url", str, None, "URL", "API address [HOTJAR_BASE_URL]"),
+        ("--timeout", float, 30.0, "SECONDS", "per request (default 30)"),
+        ("--max-retries", int, 5, "N", "retries of a failed request (default 5)"),
+    ]
+    for flag, kind, value, metavar, help_text in options:
+        group.add_argument(flag, type=kind, default=default(value), metavar=metavar, help=help_text)
     _output_options(parser, top=top)
 
 

@@ -205,3 +205,12 @@ pub fn count(value: &Bound<'_, PyAny>, name: &str, max: u64) -> PyResult<u64> {
         ))),
     }
 }
+
+/// The name of a value's type, for an error message ("" if even that fails).
+pub fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_default()
+}

@@ -24,6 +24,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use crate::error::{Error, ErrorKind};
 use crate::ids::{float_id, is_id_key};
+use crate::page_index::{self, KeyName};
 
 static GC: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
@@ -205,9 +206,12 @@ impl<'de> Visitor<'de> for Envelope<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
         let mut results = Some(self.0);
         let mut appended = 0;
-        while let Some(key) = map.next_key::<IsResults>()? {
+        while let Some(key) = map.next_key::<KeyName>()? {
             // page::IndexedPage refuses a page with two `results`; this never sees one.
-            let seed = if key.0 { results.take() } else { None };
+            let seed = match key.0 {
+                page_index::Key::Results => results.take(),
+                _ => None,
+            };
             if let Some(seed) = seed {
                 appended = map.next_value_seed(seed)?;
             } else {
@@ -215,25 +219,6 @@ impl<'de> Visitor<'de> for Envelope<'_, '_> {
             }
         }
         Ok(appended)
-    }
-}
-
-/// Whether a key is `results`, read without allocating.
-struct IsResults(bool);
-
-impl<'de> de::Deserialize<'de> for IsResults {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = IsResults;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_str<E: de::Error>(self, key: &str) -> Result<IsResults, E> {
-                Ok(IsResults(key == "results"))
-            }
-        }
-        d.deserialize_str(V)
     }
 }
 

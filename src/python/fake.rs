@@ -75,11 +75,7 @@ fn response_counts(value: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
     let items = value.try_iter().map_err(|_| {
         PyTypeError::new_err(format!(
             "responses_per_survey must be a sequence of ints, e.g. [100, 0, 37], not {}",
-            value
-                .get_type()
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_default()
+            args::type_name(value)
         ))
     })?;
     let mut counts = Vec::new();

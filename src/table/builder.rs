@@ -390,15 +390,7 @@ impl QuestionBuilders {
         if let Some(b) = &mut self.comment {
             b.append_option(answer.and_then(|a| a.comment.as_str()));
         }
-        match answer {
-            Some(answer) => {
-                for tag in &answer.tags.0 {
-                    self.tags.values().append_option(tag.0.as_str());
-                }
-                self.tags.append(true);
-            }
-            None => self.tags.append(false),
-        }
+        append_tags(&mut self.tags, answer);
     }
 
     fn text_bytes(&self) -> usize {
@@ -441,6 +433,19 @@ impl QuestionBuilders {
             q,
             "tags",
         ));
+    }
+}
+
+/// An answer's tags as one list entry; no answer is a null entry, not an empty list.
+fn append_tags(tags: &mut ListBuilder<StringBuilder>, answer: Option<&AnswerRow>) {
+    match answer {
+        Some(answer) => {
+            for tag in &answer.tags.0 {
+                tags.values().append_option(tag.0.as_str());
+            }
+            tags.append(true);
+        }
+        None => tags.append(false),
     }
 }
 
@@ -573,15 +578,7 @@ impl LongColumns {
             .append_option(answer.and_then(|a| a.comment.as_str()));
         self.sentiment
             .append_option(answer.and_then(|a| a.sentiment.as_str()));
-        match answer {
-            Some(answer) => {
-                for tag in &answer.tags.0 {
-                    self.tags.values().append_option(tag.0.as_str());
-                }
-                self.tags.append(true);
-            }
-            None => self.tags.append(false),
-        }
+        append_tags(&mut self.tags, answer);
     }
 
     fn text_bytes(&self) -> usize {

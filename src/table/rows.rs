@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 /// The part of a page the table needs.
@@ -90,48 +90,10 @@ pub(crate) struct Attributes<'a>(pub Vec<Attribute<'a>>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Attributes<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ItemVisitor<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for ItemVisitor<'a> {
-            type Value = Attribute<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a user attribute")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
-                Attribute::deserialize(de::value::MapAccessDeserializer::new(map))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                let value =
-                    serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-                Ok(unnamed(Cow::Owned(value.to_string())))
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(unnamed(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(unnamed(Cow::Owned(v.to_string())))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(unnamed(Cow::Owned(v.to_string())))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(unnamed(Cow::Owned(v.to_string())))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(unnamed(Cow::Owned(v.to_string())))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(unnamed(Cow::Owned(serde_json::Value::from(v).to_string())))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Attribute::default())
-            }
-        }
         struct Item<'a>(Attribute<'a>);
         impl<'de: 'a, 'a> Deserialize<'de> for Item<'a> {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer
-                    .deserialize_any(ItemVisitor(std::marker::PhantomData))
-                    .map(Item)
+                read_lenient::<D, Attribute<'de>>(deserializer).map(Item)
             }
         }
         struct AttributesVisitor<'a>(std::marker::PhantomData<&'a ()>);
@@ -162,10 +124,16 @@ impl<'de: 'a, 'a> Deserialize<'de> for Attributes<'a> {
     }
 }
 
-fn unnamed(value: Cow<'_, str>) -> Attribute<'_> {
-    Attribute {
-        name: Text(None),
-        value: JsonText(Text(Some(value))),
+/// An attribute object as the API sends it; any other value is kept as a value without a name.
+impl<'de> FromTextOrObject<'de> for Attribute<'de> {
+    fn from_text(text: Text<'de>) -> Self {
+        Attribute {
+            name: Text(None),
+            value: JsonText(text),
+        }
+    }
+    fn from_object<M: MapAccess<'de>>(map: M) -> Result<Self, M::Error> {
+        Attribute::deserialize(de::value::MapAccessDeserializer::new(map))
     }
 }
 
@@ -208,51 +176,22 @@ pub(crate) struct Tag<'a>(pub Text<'a>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Tag<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        read_lenient::<D, Tag<'de>>(deserializer)
+    }
+}
+
+impl<'de> FromTextOrObject<'de> for Tag<'de> {
+    fn from_text(text: Text<'de>) -> Self {
+        Tag(text)
+    }
+    fn from_object<M: MapAccess<'de>>(map: M) -> Result<Self, M::Error> {
         #[derive(Deserialize)]
         struct Named<'a> {
             #[serde(borrow, default)]
             name: Text<'a>,
         }
-        struct TagVisitor<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for TagVisitor<'a> {
-            type Value = Tag<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a tag")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
-                let named = Named::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(Tag(named.name))
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Tag(Text(Some(Cow::Borrowed(v)))))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Tag(Text(Some(Cow::Owned(v.to_string())))))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Tag(Text(None)))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(Tag(Text(Some(Cow::Owned(v.to_string())))))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Tag(Text(Some(Cow::Owned(v.to_string())))))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(Tag(Text(Some(Cow::Owned(v.to_string())))))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(Tag(Text(Some(Cow::Owned(
-                    serde_json::Value::from(v).to_string(),
-                )))))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                let value =
-                    serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-                Ok(Tag(Text(Some(Cow::Owned(value.to_string())))))
-            }
-        }
-        deserializer.deserialize_any(TagVisitor(std::marker::PhantomData))
+        let named = Named::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Tag(named.name))
     }
 }
 
@@ -269,10 +208,15 @@ impl Text<'_> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(TextVisitor {
-            floats_as_json: false,
-            marker: std::marker::PhantomData,
-        })
+        read_lenient::<D, Text<'de>>(deserializer)
+    }
+}
+
+impl<'de> FromTextOrObject<'de> for Text<'de> {
+    // An id sent as 1.0 is the id "1", as in the list-of-dicts output.
+    const FLOATS_AS_JSON: bool = false;
+    fn from_text(text: Text<'de>) -> Self {
+        text
     }
 }
 
@@ -289,66 +233,94 @@ impl JsonText<'_> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for JsonText<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_any(TextVisitor {
-                floats_as_json: true,
-                marker: std::marker::PhantomData,
-            })
-            .map(JsonText)
+        read_lenient::<D, JsonText<'de>>(deserializer)
     }
 }
 
-struct TextVisitor<'a> {
-    floats_as_json: bool,
-    marker: std::marker::PhantomData<&'a ()>,
+impl<'de> FromTextOrObject<'de> for JsonText<'de> {
+    fn from_text(text: Text<'de>) -> Self {
+        JsonText(text)
+    }
 }
 
-impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
-    type Value = Text<'a>;
+/// What a lenient field makes of any JSON value: an object is read by `from_object`; anything
+/// else goes through its text (a string as is, `null` as none, another value as its JSON
+/// text) to `from_text`. One reader, so that every field is exactly as lenient as the next.
+trait FromTextOrObject<'de>: Sized {
+    /// Whether a whole float such as `1.0` keeps its JSON text rather than becoming the
+    /// digits of an id (`"1"`).
+    const FLOATS_AS_JSON: bool = true;
+
+    fn from_text(text: Text<'de>) -> Self;
+
+    /// By default an object is kept as its JSON text too.
+    fn from_object<M: MapAccess<'de>>(map: M) -> Result<Self, M::Error> {
+        let value = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Self::from_text(Text(Some(Cow::Owned(value.to_string())))))
+    }
+}
+
+fn read_lenient<'de, D: Deserializer<'de>, T: FromTextOrObject<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    deserializer.deserialize_any(LenientVisitor(std::marker::PhantomData))
+}
+
+struct LenientVisitor<T>(std::marker::PhantomData<T>);
+
+impl<T> LenientVisitor<T> {
+    fn owned<'de>(text: String) -> T
+    where
+        T: FromTextOrObject<'de>,
+    {
+        T::from_text(Text(Some(Cow::Owned(text))))
+    }
+}
+
+impl<'de, T: FromTextOrObject<'de>> Visitor<'de> for LenientVisitor<T> {
+    type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a string or null")
+        f.write_str("any JSON value")
     }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Text(Some(Cow::Borrowed(v))))
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<T, E> {
+        Ok(T::from_text(Text(Some(Cow::Borrowed(v)))))
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Text(Some(Cow::Owned(v.to_string()))))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        Ok(Self::owned(v.to_string()))
     }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Text(Some(Cow::Owned(v))))
+    fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
+        Ok(Self::owned(v))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Text(None))
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        Ok(T::from_text(Text(None)))
     }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Text(None))
+    fn visit_none<E: de::Error>(self) -> Result<T, E> {
+        Ok(T::from_text(Text(None)))
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Text(Some(Cow::Owned(v.to_string()))))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
+        Ok(Self::owned(v.to_string()))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Text(Some(Cow::Owned(v.to_string()))))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        Ok(Self::owned(v.to_string()))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Text(Some(Cow::Owned(v.to_string()))))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        Ok(Self::owned(v.to_string()))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        // An id sent as 1.0 is the id "1", as in the list-of-dicts output.
-        let text = if !self.floats_as_json && v.fract() == 0.0 && v.abs() < 9.0e15 {
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        let text = if !T::FLOATS_AS_JSON && v.fract() == 0.0 && v.abs() < 9.0e15 {
             format!("{}", v as i64)
         } else {
             serde_json::Value::from(v).to_string()
         };
-        Ok(Text(Some(Cow::Owned(text))))
+        Ok(Self::owned(text))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
         let value = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-        Ok(Text(Some(Cow::Owned(value.to_string()))))
+        Ok(Self::owned(value.to_string()))
     }
-    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
-        let value = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(Text(Some(Cow::Owned(value.to_string()))))
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<T, M::Error> {
+        T::from_object(map)
     }
 }
 
@@ -411,38 +383,15 @@ impl<T> Default for Lenient<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct LenientVisitor<T>(std::marker::PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for LenientVisitor<T> {
-            type Value = Lenient<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
-                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|t| Lenient(Some(t)))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                IgnoredAny::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-                Ok(Lenient(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-        }
-        deserializer.deserialize_any(LenientVisitor(std::marker::PhantomData))
+        read_lenient(deserializer)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> FromTextOrObject<'de> for Lenient<T> {
+    fn from_text(_: Text<'de>) -> Self {
+        Lenient(None)
+    }
+    fn from_object<M: MapAccess<'de>>(map: M) -> Result<Self, M::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|t| Lenient(Some(t)))
     }
 }

@@ -280,6 +280,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// One part of each question of `plan`, in survey order.
+    fn each_question<'p, T>(
+        plan: &'p SurveyPlan,
+        part: impl Fn(&'p QuestionColumns) -> T,
+    ) -> Vec<T> {
+        plan.questions.iter().map(part).collect()
+    }
+
     #[test]
     fn every_documented_question_type_has_its_column_type() {
         use AnswerKind::*;
@@ -321,11 +329,7 @@ mod tests {
             {"id": "5", "type": "1-5-rating", "text": ""},
         ]});
         let plan = SurveyPlan::from_survey("9", &survey);
-        let names: Vec<_> = plan
-            .questions
-            .iter()
-            .map(|q| q.answer_column.as_str())
-            .collect();
+        let names = each_question(&plan, |q| q.answer_column.as_str());
         assert_eq!(
             names,
             ["Why?", "Why? (2)", "country (2)", "Thanks", "question 5"]
@@ -354,11 +358,7 @@ mod tests {
             {"id": "4", "type": "long-text", "text": "D"},
         ]});
         let plan = SurveyPlan::from_survey("9", &survey);
-        let comments: Vec<_> = plan
-            .questions
-            .iter()
-            .map(|q| q.comment_column.is_some())
-            .collect();
+        let comments = each_question(&plan, |q| q.comment_column.is_some());
         assert_eq!(comments, [true, false, true, false]);
         assert!(plan.questions.iter().all(|q| q.sentiment_column.is_none()));
     }

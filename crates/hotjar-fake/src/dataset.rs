@@ -1190,18 +1190,22 @@ mod tests {
         );
     }
 
+    fn assert_newest_first_with_unique_ids(responses: &[Value]) {
+        let times: Vec<_> = responses
+            .iter()
+            .map(|r| r["created_time"].as_str().unwrap().to_string())
+            .collect();
+        assert!(times.windows(2).all(|w| w[0] > w[1]));
+        let ids: std::collections::HashSet<_> = responses.iter().map(|r| r["id"].clone()).collect();
+        assert_eq!(ids.len(), responses.len());
+    }
+
     #[test]
     fn responses_are_newest_first_with_unique_ids() {
         let data = dataset(3);
         let all = data.responses_truth(0, &Erasures::default());
         assert_eq!(all.len(), 500);
-        let times: Vec<_> = all
-            .iter()
-            .map(|r| r["created_time"].as_str().unwrap().to_string())
-            .collect();
-        assert!(times.windows(2).all(|w| w[0] > w[1]));
-        let ids: std::collections::HashSet<_> = all.iter().map(|r| r["id"].clone()).collect();
-        assert_eq!(ids.len(), 500);
+        assert_newest_first_with_unique_ids(&all);
         assert!(data.responses_truth(2, &Erasures::default()).is_empty());
     }
 
@@ -1253,13 +1257,7 @@ mod tests {
         assert_eq!(after[3..], before[..]);
         let new_ids: Vec<_> = after[..3].iter().map(|r| r["id"].clone()).collect();
         assert_eq!(new_ids, ids);
-        let times: Vec<_> = after
-            .iter()
-            .map(|r| r["created_time"].as_str().unwrap().to_string())
-            .collect();
-        assert!(times.windows(2).all(|w| w[0] > w[1]));
-        let unique: std::collections::HashSet<_> = after.iter().map(|r| r["id"].clone()).collect();
-        assert_eq!(unique.len(), after.len());
+        assert_newest_first_with_unique_ids(&after);
         // An empty survey can grow too.
         assert_eq!(data.add_responses(2, 2).len(), 2);
         assert_eq!(data.responses_truth(2, &none).len(), 2);

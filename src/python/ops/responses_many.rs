@@ -37,11 +37,7 @@ pub fn survey_list(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<Id>>
         PyTypeError::new_err(format!(
             "survey_ids must be a list (or other iterable) of survey ids, or None for every \
              survey of the site; got {}",
-            value
-                .get_type()
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_default()
+            args::type_name(value)
         ))
     })?;
     let mut ids = Vec::new();
