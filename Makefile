@@ -1,6 +1,6 @@
 # The two commands of the README:
 #   make demo   set up (venv, build) and export every survey of the bundled fake
-#   make test   set up, then lint and run every test (cargo test + pytest)
+#   make test   set up, then lint, run every test (cargo test + pytest) and build the docs
 # Needs only python3 (>= 3.10) and a Rust toolchain; everything else installs itself.
 
 PYTHON ?= python3
@@ -10,12 +10,12 @@ PY     := $(VENV)/bin/python
 # (a switch rebuilds the pyo3 chain).
 export PYO3_PYTHON := $(abspath $(PY))
 
-.PHONY: demo test bench build venv lint types deny actionlint cargo-test pytest wheel sdist clean
+.PHONY: demo test bench build venv lint types deny actionlint cargo-test pytest docs docs-build notebook wheel sdist clean
 
 demo: build
 	$(PY) -m hotjar_client.demo
 
-test: build lint types cargo-test pytest
+test: build lint types cargo-test pytest docs-build
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ build: venv
 lint: venv deny actionlint
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --all-features -- -D warnings
-	$(VENV)/bin/ruff check python tests benches
+	$(VENV)/bin/ruff check python tests benches docs
 
 # Licenses, banned crates and sources of every dependency (deny.toml), offline, when cargo-deny
 # is installed: installing it compiles for about 10 minutes on 2 cores, too long for every CI
@@ -66,6 +66,20 @@ cargo-test:
 
 pytest: build
 	$(PY) -m pytest
+
+# The documentation site (docs/, mkdocs.yml). --strict: a broken link, a page left out of the
+# nav or a docstring mkdocstrings cannot read fails the build. The API reference is read from
+# the installed package, hence the build first.
+docs-build: build
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir target/site
+
+docs: build
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve
+
+# Re-runs notebooks/quickstart.ipynb and commits nothing: writes its fresh outputs into the
+# file (tests/python/test_notebooks.py fails while they differ from a fresh run's).
+notebook: build
+	HOTJAR_REGENERATE_NOTEBOOKS=1 $(PY) -m pytest -q tests/python/test_notebooks.py
 
 # Benchmarks against the code users would otherwise write; figures in benches/README.md.
 bench: venv
@@ -105,4 +119,4 @@ sdist: venv
 	cd target && smoke-sdist/bin/python ../tests/smoke.py
 
 clean:
-	rm -rf $(VENV) target demo-export dist
+	rm -rf $(VENV) target demo-export dist site

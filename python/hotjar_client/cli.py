@@ -18,13 +18,14 @@ exits with the code of its class (``EXIT_CODES``); Ctrl-C exits with 130.
 from __future__ import annotations
 
 import argparse
+import errno
+import functools
 import json
 import logging
 import os
 import re
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
@@ -34,6 +35,7 @@ from typing import Any, TextIO
 from hotjar_client import exceptions as errors
 from hotjar_client._client import Client
 from hotjar_client._display import text_table
+from hotjar_client._progress import bars_from
 
 PROG = "hotjar-client"
 
@@ -496,57 +498,75 @@ def export_paths(surveys: Sequence[str], output: str, file_format: str | None) -
     return paths
 
 
-class _Progress:
-    """A live line on stderr while one export runs: requests sent so far and time taken.
+# The suffixes the export knows (as the core reads them), for the CLI's own message.
+_SUFFIX_FORMATS = {
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
 
-    The export runs in Rust with the GIL released; this thread reads the client's request
-    counter, which includes the token request and any retries."""
 
-    def __init__(self, client: Client, label: str, enabled: bool) -> None:
-        self.client, self.label, self.enabled = client, label, enabled
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.started = time.monotonic()
-        self.baseline = client.stats()["requests"]
+def _check_suffix(path: Path, file_format: str | None) -> None:
+    """Refuses a file whose suffix names no format when --format is not given, in the
+    command line's own words (the core's message names the Python keyword)."""
+    if file_format is None and not path.is_dir() and path.suffix.lower() not in _SUFFIX_FORMATS:
+        raise errors.ConfigurationError(
+            f"Cannot tell the file format from {str(path)!r}: name the file .parquet, .csv or "
+            ".jsonl, or pass --format parquet, --format csv or --format jsonl."
+        )
 
-    def _line(self) -> str:
-        sent = self.client.stats()["requests"] - self.baseline
-        return f"\r{self.label}: {sent} requests, {time.monotonic() - self.started:.1f} s"
 
-    def _run(self) -> None:
-        while not self.stop.wait(0.25):
-            sys.stderr.write(self._line())
-            sys.stderr.flush()
+class _ProgressLine:
+    """One export's progress on stderr, counted as ``progress=True`` counts it: the responses
+    fetched so far and the time taken, on one line rewritten in place. The export calls
+    ``update`` from the waiting thread as pages arrive, and ``close`` at the end."""
 
-    def __enter__(self) -> _Progress:
-        if self.enabled:
-            sys.stderr.write(self._line())
-            self.thread.start()
-        return self
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.responses = 0
+        self.started = self.shown = time.monotonic()
+        self._show()
 
-    def __exit__(self, *exc: object) -> None:
-        if self.enabled:
-            self.stop.set()
-            self.thread.join()
-            sys.stderr.write(self._line() + "\n")
-            sys.stderr.flush()
+    def _show(self, end: str = "") -> None:
+        noun = "response" if self.responses == 1 else "responses"
+        elapsed = time.monotonic() - self.started
+        sys.stderr.write(f"\r{self.label}: {self.responses:,} {noun}, {elapsed:.1f} s{end}")
+        sys.stderr.flush()
+
+    def update(self, responses: int) -> None:
+        self.responses += responses
+        if time.monotonic() - self.shown >= 0.1:
+            self.shown = time.monotonic()
+            self._show()
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        """Part of the bar protocol (surveys done, for many surveys); one export has none."""
+
+    def close(self) -> None:
+        self._show("\n")
 
 
 def run_export(args: argparse.Namespace, out: TextIO) -> int:
     surveys = list(dict.fromkeys(args.surveys))  # in order, without repeats
     paths = export_paths(surveys, args.output, args.format)
+    for path in paths.values():
+        _check_suffix(path, args.format)
     show_progress = args.progress
     if show_progress is None:
         show_progress = sys.stderr.isatty() and not args.quiet
     with make_client(args) as client:
         for survey_id, path in paths.items():
-            with _Progress(client, f"survey {survey_id}", show_progress):
+            line = functools.partial(_progress_line, f"survey {survey_id}")
+            with bars_from(line):
                 result = client.export_responses(
                     survey_id,
                     path,
                     format=args.format,
                     shape=args.shape,
                     since=args.since,
+                    progress=show_progress,
                     csv_formula_guard=args.csv_formula_guard,
                 )
             print(
@@ -555,6 +575,10 @@ def run_export(args: argparse.Namespace, out: TextIO) -> int:
                 file=out,
             )
     return EXIT_OK
+
+
+def _progress_line(label: str, description: str, surveys: int | None) -> _ProgressLine:
+    return _ProgressLine(label)
 
 
 def _user_ids(values: Sequence[str]) -> dict[str, str] | None:
@@ -574,17 +598,35 @@ def _user_ids(values: Sequence[str]) -> dict[str, str] | None:
     return ids
 
 
-def _subjects_from_file(path: str) -> Any:
-    """A report CSV of an earlier run (fed back as is: its failed rows run again), or one email
-    a line (blank lines and # comments skipped)."""
+def _subjects_from_file(path: str) -> tuple[Any, list[str]]:
+    """The subjects of a file and where each one came from (the labels that results are
+    printed with): a report CSV of an earlier run (fed back as is: its failed rows run
+    again), or one email a line (blank lines and # comments skipped)."""
     from hotjar_client.gdpr import LookupReport
 
     if _is_csv(path):
-        return LookupReport.from_csv(path)
+        report = LookupReport.from_csv(path)
+        return report, [f"{path} row {n}" for n in range(1, len(report) + 1)]
+    subjects, labels = [], []
     with open(path, encoding="utf-8") as lines:
-        return [
-            line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")
-        ]
+        for number, line in enumerate(lines, start=1):
+            if line.strip() and not line.lstrip().startswith("#"):
+                subjects.append(line.strip())
+                labels.append(f"{path} line {number}")
+    return subjects, labels
+
+
+def _check_report_target(path: str) -> None:
+    """Refuses, before anything is sent, a report that could not be written: the audit
+    record of a deletion must not be lost after the deletion went through."""
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "the report must be a file, not a folder", path)
+    if not folder.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "no such folder (nothing was sent)", path)
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise PermissionError(errno.EACCES, "permission denied (nothing was sent)", path)
 
 
 def _confirm_deletion(count: int, sample: str, organization: str | None) -> None:
@@ -621,6 +663,8 @@ def run_gdpr(args: argparse.Namespace, out: TextIO) -> int:
             "--user-id describes one person: give at most one EMAIL with it (or use --from "
             "with a report CSV for many)."
         )
+    if args.report:
+        _check_report_target(args.report)
     with ExitStack() as locks:
         # The report CSV read and the one written stay this run's until it ends: a second run
         # continuing the same report fails at once instead of sending its rows again.
@@ -637,11 +681,13 @@ def _run_gdpr(args: argparse.Namespace, out: TextIO, user_ids: dict[str, str] | 
     from hotjar_client.gdpr import LookupReport
 
     if args.from_file:
-        subjects = _subjects_from_file(args.from_file)
+        subjects, labels = _subjects_from_file(args.from_file)
     elif user_ids or len(args.emails) == 1:
         subjects = [{"email": args.emails[0] if args.emails else None, "user_ids": user_ids}]
+        labels = ["argument 1"]
     else:
         subjects = list(args.emails)
+        labels = [f"argument {n}" for n in range(1, len(subjects) + 1)]
     if not subjects:
         raise errors.ConfigurationError(
             "No one to look up: give an EMAIL, --user-id SITE=ID, or --from FILE."
@@ -649,34 +695,49 @@ def _run_gdpr(args: argparse.Namespace, out: TextIO, user_ids: dict[str, str] | 
     pending = subjects.failed if isinstance(subjects, LookupReport) else subjects
     if not pending:
         print("Nothing to run again: every row of the report went through.", file=sys.stderr)
+        if args.report:  # the audit record is written whenever it is asked for
+            written = subjects.to_csv(args.report)
+            print(f"Report written to {written} (it holds the subjects in full).", file=sys.stderr)
         return EXIT_OK
+    one = not args.from_file and len(subjects) == 1
     with make_client(args) as client:
         organization = args.organization_id or client.organization_id
         if args.deleting and not args.yes:
             _confirm_deletion(len(pending), _masked(pending[0]), organization)
-        if not args.from_file and len(subjects) == 1:
+        if one and not args.report:
             # One person: a failure raises, and exits with the code of its class.
             call = client.delete_user_data if args.deleting else client.user_lookup
             options = {"confirm": True} if args.deleting else {}
             subject = subjects[0]
-            if isinstance(subject, str):
-                subject = {"email": subject, "user_ids": None}
             result = call(email=subject["email"], user_ids=subject["user_ids"], **options)
             print(_describe(result), file=out)
             return EXIT_OK
         report = client.lookup_many(subjects, delete=args.deleting, confirm=args.deleting)
-    for row in report:
-        if row.ok:
-            print(_describe(row), file=out)
-        else:
-            print(f"failed: {_who(row)}: {row['error_type']}: {row['error']}", file=out)
+    for label, row in zip(labels, report, strict=True):
+        shown = (
+            _describe(row)
+            if row.ok
+            else f"failed: {_who(row)}: {row['error_type']}: {row['error']}"
+        )
+        print(shown if one else f"{label}: {shown}", file=out)
     if args.report:
         written = report.to_csv(args.report)
         print(f"Report written to {written} (it holds the subjects in full).", file=sys.stderr)
+    if one:
+        # One person with a report: the same exit code as without one.
+        return EXIT_OK if report.all_ok else _row_exit_code(report[0])
     counts = report.counts()
     verb = "deleted" if args.deleting else "requested"
     print(f"{counts['ok']} {verb}, {counts['failed']} failed.", file=sys.stderr)
     return EXIT_OK if counts["failed"] == 0 else EXIT_SOME_FAILED
+
+
+def _row_exit_code(row: Mapping[str, Any]) -> int:
+    """The exit code of a failed report row's error class (named by ``error_type``)."""
+    cls = getattr(errors, str(row.get("error_type")), None)
+    if isinstance(cls, type) and issubclass(cls, BaseException):
+        return exit_code(cls())
+    return EXIT_ERROR
 
 
 def _who(result: Mapping[str, Any]) -> str:

@@ -41,6 +41,7 @@ pub fn guard(text: &str) -> Cow<'_, str> {
 }
 
 /// The cell as it was before [`guard`].
+#[cfg(any(test, feature = "python"))]
 pub fn unguard(text: &str) -> &str {
     match text.strip_prefix(QUOTE) {
         Some(rest) if needs_guard(rest) => rest,

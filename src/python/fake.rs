@@ -671,7 +671,7 @@ impl FakeHotjar {
 
     /// The user lookups and deletions the fake accepted, oldest first: ``action``
     /// (``"lookup"`` or ``"delete"``), ``organization_id``, ``email``, ``user_ids`` (site id ->
-    /// user id, or None), ``status`` and ``at`` (seconds since start).
+    /// user id, or None), ``status`` and ``at`` (UTC, ISO 8601 as ``user_lookup`` gives it).
     ///
     /// Subjects are masked (``v***@example.com``) unless ``reveal=True``; ``action`` keeps only
     /// lookups or only deletions.
@@ -724,7 +724,7 @@ impl FakeHotjar {
                 row.set_item("user_ids", ids)?;
             }
             row.set_item("status", record.status)?;
-            row.set_item("at", record.at)?;
+            row.set_item("at", gdpr::format_time(record.at))?;
             list.append(row)?;
         }
         Ok(list)

@@ -20,9 +20,11 @@ use crate::table::Shape;
 /// A survey's responses as a table: ``shape="wide"`` gives one row per response, ``"long"``
 /// one row per answer.
 ///
-/// Hand it to ``pd.DataFrame.from_arrow(t)``, ``pl.DataFrame(t)``, ``pa.table(t)`` or
-/// ``duckdb.sql("select * from t")``, or call ``to_pandas()``, ``to_polars()``,
-/// ``to_pyarrow()``, ``to_pydict()`` or ``to_pylist()``.
+/// Hand it to ``pl.DataFrame(t)``, ``pa.table(t)`` or ``duckdb.sql("select * from t")``, or
+/// call ``to_pandas()``, ``to_polars()``, ``to_pyarrow()``, ``to_pydict()`` or
+/// ``to_pylist()``. For pandas prefer ``to_pandas()``: it keeps scores and window sizes as
+/// nullable integers (``Int16``, ``Int32``), where ``pd.DataFrame.from_arrow(t)`` uses
+/// pandas' defaults (an integer column with a gap becomes ``float64``).
 #[pyclass(name = "ResponseTable", module = "hotjar_client", frozen)]
 pub struct PyResponseTable {
     batch: RecordBatch,

@@ -14,7 +14,10 @@ use arrow_array::RecordBatch;
 use jiff::Timestamp;
 
 pub use builder::{Shape, TableBuilder};
-pub use survey::{answer_kind, is_known_type, AnswerKind, SurveyPlan, OTHER_ANSWERS};
+pub use survey::{SurveyPlan, OTHER_ANSWERS};
+// What the bindings tell Python of a question type (`_native.question_column_kind`).
+#[cfg(feature = "python")]
+pub use survey::{answer_kind, is_known_type, AnswerKind};
 
 use crate::client::HotjarClient;
 use crate::error::{Error, ExportError, Result};

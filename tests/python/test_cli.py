@@ -452,7 +452,17 @@ def test_export_shows_progress_on_stderr_when_asked(env, fake, tmp_path, capsys)
     code, _, err = run(capsys, "export", survey_id, "-o", str(tmp_path / "a.jsonl"), "--progress")
     assert code == 0
     assert err.endswith("\n")
-    assert err.rsplit("\r", 1)[-1].startswith(f"survey {survey_id}: 15 requests, ")
+    # Responses, as progress=True counts them (not requests), with or without tqdm.
+    assert err.rsplit("\r", 1)[-1].startswith(f"survey {survey_id}: 1,234 responses, ")
+
+
+def test_export_progress_needs_no_tqdm(env, fake, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm now fails
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    survey_id = fake.survey_ids[3]
+    code, _, err = run(capsys, "export", survey_id, "-o", str(tmp_path / "a.csv"), "--progress")
+    assert code == 0, err
+    assert err.rsplit("\r", 1)[-1].startswith(f"survey {survey_id}: 100 responses, ")
 
 
 def test_export_refuses_bad_targets_before_sending_anything(env, fake, tmp_path, capsys):
@@ -553,9 +563,10 @@ def test_bulk_lookup_reports_failures_and_runs_them_again(env, fake, tmp_path, c
     assert code == cli.EXIT_SOME_FAILED
     lines = out.splitlines()
     assert len(lines) == 3
-    assert lines[0].startswith("lookup requested: a***@example.com")
-    assert lines[2].startswith("lookup requested: b***@example.com")
-    assert lines[1].startswith("failed: n***: ConfigurationError: ")
+    # Each line names the line of the file it came from: the masks alone look alike.
+    assert lines[0].startswith(f"{subjects} line 2: lookup requested: a***@example.com")
+    assert lines[1].startswith(f"{subjects} line 4: failed: n***: ConfigurationError: ")
+    assert lines[2].startswith(f"{subjects} line 5: lookup requested: b***@example.com")
     assert err.splitlines()[-1] == "2 requested, 1 failed."
     assert "alice" not in out + err
     assert len(fake.lookups()) == 2
@@ -565,13 +576,17 @@ def test_bulk_lookup_reports_failures_and_runs_them_again(env, fake, tmp_path, c
     code, out, err = run(capsys, "lookup", "--from", str(report))
     assert code == cli.EXIT_SOME_FAILED
     assert len(fake.lookups()) == 2
+    assert [line.split(": ")[0] for line in out.splitlines()] == [
+        f"{report} row {n}" for n in (1, 2, 3)
+    ]
     assert err.splitlines()[-1] == "2 requested, 1 failed."
 
 
 def test_bulk_delete_of_several_emails_with_yes(env, fake, capsys):
     code, out, err = run(capsys, "delete", "--yes", "a@example.com", "b@example.com")
     assert code == 0, err
-    assert [line.split(":")[0] for line in out.splitlines()] == ["deleted", "deleted"]
+    assert out.splitlines()[0].startswith("argument 1: deleted: ***@example.com")
+    assert out.splitlines()[1].startswith("argument 2: deleted: ***@example.com")
     assert err.splitlines()[-1] == "2 deleted, 0 failed."
     assert len(fake.lookups(action="delete")) == 2
 
@@ -599,3 +614,77 @@ def test_lookup_errors_exit_with_their_code(env, fake, monkeypatch, capsys):
     code, _, err = run(capsys, "lookup", "--user-id", "987654:cust_secret_42")
     assert code == 3 and "cust_secret_42" not in err, "a malformed --user-id is not echoed"
     assert fake.lookups() == []
+
+
+def test_several_visitors_are_told_apart_by_their_line(env, fake, tmp_path, capsys):
+    # visitor1… and visitor2… mask alike (v***@example.com): the line number tells them apart.
+    people = tmp_path / "people.txt"
+    people.write_text("visitor1@example.com\nvisitor2@example.com\n")
+    code, out, _ = run(capsys, "lookup", "--from", str(people))
+    assert code == 0
+    assert [line.split(": lookup requested: ")[0] for line in out.splitlines()] == [
+        f"{people} line 1",
+        f"{people} line 2",
+    ]
+    assert all("v***@example.com" in line for line in out.splitlines())
+
+
+@pytest.mark.parametrize("command", [["lookup"], ["delete", "--yes"]])
+def test_one_subject_with_report_writes_the_report(env, fake, tmp_path, capsys, command):
+    report = tmp_path / "del1.csv"
+    code, out, err = run(capsys, *command, "visitor191@example.com", "--report", str(report))
+    assert code == 0, err
+    assert out.startswith(("lookup requested: v***@example.com", "deleted: v***@example.com"))
+    assert f"Report written to {report}" in err
+    with report.open(newline="") as source:
+        rows = list(csv.DictReader(source))
+    assert [(r["email"], r["status"], r["http_status"]) for r in rows] == [
+        ("visitor191@example.com", "ok", "200")
+    ]
+    assert len(fake.lookups()) == 1
+
+
+def test_one_subject_that_fails_with_a_report_keeps_its_exit_code(env, fake, tmp_path, capsys):
+    fake.plan = "none"
+    report = tmp_path / "lookup.csv"
+    code, out, _ = run(capsys, "lookup", "jane.doe@example.com", "--report", str(report))
+    assert code == cli.EXIT_CODES[hj.PermissionDeniedError]
+    assert out.startswith("failed: j***@example.com: PermissionDeniedError: ")
+    rows = list(csv.DictReader(report.open(newline="")))
+    assert [(r["email"], r["status"]) for r in rows] == [("jane.doe@example.com", "failed")]
+
+
+def test_a_report_that_cannot_be_written_is_refused_before_sending(env, fake, tmp_path, capsys):
+    for target in (tmp_path / "missing" / "del1.csv", tmp_path):
+        code, out, err = run(
+            capsys, "delete", "--yes", "visitor191@example.com", "--report", str(target)
+        )
+        assert code == cli.EXIT_FILE, err
+        assert out == "" and err.startswith("error: could not write")
+    assert fake.request_log() == []
+
+
+def test_a_report_write_that_fails_after_the_run_exits_13(
+    env, fake, tmp_path, monkeypatch, capsys
+):
+    def disk_full(self, path):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(hj.LookupReport, "to_csv", disk_full)
+    code, out, err = run(
+        capsys, "lookup", "a@example.com", "b@example.com", "--report", str(tmp_path / "r.csv")
+    )
+    assert code == cli.EXIT_FILE
+    assert len(out.splitlines()) == 2  # the results were shown before the write failed
+    assert "No space left on device" in err
+
+
+def test_a_bad_suffix_names_the_command_line_option(env, fake, tmp_path, capsys):
+    code, _, err = run(capsys, "export", fake.survey_ids[0], "-o", str(tmp_path / "out.xlsx"))
+    assert code == 3
+    assert "--format" in err and "format=" not in err
+    assert fake.request_log() == []
+    code, _, err = run(
+        capsys, "export", fake.survey_ids[3], "-o", str(tmp_path / "out.xlsx"), "--format", "csv"
+    )
+    assert code == 0, err

@@ -77,6 +77,18 @@ def test_user_lookup_asks_for_a_report_and_records_it_masked(fake, client, subje
     assert fake.subjects()[0] == subject
 
 
+def test_the_fake_records_the_time_as_user_lookup_gives_it(fake, client, subject):
+    # Not seconds since the fake started: the same ISO 8601 UTC time the result shows.
+    from datetime import datetime
+
+    result = client.user_lookup(email=subject["email"])
+    recorded = fake.lookups()[0]["at"]
+    assert isinstance(recorded, str)
+    assert len(recorded) == len(result["at"]) and recorded.endswith("Z")
+    gap = datetime.fromisoformat(result["at"]) - datetime.fromisoformat(recorded)
+    assert 0 <= gap.total_seconds() < 5
+
+
 def test_delete_without_confirm_sends_nothing_and_says_what_it_would_delete(fake, client, subject):
     with pytest.raises(hj.ConfirmationRequiredError) as caught:
         client.delete_user_data(email=subject["email"])

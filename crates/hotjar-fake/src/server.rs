@@ -584,7 +584,7 @@ fn user_lookup(shared: &Shared, organization: &str, headers: &HeaderMap, body: &
         }
         state.erased = Arc::new(erased);
     }
-    let at = state.started.elapsed().as_secs_f64();
+    let at = jiff::Timestamp::now();
     state.lookups.push(super::LookupRecord {
         action: if delete { "delete" } else { "lookup" },
         organization_id: organization.to_string(),

@@ -145,8 +145,8 @@ pub struct LookupRecord {
     pub user_ids: Vec<(String, String)>,
     /// The status the fake answered with.
     pub status: u16,
-    /// Seconds since the fake started.
-    pub at: f64,
+    /// When the fake answered (UTC), as `user_lookup`'s results record it.
+    pub at: jiff::Timestamp,
 }
 
 impl fmt::Debug for LookupRecord {
