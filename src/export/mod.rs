@@ -296,16 +296,15 @@ pub(crate) async fn resume_export(
         resume_cursor: None,
     };
     let _lock = take_lock(target.path)?;
+    let guard = target.guards_formulas();
     let Target {
         site,
         survey,
         path,
         format,
         shape,
-        csv_formula_guard,
         ..
     } = target;
-    let guard = csv_formula_guard && format == FileFormat::Csv;
     let seed =
         resume::find(path, site, survey, format, shape, guard, &mut target.since).map_err(early)?;
     let cursor = seed.as_ref().and_then(|s| s.note.resume_cursor.clone());
@@ -318,6 +317,7 @@ async fn export_to(
     resume_cursor: Option<String>,
     seed: Option<resume::Seed>,
 ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
+    let csv_formula_guard = target.guards_formulas();
     let Target {
         site,
         survey,
@@ -325,9 +325,8 @@ async fn export_to(
         format,
         shape,
         since,
-        csv_formula_guard,
+        ..
     } = target;
-    let csv_formula_guard = csv_formula_guard && format == FileFormat::Csv;
     // Before anything new is written, a failure leaves any partial export as it was.
     let early = |error: Error| ExportError {
         error,
@@ -421,6 +420,13 @@ pub(crate) struct Target<'a> {
     pub since: Option<Timestamp>,
     /// CSV cells that would start a spreadsheet formula are written as text (`formula`).
     pub csv_formula_guard: bool,
+}
+
+impl Target<'_> {
+    /// Whether cells are guarded: only CSV has formulas to guard against.
+    fn guards_formulas(&self) -> bool {
+        self.csv_formula_guard && self.format == FileFormat::Csv
+    }
 }
 
 /// After a failed fetch: closes what was written and keeps it as `<path>.partial`, with the
