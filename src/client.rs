@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use arrow_array::RecordBatch;
 use jiff::Timestamp;
@@ -16,7 +16,7 @@ use url::Url;
 use crate::config::ClientConfig;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, ErrorKind, ExportError, Result};
-use crate::export::{ExportSummary, FileFormat};
+use crate::export::{ExportRequest, ExportSummary};
 use crate::gdpr::{Action, BulkLookup, LookupOutcome, Subject};
 use crate::ids::{normalize_ids, Id};
 use crate::many::{ManyPages, TableResult};
@@ -223,59 +223,16 @@ impl HotjarClient {
         many::responses_table_many(self, site, surveys, shape, since, concurrency).await
     }
 
-    /// Streams a survey's responses to a file, page by page, in constant memory. See
-    /// `export` for what happens to the file on failure. With `csv_formula_guard`, a CSV
-    /// cell that would start a spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) is written
-    /// with a `'` in front, as text. One export at a time per path: a second one fails at
-    /// once with a file error of I/O kind `WouldBlock`.
-    #[allow(clippy::too_many_arguments)]
+    /// Streams a survey's responses to a file, page by page, in constant memory, from where
+    /// `request.start` says: the newest response, a cursor, or the partial file of a failed
+    /// export of the same path (see [`ExportStart`](crate::ExportStart)). See `export` for what happens to the
+    /// file on failure. One export at a time per path: a second one fails at once with a file
+    /// error of I/O kind `WouldBlock`.
     pub async fn export_responses(
         &self,
-        site: &Id,
-        survey: &Id,
-        path: &Path,
-        format: FileFormat,
-        shape: Shape,
-        since: Option<Timestamp>,
-        resume_cursor: Option<String>,
-        csv_formula_guard: bool,
+        request: ExportRequest<'_>,
     ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-        let target = export::Target {
-            site,
-            survey,
-            path,
-            format,
-            shape,
-            since,
-            csv_formula_guard,
-        };
-        export::export(self, target, resume_cursor).await
-    }
-
-    /// Continues the failed export of `path` in the same file, from its `<path>.partial` and
-    /// the note beside it; without a partial export, exports from the start. `since`
-    /// defaults to the partial export's; `csv_formula_guard` must be the partial export's.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn resume_export_responses(
-        &self,
-        site: &Id,
-        survey: &Id,
-        path: &Path,
-        format: FileFormat,
-        shape: Shape,
-        since: Option<Timestamp>,
-        csv_formula_guard: bool,
-    ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-        let target = export::Target {
-            site,
-            survey,
-            path,
-            format,
-            shape,
-            since,
-            csv_formula_guard,
-        };
-        export::resume_export(self, target).await
+        export::export(self, request).await
     }
 
     /// Asks Hotjar to email a data report on `subject` (to the subject and to the

@@ -45,7 +45,7 @@ mod fuzz;
 pub use client::{ClientStats, HotjarClient, TokenInfo};
 pub use config::{ClientConfig, Secret};
 pub use error::{Error, ErrorKind, ExportError, FileDetail, Result};
-pub use export::{ExportSummary, FileFormat};
+pub use export::{ExportRequest, ExportStart, ExportSummary, FileFormat};
 pub use gdpr::{Action, BulkLookup, BulkResult, LookupOutcome, MaskedSubject, Started, Subject};
 pub use ids::{Id, IdKind};
 pub use many::{ManyPages, SurveyEvent, TableResult};
