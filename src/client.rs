@@ -1,6 +1,8 @@
 //! The client: the front door of the core. Every operation of the API is a method here; the
 //! ones with more to them than a request delegate to their feature module (`many`, `table`,
-//! `export`, `gdpr`), which keep their bodies.
+//! `export`, `gdpr`), which keep their bodies. An operation with many settings takes them as
+//! one request struct of its module (`TableRequest`, `ManyRequest`, `ExportRequest`,
+//! `BulkRequest`), so its parameters are written once and named at the call site.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -17,11 +19,11 @@ use crate::config::ClientConfig;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, ErrorKind, ExportError, Result};
 use crate::export::{ExportRequest, ExportSummary};
-use crate::gdpr::{Action, BulkLookup, LookupOutcome, Subject};
+use crate::gdpr::{BulkLookup, BulkRequest, LookupOutcome, Subject};
 use crate::ids::{normalize_ids, Id};
-use crate::many::{ManyPages, TableResult};
+use crate::many::{ManyPages, ManyRequest, TableResult};
 use crate::pagination::{Pages, ResponseStream};
-use crate::table::{Shape, SurveyPlan};
+use crate::table::{Shape, SurveyPlan, TableRequest};
 use crate::transport::Transport;
 use crate::{export, gdpr, many, table};
 
@@ -178,17 +180,14 @@ impl HotjarClient {
         many::many_pages(self, site, surveys, since, concurrency)
     }
 
-    /// Every response of each survey (every survey of the site when `surveys` is `None`),
-    /// fetched `concurrency` surveys at a time, in the order given. A survey that failed has
-    /// its error, with what was fetched and where to resume; the others are unaffected.
+    /// Every response of each survey of `request` (every survey of the site when its
+    /// `surveys` is `None`), in its order. A survey that failed has its error, with what was
+    /// fetched and where to resume; the others are unaffected.
     pub async fn responses_many(
         &self,
-        site: &Id,
-        surveys: Option<Vec<Id>>,
-        since: Option<Timestamp>,
-        concurrency: usize,
+        request: ManyRequest<'_>,
     ) -> Result<Vec<(Id, Result<Vec<Value>, ExportError>)>> {
-        many::responses_many(self, site, surveys, since, concurrency).await
+        many::responses_many(self, request).await
     }
 
     /// The columns a survey's responses will have (fetches the survey once).
@@ -200,34 +199,26 @@ impl HotjarClient {
     /// the error carries the rows of every page read so far and where to resume.
     pub async fn responses_table(
         &self,
-        site: &Id,
-        survey: &Id,
-        shape: Shape,
-        since: Option<Timestamp>,
-        resume_cursor: Option<String>,
+        request: TableRequest<'_>,
     ) -> Result<RecordBatch, ExportError<Option<RecordBatch>>> {
-        table::responses_table(self, site, survey, shape, since, resume_cursor).await
+        table::responses_table(self, request).await
     }
 
-    /// Each survey's responses as one Arrow record batch, fetched `concurrency` surveys at a
-    /// time, in the order given (every survey of the site when `surveys` is `None`). A failed
+    /// Each survey's responses of `request` as one Arrow record batch, in its order. A failed
     /// survey keeps its rows so far and its resume cursor.
     pub async fn responses_table_many(
         &self,
-        site: &Id,
-        surveys: Option<Vec<Id>>,
+        request: ManyRequest<'_>,
         shape: Shape,
-        since: Option<Timestamp>,
-        concurrency: usize,
     ) -> Result<Vec<(Id, TableResult)>> {
-        many::responses_table_many(self, site, surveys, shape, since, concurrency).await
+        many::responses_table_many(self, request, shape).await
     }
 
     /// Streams a survey's responses to a file, page by page, in constant memory, from where
     /// `request.start` says: the newest response, a cursor, or the partial file of a failed
-    /// export of the same path (see [`ExportStart`](crate::ExportStart)). See `export` for what happens to the
-    /// file on failure. One export at a time per path: a second one fails at once with a file
-    /// error of I/O kind `WouldBlock`.
+    /// export of the same path (see [`ExportStart`](crate::ExportStart)). See `export` for
+    /// what happens to the file on failure. One export at a time per path: a second one fails
+    /// at once with a file error of I/O kind `WouldBlock`.
     pub async fn export_responses(
         &self,
         request: ExportRequest<'_>,
@@ -253,18 +244,11 @@ impl HotjarClient {
         gdpr::delete_user_data(self, organization, subject, confirm).await
     }
 
-    /// Runs `subjects` (each with the caller's row number) through the client, `concurrency`
-    /// at a time (1 to 32), all under the client's one rate limiter. Results arrive as they
-    /// finish, in any order, one per subject. A deletion needs `confirm`; without it nothing
-    /// is sent. Dropping the returned [`BulkLookup`] cancels the requests in flight.
-    pub fn lookup_many(
-        &self,
-        organization: &Id,
-        action: Action,
-        subjects: Vec<(usize, Subject)>,
-        concurrency: usize,
-        confirm: bool,
-    ) -> Result<BulkLookup> {
-        gdpr::lookup_many(self, organization, action, subjects, concurrency, confirm)
+    /// Runs the subjects of `request` through the client, all under its one rate limiter.
+    /// Results arrive as they finish, in any order, one per subject. A deletion needs
+    /// `confirm`; without it nothing is sent. Dropping the returned [`BulkLookup`] cancels the
+    /// requests in flight.
+    pub fn lookup_many(&self, request: BulkRequest<'_>) -> Result<BulkLookup> {
+        gdpr::lookup_many(self, request)
     }
 }

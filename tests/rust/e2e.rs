@@ -367,13 +367,19 @@ fn ids_of(batch: &arrow_array::RecordBatch) -> Vec<String> {
 
 #[tokio::test]
 async fn a_parquet_export_holds_the_same_rows_as_the_table() {
-    use hotjar_client::Shape;
     use hotjar_client::{ExportRequest, ExportStart, FileFormat};
+    use hotjar_client::{Shape, TableRequest};
     let fake = fake(FakeConfig::default()).await;
     let client = client_for(&fake, |c| c.requests_per_minute = None);
     let id = &fake.dataset().survey_ids()[0];
     let table = client
-        .responses_table(&site(&fake), &survey(id), Shape::Wide, None, None)
+        .responses_table(TableRequest {
+            site: &site(&fake),
+            survey: &survey(id),
+            shape: Shape::Wide,
+            since: None,
+            resume_cursor: None,
+        })
         .await
         .unwrap();
     let dir = scratch("parquet");
