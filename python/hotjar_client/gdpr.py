@@ -22,7 +22,6 @@ one place only: the CSV you ask for with :meth:`LookupReport.to_csv`.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
 import math
@@ -422,6 +421,9 @@ class BulkRun:
     async def awaited(self, call: Awaitable[list[Any]], so_far: LookupSoFar) -> LookupReport:
         """The awaited run's report; a cancelled task's ``CancelledError`` carries the report
         so far as ``.report`` (no request starts after it is made)."""
+        # Imported here: asyncio (with ssl) weighs 9 MB, which a synchronous user never needs.
+        import asyncio
+
         try:
             rows = await call
         except asyncio.CancelledError as cancelled:
