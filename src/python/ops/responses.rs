@@ -7,13 +7,13 @@ use pyo3::types::PyList;
 use crate::ids::IdKind;
 use crate::pagination::ResponseStream;
 use crate::python::entry::{attach_in_worker, Bar};
-use crate::python::rows::ChunkedRows;
+use crate::python::rows::SurveyRows;
 use crate::python::{args, errors};
 
 /// The rows of one stream; on failure the exception carries the rows so far and the cursor.
 pub async fn collect(stream: ResponseStream) -> PyResult<Py<PyList>> {
     let mut pages = stream.prefetch();
-    let mut rows = ChunkedRows::new();
+    let mut rows = SurveyRows::new();
     let failure = loop {
         match pages.next().await {
             Some(Ok(page)) => {

@@ -11,7 +11,7 @@ use crate::ids::{Id, IdKind};
 use crate::many::{check_concurrency, dedupe, SurveyEnd, SurveyEvent};
 use crate::python::entry::{attach_in_worker, py_error, Bar};
 use crate::python::raw_client::RawClient;
-use crate::python::rows::{no_result, ChunkedRows};
+use crate::python::rows::{no_result, SurveyRows};
 use crate::python::{args, errors};
 
 /// Completed and failed surveys, as Python dicts.
@@ -89,8 +89,8 @@ async fn body(
     };
     let total = surveys.len();
     bar.surveys(0, total);
-    let mut rows: Vec<Option<ChunkedRows>> =
-        surveys.iter().map(|_| Some(ChunkedRows::new())).collect();
+    let mut rows: Vec<Option<SurveyRows>> =
+        surveys.iter().map(|_| Some(SurveyRows::new())).collect();
     let mut done: Vec<Option<Py<PyList>>> = surveys.iter().map(|_| None).collect();
     let mut ends: Vec<SurveyEnd> = surveys.iter().map(|_| None).collect();
     let mut pages = core.many_pages(&site, surveys.clone(), since, concurrency);
@@ -110,10 +110,10 @@ async fn body(
                 resume_cursor,
             } => (index, Some((error, resume_cursor))),
         };
-        let Some(chunked) = rows[index].take() else {
+        let Some(survey) = rows[index].take() else {
             continue; // unreachable: a survey ends once
         };
-        let (survey_rows, undecodable) = chunked.finish();
+        let (survey_rows, undecodable) = survey.finish();
         done[index] = Some(survey_rows);
         ends[index] = Some(match undecodable.or(end) {
             None => Ok(()),
