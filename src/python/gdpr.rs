@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 
 use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyMapping, PyString};
 
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::gdpr::{
     self, format_time, Action, BulkResult, LookupOutcome, MaskedSubject, Started, Subject,
 };
@@ -202,25 +202,6 @@ pub fn mask_subject<'py>(
     Ok(dict)
 }
 
-/// The Python class name for an error kind, as report rows record it.
-fn class_name(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::Configuration => "ConfigurationError",
-        ErrorKind::ConfirmationRequired => "ConfirmationRequiredError",
-        ErrorKind::Authentication => "AuthenticationError",
-        ErrorKind::PermissionDenied => "PermissionDeniedError",
-        ErrorKind::NotFound => "NotFoundError",
-        ErrorKind::RateLimited => "RateLimitError",
-        ErrorKind::Server => "ServerError",
-        ErrorKind::BadRequest => "BadRequestError",
-        ErrorKind::Transport => "TransportError",
-        ErrorKind::InvalidResponse => "InvalidResponseError",
-        ErrorKind::Closed => "ClientClosedError",
-        ErrorKind::File => "ExportFileError",
-        ErrorKind::TooLarge => "HotjarError",
-    }
-}
-
 /// How a run that did not finish stopped, for the rows left without a result: the name of
 /// the Python exception (`KeyboardInterrupt`, `CancelledError`) and which requests had
 /// started.
@@ -405,7 +386,7 @@ impl Bulk {
                 (Some(Err(error)), _) => {
                     fields.set_item("status", "failed")?;
                     fields.set_item("http_status", error.status())?;
-                    fields.set_item("error_type", class_name(error.kind()))?;
+                    fields.set_item("error_type", errors::class_name(error.kind()))?;
                     fields.set_item("error", error.message())?;
                     fields.set_item("at", &now)?;
                 }
