@@ -135,29 +135,22 @@ fn masked_user_ids<'py>(py: Python<'py>, masked: &MaskedSubject) -> PyResult<Bou
     Ok(ids.into_any())
 }
 
-/// The result dict of `user_lookup` / `delete_user_data`: what was asked (masked), where, the
-/// HTTP status and the UTC time.
-pub fn outcome_dict<'py>(py: Python<'py>, outcome: &LookupOutcome) -> PyResult<Bound<'py, PyDict>> {
-    let dict = PyDict::new(py);
-    dict.set_item("action", outcome.action.as_str())?;
-    dict.set_item("email", outcome.subject.email.as_deref())?;
-    dict.set_item("user_ids", masked_user_ids(py, &outcome.subject)?)?;
-    dict.set_item("organization_id", outcome.organization.as_str())?;
-    dict.set_item("http_status", outcome.http_status)?;
-    dict.set_item("at", format_time(outcome.at))?;
-    Ok(dict)
-}
-
-/// A finished single call; becomes its result dict when it reaches Python, from either entry.
-pub struct Outcome(pub LookupOutcome);
-
-impl<'py> IntoPyObject<'py> for Outcome {
+/// The result of `user_lookup` / `delete_user_data`, as its dict when it reaches Python (from
+/// either entry): what was asked (masked), where, the HTTP status and the UTC time.
+impl<'py> IntoPyObject<'py> for LookupOutcome {
     type Target = PyDict;
     type Output = Bound<'py, PyDict>;
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        outcome_dict(py, &self.0)
+        let dict = PyDict::new(py);
+        dict.set_item("action", self.action.as_str())?;
+        dict.set_item("email", self.subject.email.as_deref())?;
+        dict.set_item("user_ids", masked_user_ids(py, &self.subject)?)?;
+        dict.set_item("organization_id", self.organization.as_str())?;
+        dict.set_item("http_status", self.http_status)?;
+        dict.set_item("at", format_time(self.at))?;
+        Ok(dict)
     }
 }
 
