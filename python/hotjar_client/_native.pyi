@@ -40,7 +40,7 @@ __all__ = [
     "ExportPermissionError",
     "HotjarError",
     "InvalidResponseError",
-    "LookupSoFar",
+    "LookupRun",
     "NotFoundError",
     "PathLock",
     "PermissionDeniedError",
@@ -279,15 +279,7 @@ class RawClient:
         confirm: bool,
         organization_id: Id | None,
         concurrency: int,
-    ) -> list[Any]: ...
-    def lookup_many_async(
-        self,
-        subjects: Sequence[tuple[Any, Any, Any, Any]],
-        delete: bool,
-        confirm: bool,
-        organization_id: Id | None,
-        concurrency: int,
-    ) -> tuple[AsyncCall[list[Any]], LookupSoFar]: ...
+    ) -> LookupRun: ...
 
 @final
 class PathLock:
@@ -298,9 +290,11 @@ class PathLock:
     def release(self) -> None: ...
 
 @final
-class LookupSoFar:
-    """The rows of an awaited ``lookup_many`` so far, for a cancelled task."""
+class LookupRun:
+    """A checked ``lookup_many`` run, run once by ``wait`` (blocking) or ``wait_async``."""
 
+    def wait(self) -> list[Any]: ...
+    def wait_async(self) -> AsyncCall[list[Any]]: ...
     def rows(self) -> list[Any]: ...
 
 @final
