@@ -22,7 +22,6 @@ one place only: the CSV you ask for with :meth:`LookupReport.to_csv`.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
 import math
@@ -436,6 +435,9 @@ class BulkRun:
     async def awaited(self) -> LookupReport:
         """The awaited run's report; a cancelled task's ``CancelledError`` carries the report
         so far as ``.report`` (no request starts after it is made)."""
+        # Imported here: asyncio (with ssl) weighs 9 MB, which a synchronous user never needs.
+        import asyncio
+
         try:
             rows = await self._native.wait_async()
         except asyncio.CancelledError as cancelled:
