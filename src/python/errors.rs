@@ -205,13 +205,16 @@ fn make_types(py: Python<'_>) -> PyResult<Types> {
     let mut made: Vec<Bound<'_, PyType>> = Vec::with_capacity(CLASSES.len());
     for class in &CLASSES {
         let mut bases = match class.parent {
-            // Parents come first, so the parent is already made.
-            Some(parent) => made
-                .iter()
-                .zip(&CLASSES)
-                .filter(|(_, c)| c.name == parent)
-                .map(|(ty, _)| ty.clone())
-                .collect(),
+            // Parents come first in `CLASSES`, so the parent is already made.
+            Some(parent) => {
+                let made_parent = CLASSES[..made.len()]
+                    .iter()
+                    .position(|c| c.name == parent)
+                    .map(|i| made[i].clone());
+                vec![made_parent.ok_or_else(|| {
+                    PyRuntimeError::new_err(format!("{parent} must come before {}", class.name))
+                })?]
+            }
             None => vec![py.get_type::<PyException>()],
         };
         if let Some(name) = class.builtin {
