@@ -1,12 +1,14 @@
 //! The client: the front door of the core. Every operation of the API is a method here; the
 //! ones with more to them than a request delegate to their feature module (`many`, `table`,
-//! `export`, `gdpr`), which keep their bodies.
+//! `export`, `gdpr`), which keep their bodies. An operation with many settings takes them as
+//! one request struct of its module (`TableRequest`, `ManyRequest`, `ExportRequest`,
+//! `BulkRequest`), so its parameters are written once and named at the call site.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use arrow_array::RecordBatch;
 use jiff::Timestamp;
@@ -16,12 +18,12 @@ use url::Url;
 use crate::config::ClientConfig;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, ErrorKind, ExportError, Result};
-use crate::export::{ExportSummary, FileFormat};
-use crate::gdpr::{Action, BulkLookup, LookupOutcome, Subject};
+use crate::export::{ExportRequest, ExportSummary};
+use crate::gdpr::{BulkLookup, BulkRequest, LookupOutcome, Subject};
 use crate::ids::{normalize_ids, Id};
-use crate::many::{ManyPages, TableResult};
+use crate::many::{ManyPages, ManyRequest, TableResult};
 use crate::pagination::{Pages, ResponseStream};
-use crate::table::{Shape, SurveyPlan};
+use crate::table::{Shape, SurveyPlan, TableRequest};
 use crate::transport::Transport;
 use crate::{export, gdpr, many, table};
 
@@ -178,17 +180,14 @@ impl HotjarClient {
         many::many_pages(self, site, surveys, since, concurrency)
     }
 
-    /// Every response of each survey (every survey of the site when `surveys` is `None`),
-    /// fetched `concurrency` surveys at a time, in the order given. A survey that failed has
-    /// its error, with what was fetched and where to resume; the others are unaffected.
+    /// Every response of each survey of `request` (every survey of the site when its
+    /// `surveys` is `None`), in its order. A survey that failed has its error, with what was
+    /// fetched and where to resume; the others are unaffected.
     pub async fn responses_many(
         &self,
-        site: &Id,
-        surveys: Option<Vec<Id>>,
-        since: Option<Timestamp>,
-        concurrency: usize,
+        request: ManyRequest<'_>,
     ) -> Result<Vec<(Id, Result<Vec<Value>, ExportError>)>> {
-        many::responses_many(self, site, surveys, since, concurrency).await
+        many::responses_many(self, request).await
     }
 
     /// The columns a survey's responses will have (fetches the survey once).
@@ -200,82 +199,31 @@ impl HotjarClient {
     /// the error carries the rows of every page read so far and where to resume.
     pub async fn responses_table(
         &self,
-        site: &Id,
-        survey: &Id,
-        shape: Shape,
-        since: Option<Timestamp>,
-        resume_cursor: Option<String>,
+        request: TableRequest<'_>,
     ) -> Result<RecordBatch, ExportError<Option<RecordBatch>>> {
-        table::responses_table(self, site, survey, shape, since, resume_cursor).await
+        table::responses_table(self, request).await
     }
 
-    /// Each survey's responses as one Arrow record batch, fetched `concurrency` surveys at a
-    /// time, in the order given (every survey of the site when `surveys` is `None`). A failed
+    /// Each survey's responses of `request` as one Arrow record batch, in its order. A failed
     /// survey keeps its rows so far and its resume cursor.
     pub async fn responses_table_many(
         &self,
-        site: &Id,
-        surveys: Option<Vec<Id>>,
+        request: ManyRequest<'_>,
         shape: Shape,
-        since: Option<Timestamp>,
-        concurrency: usize,
     ) -> Result<Vec<(Id, TableResult)>> {
-        many::responses_table_many(self, site, surveys, shape, since, concurrency).await
+        many::responses_table_many(self, request, shape).await
     }
 
-    /// Streams a survey's responses to a file, page by page, in constant memory. See
-    /// `export` for what happens to the file on failure. With `csv_formula_guard`, a CSV
-    /// cell that would start a spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) is written
-    /// with a `'` in front, as text. One export at a time per path: a second one fails at
-    /// once with a file error of I/O kind `WouldBlock`.
-    #[allow(clippy::too_many_arguments)]
+    /// Streams a survey's responses to a file, page by page, in constant memory, from where
+    /// `request.start` says: the newest response, a cursor, or the partial file of a failed
+    /// export of the same path (see [`ExportStart`](crate::ExportStart)). See `export` for
+    /// what happens to the file on failure. One export at a time per path: a second one fails
+    /// at once with a file error of I/O kind `WouldBlock`.
     pub async fn export_responses(
         &self,
-        site: &Id,
-        survey: &Id,
-        path: &Path,
-        format: FileFormat,
-        shape: Shape,
-        since: Option<Timestamp>,
-        resume_cursor: Option<String>,
-        csv_formula_guard: bool,
+        request: ExportRequest<'_>,
     ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-        let target = export::Target {
-            site,
-            survey,
-            path,
-            format,
-            shape,
-            since,
-            csv_formula_guard,
-        };
-        export::export(self, target, resume_cursor).await
-    }
-
-    /// Continues the failed export of `path` in the same file, from its `<path>.partial` and
-    /// the note beside it; without a partial export, exports from the start. `since`
-    /// defaults to the partial export's; `csv_formula_guard` must be the partial export's.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn resume_export_responses(
-        &self,
-        site: &Id,
-        survey: &Id,
-        path: &Path,
-        format: FileFormat,
-        shape: Shape,
-        since: Option<Timestamp>,
-        csv_formula_guard: bool,
-    ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-        let target = export::Target {
-            site,
-            survey,
-            path,
-            format,
-            shape,
-            since,
-            csv_formula_guard,
-        };
-        export::resume_export(self, target).await
+        export::export(self, request).await
     }
 
     /// Asks Hotjar to email a data report on `subject` (to the subject and to the
@@ -296,18 +244,11 @@ impl HotjarClient {
         gdpr::delete_user_data(self, organization, subject, confirm).await
     }
 
-    /// Runs `subjects` (each with the caller's row number) through the client, `concurrency`
-    /// at a time (1 to 32), all under the client's one rate limiter. Results arrive as they
-    /// finish, in any order, one per subject. A deletion needs `confirm`; without it nothing
-    /// is sent. Dropping the returned [`BulkLookup`] cancels the requests in flight.
-    pub fn lookup_many(
-        &self,
-        organization: &Id,
-        action: Action,
-        subjects: Vec<(usize, Subject)>,
-        concurrency: usize,
-        confirm: bool,
-    ) -> Result<BulkLookup> {
-        gdpr::lookup_many(self, organization, action, subjects, concurrency, confirm)
+    /// Runs the subjects of `request` through the client, all under its one rate limiter.
+    /// Results arrive as they finish, in any order, one per subject. A deletion needs
+    /// `confirm`; without it nothing is sent. Dropping the returned [`BulkLookup`] cancels the
+    /// requests in flight.
+    pub fn lookup_many(&self, request: BulkRequest<'_>) -> Result<BulkLookup> {
+        gdpr::lookup_many(self, request)
     }
 }

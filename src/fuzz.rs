@@ -210,6 +210,28 @@ fn check_page(body: &[u8]) -> Result<(), TestCaseError> {
 }
 
 /// Any JSON value, a few levels deep, with id-like keys and awkward numbers.
+/// `Id::parse` accepts `text` exactly when it is `valid`, as its trimmed self; otherwise the
+/// error is a configuration error that names the argument (`site_id`, `survey_id`...).
+fn parses_exactly_when_valid(
+    kind: IdKind,
+    text: &str,
+    valid: bool,
+) -> Result<Option<Id>, TestCaseError> {
+    match Id::parse(kind, text) {
+        Ok(id) => {
+            prop_assert!(valid);
+            prop_assert_eq!(id.as_str(), text.trim());
+            Ok(Some(id))
+        }
+        Err(error) => {
+            prop_assert!(!valid);
+            prop_assert_eq!(error.kind(), ErrorKind::Configuration);
+            prop_assert!(error.message().starts_with(kind.param()));
+            Ok(None)
+        }
+    }
+}
+
 fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -294,17 +316,7 @@ proptest! {
             && trimmed.len() <= 20
             && trimmed.bytes().all(|b| b.is_ascii_digit())
             && trimmed.bytes().any(|b| b != b'0');
-        match Id::parse(IdKind::Site, &text) {
-            Ok(id) => {
-                prop_assert!(valid);
-                prop_assert_eq!(id.as_str(), trimmed);
-            }
-            Err(error) => {
-                prop_assert!(!valid);
-                prop_assert_eq!(error.kind(), ErrorKind::Configuration);
-                prop_assert!(error.message().starts_with("site_id"));
-            }
-        }
+        parses_exactly_when_valid(IdKind::Site, &text, valid)?;
     }
 
     #[test]
@@ -314,24 +326,15 @@ proptest! {
             && trimmed.chars().count() <= crate::ids::MAX_ID_CHARS
             && !trimmed.contains('/')
             && !trimmed.chars().any(|c| c.is_control() || c.is_whitespace());
-        match Id::parse(IdKind::Survey, &text) {
-            Ok(id) => {
-                prop_assert!(valid);
-                prop_assert_eq!(id.as_str(), trimmed);
-                // One path segment whatever the id holds.
-                let segment = id.path_segment();
-                prop_assert!(segment.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b)));
-                let decoded = percent_encoding::percent_decode_str(&segment)
-                    .decode_utf8()
-                    .map(|d| d.into_owned())
-                    .unwrap_or_default();
-                prop_assert_eq!(decoded.as_str(), trimmed);
-            }
-            Err(error) => {
-                prop_assert!(!valid);
-                prop_assert_eq!(error.kind(), ErrorKind::Configuration);
-                prop_assert!(error.message().starts_with("survey_id"));
-            }
+        if let Some(id) = parses_exactly_when_valid(IdKind::Survey, &text, valid)? {
+            // One path segment whatever the id holds.
+            let segment = id.path_segment();
+            prop_assert!(segment.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b)));
+            let decoded = percent_encoding::percent_decode_str(&segment)
+                .decode_utf8()
+                .map(|d| d.into_owned())
+                .unwrap_or_default();
+            prop_assert_eq!(decoded.as_str(), trimmed);
         }
     }
 

@@ -518,22 +518,33 @@ async fn send_user_lookup(
     })
 }
 
-/// Runs `subjects` (each with the caller's row number) through the client, `concurrency`
-/// at a time, all under the client's one rate limiter. Results arrive as they finish, in
-/// any order, one per subject. A deletion needs `confirm`; without it nothing is sent.
+/// A bulk run: `subjects` (each with the caller's row number) looked up or deleted,
+/// `concurrency` at a time (1 to 32). A deletion needs `confirm`; without it nothing is sent
+/// and the error (kind `ConfirmationRequired`) says what would have been deleted.
+#[derive(Debug, Clone)]
+pub struct BulkRequest<'a> {
+    pub organization: &'a Id,
+    pub action: Action,
+    pub subjects: Vec<(usize, Subject)>,
+    pub concurrency: usize,
+    pub confirm: bool,
+}
+
+/// Runs the subjects of `request` through the client, all under its one rate limiter.
+/// Results arrive as they finish, in any order, one per subject.
 ///
 /// The same person given twice ([`Subject::same_person`]) is sent once, and every copy gets
 /// that request's result ([`BulkLookup::duplicates`] says which rows were merged).
 ///
 /// Dropping the returned [`BulkLookup`] cancels the requests in flight.
-pub(crate) fn lookup_many(
-    client: &HotjarClient,
-    organization: &Id,
-    action: Action,
-    subjects: Vec<(usize, Subject)>,
-    concurrency: usize,
-    confirm: bool,
-) -> Result<BulkLookup> {
+pub(crate) fn lookup_many(client: &HotjarClient, request: BulkRequest<'_>) -> Result<BulkLookup> {
+    let BulkRequest {
+        organization,
+        action,
+        subjects,
+        concurrency,
+        confirm,
+    } = request;
     let mut first_of = HashMap::new();
     let mut duplicates = HashMap::new();
     let mut copies: HashMap<usize, Vec<usize>> = HashMap::new();

@@ -45,10 +45,12 @@ mod fuzz;
 pub use client::{ClientStats, HotjarClient, TokenInfo};
 pub use config::{ClientConfig, Secret};
 pub use error::{Error, ErrorKind, ExportError, FileDetail, Result};
-pub use export::{ExportSummary, FileFormat};
-pub use gdpr::{Action, BulkLookup, BulkResult, LookupOutcome, MaskedSubject, Started, Subject};
+pub use export::{ExportRequest, ExportStart, ExportSummary, FileFormat};
+pub use gdpr::{
+    Action, BulkLookup, BulkRequest, BulkResult, LookupOutcome, MaskedSubject, Started, Subject,
+};
 pub use ids::{Id, IdKind};
-pub use many::{ManyPages, SurveyEvent, TableResult};
+pub use many::{ManyPages, ManyRequest, SurveyEvent, TableResult};
 pub use pagination::{ResponsePage, ResponseStream};
-pub use table::{Shape, SurveyPlan};
+pub use table::{Shape, SurveyPlan, TableRequest};
 pub use timestamps::parse_since;

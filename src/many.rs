@@ -19,7 +19,7 @@ use crate::error::{Error, ExportError, Result};
 use crate::ids::{Id, IdKind};
 use crate::pagination::ResponsePage;
 use crate::pool::{self, OwnedTask};
-use crate::table::Shape;
+use crate::table::{Shape, TableRequest};
 
 /// The most surveys fetched at once. Hotjar's 3000 requests a minute are reached with a few
 /// workers at a 100-300 ms round trip; more only queue at the limiter.
@@ -139,24 +139,40 @@ async fn walk_survey(
     let _ = sender.send(finished).await;
 }
 
-/// Every response of each survey (every survey of the site when `surveys` is `None`),
-/// fetched `concurrency` surveys at a time, in the order given. A survey that failed has
-/// its error, with what was fetched and where to resume; the others are unaffected.
+/// Many surveys of a site: `surveys` in the order wanted (a survey given twice is fetched
+/// once), or every survey of the site when `None`; their responses at or after `since`,
+/// `concurrency` surveys at a time (1 to 64).
+#[derive(Debug, Clone)]
+pub struct ManyRequest<'a> {
+    pub site: &'a Id,
+    pub surveys: Option<Vec<Id>>,
+    pub since: Option<Timestamp>,
+    pub concurrency: usize,
+}
+
+impl ManyRequest<'_> {
+    /// The surveys to fetch, each once, and how many at a time; checked before anything else
+    /// is sent.
+    async fn surveys(&self, client: &HotjarClient) -> Result<(Vec<Id>, usize)> {
+        let concurrency = check_concurrency(self.concurrency as i64)?;
+        let surveys = match &self.surveys {
+            Some(surveys) => dedupe(surveys.clone()),
+            None => client.survey_ids(self.site).await?,
+        };
+        Ok((surveys, concurrency))
+    }
+}
+
+/// Every response of each survey of `request`, in its order. A survey that failed has its
+/// error, with what was fetched and where to resume; the others are unaffected.
 pub(crate) async fn responses_many(
     client: &HotjarClient,
-    site: &Id,
-    surveys: Option<Vec<Id>>,
-    since: Option<Timestamp>,
-    concurrency: usize,
+    request: ManyRequest<'_>,
 ) -> Result<Vec<(Id, Result<Vec<Value>, ExportError>)>> {
-    let concurrency = check_concurrency(concurrency as i64)?;
-    let surveys = match surveys {
-        Some(surveys) => dedupe(surveys),
-        None => client.survey_ids(site).await?,
-    };
+    let (surveys, concurrency) = request.surveys(client).await?;
     let mut rows: Vec<Vec<Value>> = surveys.iter().map(|_| Vec::new()).collect();
     let mut outcomes = SurveyEnds::new(surveys.len());
-    let mut pages = client.many_pages(site, surveys.clone(), since, concurrency);
+    let mut pages = client.many_pages(request.site, surveys.clone(), request.since, concurrency);
     while let Some(event) = pages.next().await {
         if let Step::Page { index, batch } = outcomes.record(event) {
             match batch.to_values() {
@@ -290,28 +306,26 @@ pub fn dedupe(surveys: Vec<Id>) -> Vec<Id> {
 /// One survey's table, or the error that stopped it with the rows read so far.
 pub type TableResult = Result<RecordBatch, ExportError<Option<RecordBatch>>>;
 
-/// Each survey's responses as one Arrow record batch (see `responses_table`), fetched
-/// `concurrency` surveys at a time, in the order given (every survey of the site when
-/// `surveys` is `None`). A failed survey keeps its rows so far and its resume cursor.
+/// Each survey's responses of `request` as one Arrow record batch (see `responses_table`),
+/// in its order. A failed survey keeps its rows so far and its resume cursor.
 pub(crate) async fn responses_table_many(
     client: &HotjarClient,
-    site: &Id,
-    surveys: Option<Vec<Id>>,
+    request: ManyRequest<'_>,
     shape: Shape,
-    since: Option<Timestamp>,
-    concurrency: usize,
 ) -> Result<Vec<(Id, TableResult)>> {
-    let concurrency = check_concurrency(concurrency as i64)?;
-    let surveys = match surveys {
-        Some(surveys) => dedupe(surveys),
-        None => client.survey_ids(site).await?,
-    };
-    let (client, site_owned) = (client.clone(), site.clone());
+    let (surveys, concurrency) = request.surveys(client).await?;
+    let (client, site_owned, since) = (client.clone(), request.site.clone(), request.since);
     let tables = run_bounded(surveys.clone(), concurrency, move |survey| {
         let (client, site) = (client.clone(), site_owned.clone());
         async move {
             client
-                .responses_table(&site, &survey, shape, since, None)
+                .responses_table(TableRequest {
+                    site: &site,
+                    survey: &survey,
+                    shape,
+                    since,
+                    resume_cursor: None,
+                })
                 .await
         }
     })

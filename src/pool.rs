@@ -72,16 +72,6 @@ impl<T: Send + 'static> OwnedTask<T> {
     }
 }
 
-impl<T> OwnedTask<T> {
-    /// Aborts the task and waits until it is gone (its future dropped, so whatever it held,
-    /// such as a temporary file, is cleaned up).
-    #[cfg(feature = "python")]
-    pub(crate) async fn cancel(mut self) {
-        self.0.abort();
-        let _ = (&mut self.0).await;
-    }
-}
-
 impl<T> Future for OwnedTask<T> {
     type Output = Option<T>;
 

@@ -261,14 +261,26 @@ impl Output {
     }
 }
 
-/// Streams a survey's responses to `target`, from `resume_cursor` (or the newest response).
+/// Streams a survey's responses to `request.path`, starting where `request.start` says.
 pub(crate) async fn export(
     client: &HotjarClient,
-    target: Target<'_>,
-    resume_cursor: Option<String>,
+    mut request: ExportRequest<'_>,
 ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-    let _lock = take_lock(target.path)?;
-    export_to(client, target, resume_cursor, None).await
+    let _lock = take_lock(request.path)?;
+    let (resume_cursor, seed) = match &request.start {
+        ExportStart::Newest => (None, None),
+        ExportStart::Cursor(cursor) => (Some(cursor.clone()), None),
+        ExportStart::Resume => {
+            let seed = resume::find(&mut request).map_err(|error| ExportError {
+                error,
+                partial: None,
+                resume_cursor: None,
+            })?;
+            let cursor = seed.as_ref().and_then(|s| s.note.resume_cursor.clone());
+            (cursor, seed)
+        }
+    };
+    export_to(client, &request, resume_cursor, seed).await
 }
 
 /// The lock of `path` (see `lock`), held until the export ends, taken after the target is
@@ -283,42 +295,15 @@ fn take_lock(path: &Path) -> Result<ExportLock, ExportError<Option<PathBuf>>> {
         })
 }
 
-/// Continues the failed export of `target.path` in the same file, from its `<path>.partial`
-/// and the note beside it (see `resume`); without a partial export, exports from the start.
-/// `target.since` defaults to the partial export's.
-pub(crate) async fn resume_export(
-    client: &HotjarClient,
-    mut target: Target<'_>,
-) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-    let early = |error: Error| ExportError {
-        error,
-        partial: None,
-        resume_cursor: None,
-    };
-    let _lock = take_lock(target.path)?;
-    let guard = target.guards_formulas();
-    let Target {
-        site,
-        survey,
-        path,
-        format,
-        shape,
-        ..
-    } = target;
-    let seed =
-        resume::find(path, site, survey, format, shape, guard, &mut target.since).map_err(early)?;
-    let cursor = seed.as_ref().and_then(|s| s.note.resume_cursor.clone());
-    export_to(client, target, cursor, seed).await
-}
-
+/// The export itself, from `resume_cursor`, after the partial file of `seed` when resuming.
 async fn export_to(
     client: &HotjarClient,
-    target: Target<'_>,
+    request: &ExportRequest<'_>,
     resume_cursor: Option<String>,
     seed: Option<resume::Seed>,
 ) -> Result<ExportSummary, ExportError<Option<PathBuf>>> {
-    let csv_formula_guard = target.guards_formulas();
-    let Target {
+    let csv_formula_guard = request.guards_formulas();
+    let ExportRequest {
         site,
         survey,
         path,
@@ -326,7 +311,7 @@ async fn export_to(
         shape,
         since,
         ..
-    } = target;
+    } = *request;
     // Before anything new is written, a failure leaves any partial export as it was.
     let early = |error: Error| ExportError {
         error,
@@ -410,23 +395,42 @@ async fn export_to(
     })
 }
 
-/// What an export writes: a survey's responses (at or after `since`) to `path`.
-pub(crate) struct Target<'a> {
+/// An export: a survey's responses (at or after `since`) written to `path`, starting where
+/// `start` says.
+#[derive(Debug, Clone)]
+pub struct ExportRequest<'a> {
     pub site: &'a Id,
     pub survey: &'a Id,
     pub path: &'a Path,
     pub format: FileFormat,
     pub shape: Shape,
     pub since: Option<Timestamp>,
-    /// CSV cells that would start a spreadsheet formula are written as text (`formula`).
+    pub start: ExportStart,
+    /// CSV cells that would start a spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) are
+    /// written with a `'` in front, as text (`formula`).
     pub csv_formula_guard: bool,
 }
 
-impl Target<'_> {
+impl ExportRequest<'_> {
     /// Whether cells are guarded: only CSV has formulas to guard against.
     fn guards_formulas(&self) -> bool {
         self.csv_formula_guard && self.format == FileFormat::Csv
     }
+}
+
+/// Where an export starts reading.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ExportStart {
+    /// At the newest response, into a new file.
+    #[default]
+    Newest,
+    /// Where a failed export stopped ([`ExportError::resume_cursor`]), into a new file.
+    Cursor(String),
+    /// Continues the failed export of the same path in the same file, from its
+    /// `<path>.partial` and the note beside it (see `resume`); without a partial export, at
+    /// the newest response. `since` defaults to the partial export's, and
+    /// `csv_formula_guard` must be the partial export's.
+    Resume,
 }
 
 /// After a failed fetch: closes what was written and keeps it as `<path>.partial`, with the

@@ -15,10 +15,8 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{file_error, os_file_error, FileFormat, Output};
+use super::{file_error, os_file_error, ExportRequest, FileFormat, Output};
 use crate::error::{Error, Result};
-use crate::ids::Id;
-use crate::table::Shape;
 
 const VERSION: u32 = 1;
 
@@ -61,20 +59,12 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// The partial export of `path` to continue, checked against this call's settings; `None`
-/// when there is none (the export then starts from the beginning). `since` falls back to the
-/// one the partial export was made with.
-pub(super) fn find(
-    path: &Path,
-    site: &Id,
-    survey: &Id,
-    format: FileFormat,
-    shape: Shape,
-    csv_formula_guard: bool,
-    since: &mut Option<Timestamp>,
-) -> Result<Option<Seed>> {
-    let partial = partial_path(path);
-    let note_file = note_path(path);
+/// The partial export of `request.path` to continue, checked against the request's settings;
+/// `None` when there is none (the export then starts from the beginning). `request.since`
+/// falls back to the one the partial export was made with.
+pub(super) fn find(request: &mut ExportRequest<'_>) -> Result<Option<Seed>> {
+    let partial = partial_path(request.path);
+    let note_file = note_path(request.path);
     if !partial.is_file() {
         return Ok(None);
     }
@@ -108,6 +98,7 @@ pub(super) fn find(
             partial.display()
         ))
     };
+    let (site, survey) = (request.site, request.survey);
     if note.site_id != site.as_str() || note.survey_id != survey.as_str() {
         return Err(mismatch(
             "site/survey",
@@ -115,12 +106,13 @@ pub(super) fn find(
             &format!("{site}/{survey}"),
         ));
     }
-    if note.format != format.name() {
-        return Err(mismatch("format", &note.format, format.name()));
+    if note.format != request.format.name() {
+        return Err(mismatch("format", &note.format, request.format.name()));
     }
-    if note.shape != shape.name() {
-        return Err(mismatch("shape", &note.shape, shape.name()));
+    if note.shape != request.shape.name() {
+        return Err(mismatch("shape", &note.shape, request.shape.name()));
     }
+    let csv_formula_guard = request.guards_formulas();
     if note.csv_formula_guard != csv_formula_guard {
         let name = |on: bool| format!("csv_formula_guard={}", if on { "True" } else { "False" });
         return Err(mismatch(
@@ -135,12 +127,12 @@ pub(super) fn find(
         })?),
         None => None,
     };
-    match (*since, noted_since) {
+    match (request.since, noted_since) {
         (Some(now), Some(was)) if now != was => {
             return Err(mismatch("since", &was.to_string(), &now.to_string()))
         }
         (Some(now), None) => return Err(mismatch("since", "None", &now.to_string())),
-        _ => *since = noted_since,
+        _ => request.since = noted_since,
     }
     Ok(Some(Seed { partial, note }))
 }

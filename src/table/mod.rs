@@ -33,16 +33,30 @@ pub(crate) async fn survey_plan(
     Ok(SurveyPlan::from_survey(survey.as_str(), &value))
 }
 
+/// A table of a survey's responses (at or after `since`) in `shape`, from the newest response
+/// or from `resume_cursor`, where a failed table stopped ([`ExportError::resume_cursor`]).
+#[derive(Debug, Clone)]
+pub struct TableRequest<'a> {
+    pub site: &'a Id,
+    pub survey: &'a Id,
+    pub shape: Shape,
+    pub since: Option<Timestamp>,
+    pub resume_cursor: Option<String>,
+}
+
 /// Every response of a survey (at or after `since`) as one Arrow record batch. On failure
 /// the error carries the rows of every page read so far and where to resume.
 pub(crate) async fn responses_table(
     client: &HotjarClient,
-    site: &Id,
-    survey: &Id,
-    shape: Shape,
-    since: Option<Timestamp>,
-    resume_cursor: Option<String>,
+    request: TableRequest<'_>,
 ) -> Result<RecordBatch, ExportError<Option<RecordBatch>>> {
+    let TableRequest {
+        site,
+        survey,
+        shape,
+        since,
+        resume_cursor,
+    } = request;
     let plan = client
         .survey_plan(site, survey)
         .await

@@ -367,28 +367,34 @@ fn ids_of(batch: &arrow_array::RecordBatch) -> Vec<String> {
 
 #[tokio::test]
 async fn a_parquet_export_holds_the_same_rows_as_the_table() {
-    use hotjar_client::FileFormat;
-    use hotjar_client::Shape;
+    use hotjar_client::{ExportRequest, ExportStart, FileFormat};
+    use hotjar_client::{Shape, TableRequest};
     let fake = fake(FakeConfig::default()).await;
     let client = client_for(&fake, |c| c.requests_per_minute = None);
     let id = &fake.dataset().survey_ids()[0];
     let table = client
-        .responses_table(&site(&fake), &survey(id), Shape::Wide, None, None)
+        .responses_table(TableRequest {
+            site: &site(&fake),
+            survey: &survey(id),
+            shape: Shape::Wide,
+            since: None,
+            resume_cursor: None,
+        })
         .await
         .unwrap();
     let dir = scratch("parquet");
     let path = dir.join("out.parquet");
     let summary = client
-        .export_responses(
-            &site(&fake),
-            &survey(id),
-            &path,
-            FileFormat::Parquet,
-            Shape::Wide,
-            None,
-            None,
-            false,
-        )
+        .export_responses(ExportRequest {
+            site: &site(&fake),
+            survey: &survey(id),
+            path: &path,
+            format: FileFormat::Parquet,
+            shape: Shape::Wide,
+            since: None,
+            start: ExportStart::Newest,
+            csv_formula_guard: false,
+        })
         .await
         .unwrap();
     assert_eq!((summary.responses, summary.pages), (1234, 13));
@@ -435,8 +441,8 @@ async fn a_parquet_export_holds_the_same_rows_as_the_table() {
 
 #[tokio::test]
 async fn a_failed_export_keeps_a_partial_file_and_resumes() {
-    use hotjar_client::FileFormat;
     use hotjar_client::Shape;
+    use hotjar_client::{ExportRequest, ExportStart, FileFormat};
     let fake = fake(FakeConfig::default()).await;
     let client = client_for(&fake, |c| {
         c.requests_per_minute = None;
@@ -450,16 +456,16 @@ async fn a_failed_export_keeps_a_partial_file_and_resumes() {
         let (client, site, survey, path) = (client.clone(), site(&fake), survey(&id), path.clone());
         tokio::spawn(async move {
             client
-                .export_responses(
-                    &site,
-                    &survey,
-                    &path,
-                    FileFormat::Csv,
-                    Shape::Wide,
-                    None,
-                    None,
-                    false,
-                )
+                .export_responses(ExportRequest {
+                    site: &site,
+                    survey: &survey,
+                    path: &path,
+                    format: FileFormat::Csv,
+                    shape: Shape::Wide,
+                    since: None,
+                    start: ExportStart::Newest,
+                    csv_formula_guard: false,
+                })
                 .await
         })
     };
@@ -487,19 +493,18 @@ async fn a_failed_export_keeps_a_partial_file_and_resumes() {
 
     fake.set_latency(Duration::ZERO);
     let rest_path = dir.join("rest.csv");
-    client
-        .export_responses(
-            &site(&fake),
-            &survey(&id),
-            &rest_path,
-            FileFormat::Csv,
-            Shape::Wide,
-            None,
-            error.resume_cursor.clone(),
-            false,
-        )
-        .await
-        .unwrap();
+    let (site, survey) = (site(&fake), survey(&id));
+    let rest = ExportRequest {
+        site: &site,
+        survey: &survey,
+        path: &rest_path,
+        format: FileFormat::Csv,
+        shape: Shape::Wide,
+        since: None,
+        start: ExportStart::Cursor(error.resume_cursor.clone().unwrap()),
+        csv_formula_guard: false,
+    };
+    client.export_responses(rest.clone()).await.unwrap();
     let ids = |p: &std::path::Path| -> Vec<String> {
         let mut reader = csv::Reader::from_path(p).unwrap();
         reader
@@ -516,5 +521,18 @@ async fn a_failed_export_keeps_a_partial_file_and_resumes() {
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(all, truth);
+
+    // Resumed in the same file, the partial export and its note make way for the whole.
+    let whole = client
+        .export_responses(ExportRequest {
+            path: &path,
+            start: ExportStart::Resume,
+            ..rest
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(&path), truth);
+    assert_eq!(whole.responses, truth.len());
+    assert!(!partial.exists());
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use hotjar_client::{Action, Subject};
+use hotjar_client::{Action, BulkRequest, Subject};
 use hotjar_client::{ClientConfig, ErrorKind, HotjarClient, Id, IdKind};
 use hotjar_fake::{FakeConfig, FakeServer, InjectedFailure};
 
@@ -110,7 +110,13 @@ async fn no_log_line_error_or_debug_output_holds_the_subject() {
     }
     shown.push(format!("{:?}", fake.lookups()));
     let mut bulk = client
-        .lookup_many(&org, Action::Lookup, vec![(0, subject.clone())], 1, false)
+        .lookup_many(BulkRequest {
+            organization: &org,
+            action: Action::Lookup,
+            subjects: vec![(0, subject.clone())],
+            concurrency: 1,
+            confirm: false,
+        })
         .unwrap();
     shown.push(format!("{bulk:?}"));
     while let Some((_, result)) = bulk.next().await {
@@ -172,7 +178,13 @@ async fn an_unconfirmed_deletion_sends_nothing() {
         .await
         .unwrap_err();
     let bulk = client
-        .lookup_many(&org, Action::Delete, subjects, 2, false)
+        .lookup_many(BulkRequest {
+            organization: &org,
+            action: Action::Delete,
+            subjects,
+            concurrency: 2,
+            confirm: false,
+        })
         .unwrap_err();
     assert_eq!(single.kind(), ErrorKind::ConfirmationRequired);
     assert_eq!(bulk.kind(), ErrorKind::ConfirmationRequired);
@@ -197,7 +209,13 @@ async fn a_bulk_run_gives_one_result_per_subject_and_erases_the_deleted() {
     let before = fake.responses_truth(&survey).unwrap().len();
 
     let mut bulk = client
-        .lookup_many(&org, Action::Delete, chosen, 3, true)
+        .lookup_many(BulkRequest {
+            organization: &org,
+            action: Action::Delete,
+            subjects: chosen,
+            concurrency: 3,
+            confirm: true,
+        })
         .unwrap();
     let mut rows = Vec::new();
     while let Some((row, result)) = bulk.next().await {
@@ -236,7 +254,13 @@ async fn the_same_person_twice_is_sent_once_and_every_copy_gets_the_result() {
         (3, Subject::from_email(&email).unwrap()),
     ];
     let mut bulk = client
-        .lookup_many(&org, Action::Lookup, subjects, 2, false)
+        .lookup_many(BulkRequest {
+            organization: &org,
+            action: Action::Lookup,
+            subjects,
+            concurrency: 2,
+            confirm: false,
+        })
         .unwrap();
     let mut merged: Vec<(usize, usize)> = bulk.duplicates().iter().map(|(a, b)| (*a, *b)).collect();
     merged.sort_unstable();

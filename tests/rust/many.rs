@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use hotjar_client::{ClientConfig, ErrorKind, HotjarClient, Id, IdKind};
+use hotjar_client::{ClientConfig, ErrorKind, HotjarClient, Id, IdKind, ManyRequest};
 use hotjar_fake::{FakeConfig, FakeServer, SurveyFailure};
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -41,7 +41,15 @@ async fn every_survey_of_the_site_in_order_with_one_failure_kept_apart() {
     let client = client_for(&fake, 3000);
     let site = id(IdKind::Site, fake.site_id());
 
-    let results = client.responses_many(&site, None, None, 3).await.unwrap();
+    let results = client
+        .responses_many(ManyRequest {
+            site: &site,
+            surveys: None,
+            since: None,
+            concurrency: 3,
+        })
+        .await
+        .unwrap();
 
     let got: Vec<String> = results.iter().map(|(s, _)| s.to_string()).collect();
     assert_eq!(got, ids);
@@ -74,7 +82,12 @@ async fn repeated_ids_are_fetched_once_and_bad_concurrency_sends_nothing() {
         id(IdKind::Survey, &ids[1]),
     ];
     let results = client
-        .responses_many(&site, Some(wanted.clone()), None, 8)
+        .responses_many(ManyRequest {
+            site: &site,
+            surveys: Some(wanted.clone()),
+            since: None,
+            concurrency: 8,
+        })
         .await
         .unwrap();
     assert_eq!(results.len(), 2);
@@ -83,7 +96,12 @@ async fn repeated_ids_are_fetched_once_and_bad_concurrency_sends_nothing() {
     let before = fake.stats().requests;
     for bad in [0, 65] {
         let error = client
-            .responses_many(&site, Some(wanted.clone()), None, bad)
+            .responses_many(ManyRequest {
+                site: &site,
+                surveys: Some(wanted.clone()),
+                since: None,
+                concurrency: bad,
+            })
             .await
             .unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Configuration);
@@ -105,8 +123,18 @@ async fn two_clients_of_one_key_share_one_limiter() {
         .collect();
     let (a, b) = (client_for(&fake, 600), client_for(&fake, 600));
     let (first, second) = tokio::join!(
-        a.responses_many(&site, Some(ids[..4].to_vec()), None, 4),
-        b.responses_many(&site, Some(ids[4..].to_vec()), None, 4),
+        a.responses_many(ManyRequest {
+            site: &site,
+            surveys: Some(ids[..4].to_vec()),
+            since: None,
+            concurrency: 4,
+        }),
+        b.responses_many(ManyRequest {
+            site: &site,
+            surveys: Some(ids[4..].to_vec()),
+            since: None,
+            concurrency: 4,
+        }),
     );
     assert!(first.unwrap().iter().all(|(_, r)| r.is_ok()));
     assert!(second.unwrap().iter().all(|(_, r)| r.is_ok()));

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
-use crate::export::{check_target, ExportSummary, FileFormat};
+use crate::export::{check_target, ExportRequest, ExportStart, ExportSummary, FileFormat};
 use crate::ids::IdKind;
 use crate::python::entry::{attach_in_worker, Bar};
 use crate::python::{args, errors};
@@ -54,23 +54,19 @@ operation! {
             .and_then(|()| FileFormat::resolve(&path, format.as_deref()))
             .map_err(|e| errors::core_error(&e))?;
         let since = args::since(since)?;
-        let cursor = args::cursor(resume_cursor)?;
+        let start = match args::cursor(resume_cursor)? {
+            Some(cursor) => ExportStart::Cursor(cursor),
+            None if resume => ExportStart::Resume,
+            None => ExportStart::Newest,
+        };
         let core = self.core()?;
         let bar = Bar::new(progress);
-        let guard = csv_formula_guard;
         Ok(async move {
-            let export = async {
-                if resume {
-                    core.resume_export_responses(&site, &survey, &path, format, shape, since, guard)
-                        .await
-                } else {
-                    core.export_responses(
-                        &site, &survey, &path, format, shape, since, cursor, guard,
-                    )
-                    .await
-                }
+            let request = ExportRequest {
+                site: &site, survey: &survey, path: &path, format, shape, since, start,
+                csv_formula_guard,
             };
-            bar.watch(export).await.map(Summary).map_err(|e| {
+            bar.watch(core.export_responses(request)).await.map(Summary).map_err(|e| {
                 attach_in_worker(|py| {
                     let partial = e
                         .partial

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use crate::gdpr::{Action, BulkLookup, BulkResult, Started};
+use crate::gdpr::{Action, BulkLookup, BulkRequest, BulkResult, Started};
 use crate::python::aio::AsyncCall;
 use crate::python::entry::wait;
 use crate::python::gdpr::{Bulk, Finished, Stopped};
@@ -42,13 +42,13 @@ impl RawClient {
         let mut bulk = Bulk::prepare(py, subjects, action, organization)?;
         let run = self
             .core()?
-            .lookup_many(
-                &bulk.organization,
+            .lookup_many(BulkRequest {
+                organization: &bulk.organization,
                 action,
-                bulk.to_send.clone(),
+                subjects: bulk.to_send.clone(),
                 concurrency,
                 confirm,
-            )
+            })
             .map_err(|e| errors::to_pyerr(py, &e))?;
         bulk.duplicates = run.duplicates().clone();
         Ok(LookupRun {

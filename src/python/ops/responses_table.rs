@@ -7,7 +7,7 @@ use crate::ids::IdKind;
 use crate::python::entry::{attach_in_worker, Bar};
 use crate::python::table::PyResponseTable;
 use crate::python::{args, errors};
-use crate::table::Shape;
+use crate::table::{Shape, TableRequest};
 
 /// A survey's failed table as the exception, its `partial` the table of what was read.
 pub fn table_error(
@@ -45,7 +45,9 @@ operation! {
         let bar = Bar::new(progress);
         Ok(async move {
             let name = survey.to_string();
-            let table = core.responses_table(&site, &survey, shape, since, cursor);
+            let table = core.responses_table(TableRequest {
+                site: &site, survey: &survey, shape, since, resume_cursor: cursor,
+            });
             match bar.watch(table).await {
                 Ok(batch) => Ok(PyResponseTable::new(batch, name, shape)),
                 Err(failure) => Err(attach_in_worker(|py| {

@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::many::ManyRequest;
 use crate::python::entry::{attach_in_worker, py_error, Bar};
 use crate::python::table::PyResponseTable;
 use crate::python::{args, errors};
@@ -23,7 +24,8 @@ operation! {
             self.many(survey_ids, site_id, since, concurrency)?;
         let bar = Bar::new(progress);
         Ok(async move {
-            let tables = core.responses_table_many(&site, surveys, shape, since, concurrency);
+            let request = ManyRequest { site: &site, surveys, since, concurrency };
+            let tables = core.responses_table_many(request, shape);
             let tables = bar.watch(tables).await.map_err(|e| py_error(&e))?;
             attach_in_worker(|py| {
                 let completed = PyDict::new(py);
