@@ -24,40 +24,6 @@ from hotjar_client._types import (
 )
 
 __version__: str
-__all__ = [
-    "AsyncCall",
-    "AuthenticationError",
-    "BadRequestError",
-    "ClientClosedError",
-    "ConfigurationError",
-    "ConfirmationRequiredError",
-    "ExportBlockingIOError",
-    "ExportFileError",
-    "ExportFileExistsError",
-    "ExportFileNotFoundError",
-    "ExportIsADirectoryError",
-    "ExportNotADirectoryError",
-    "ExportPermissionError",
-    "HotjarError",
-    "InvalidResponseError",
-    "LookupRun",
-    "NotFoundError",
-    "PathLock",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "RawClient",
-    "RawFakeHotjar",
-    "RawResponsePages",
-    "ResponseTable",
-    "ServerError",
-    "TransportError",
-    "__version__",
-    "_csv_guard",
-    "_csv_unguard",
-    "_mask_subject",
-    "_question_column_kind",
-    "refresh_logging",
-]
 
 def refresh_logging() -> None:
     """Re-reads the Python loggers' levels (every client call also does)."""
