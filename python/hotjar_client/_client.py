@@ -491,13 +491,8 @@ class Client(_BaseClient):
         >>> report = client.lookup_many(["jane@example.com", {"user_ids": {987654: "u-1"}}])
         >>> report.to_csv("lookups.csv"); retried = client.lookup_many(report)
         """
-        run = gdpr.BulkRun(self._raw, subjects, delete, organization_id)
-        try:
-            rows = self._raw.lookup_many(run.items, delete, confirm, run.organization, concurrency)
-        except KeyboardInterrupt as interrupted:
-            run.attach_report(interrupted)
-            raise
-        return run.report(rows)
+        run = gdpr.BulkRun(self._raw, subjects, delete, confirm, organization_id, concurrency)
+        return run.waited()
 
     def __enter__(self) -> Client:
         return self
@@ -685,11 +680,8 @@ class AsyncClient(_BaseClient):
         the ``CancelledError`` carries the report so far as ``.report``: the rows done, and
         for the others whether their request was under way (Hotjar may have received it) or
         never sent."""
-        run = gdpr.BulkRun(self._raw, subjects, delete, organization_id)
-        call, so_far = self._raw.lookup_many_async(
-            run.items, delete, confirm, run.organization, concurrency
-        )
-        return run.awaited(call, so_far)
+        run = gdpr.BulkRun(self._raw, subjects, delete, confirm, organization_id, concurrency)
+        return run.awaited()
 
     async def aclose(self) -> None:
         """``close()``, as an awaitable (for ``contextlib.aclosing`` and friends)."""

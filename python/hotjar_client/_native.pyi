@@ -24,40 +24,6 @@ from hotjar_client._types import (
 )
 
 __version__: str
-__all__ = [
-    "AsyncCall",
-    "AuthenticationError",
-    "BadRequestError",
-    "ClientClosedError",
-    "ConfigurationError",
-    "ConfirmationRequiredError",
-    "ExportBlockingIOError",
-    "ExportFileError",
-    "ExportFileExistsError",
-    "ExportFileNotFoundError",
-    "ExportIsADirectoryError",
-    "ExportNotADirectoryError",
-    "ExportPermissionError",
-    "HotjarError",
-    "InvalidResponseError",
-    "LookupSoFar",
-    "NotFoundError",
-    "PathLock",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "RawClient",
-    "RawFakeHotjar",
-    "RawResponsePages",
-    "ResponseTable",
-    "ServerError",
-    "TransportError",
-    "__version__",
-    "_csv_guard",
-    "_csv_unguard",
-    "_mask_subject",
-    "_question_column_kind",
-    "refresh_logging",
-]
 
 def refresh_logging() -> None:
     """Re-reads the Python loggers' levels (every client call also does)."""
@@ -279,15 +245,7 @@ class RawClient:
         confirm: bool,
         organization_id: Id | None,
         concurrency: int,
-    ) -> list[Any]: ...
-    def lookup_many_async(
-        self,
-        subjects: Sequence[tuple[Any, Any, Any, Any]],
-        delete: bool,
-        confirm: bool,
-        organization_id: Id | None,
-        concurrency: int,
-    ) -> tuple[AsyncCall[list[Any]], LookupSoFar]: ...
+    ) -> LookupRun: ...
 
 @final
 class PathLock:
@@ -298,9 +256,11 @@ class PathLock:
     def release(self) -> None: ...
 
 @final
-class LookupSoFar:
-    """The rows of an awaited ``lookup_many`` so far, for a cancelled task."""
+class LookupRun:
+    """A checked ``lookup_many`` run, run once by ``wait`` (blocking) or ``wait_async``."""
 
+    def wait(self) -> list[Any]: ...
+    def wait_async(self) -> AsyncCall[list[Any]]: ...
     def rows(self) -> list[Any]: ...
 
 @final

@@ -26,7 +26,7 @@ import csv
 import json
 import math
 import os
-from collections.abc import Awaitable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -39,7 +39,7 @@ from hotjar_client._native import _mask_subject as mask_subject
 if TYPE_CHECKING:
     import pandas
 
-    from hotjar_client._native import LookupSoFar, RawClient
+    from hotjar_client._native import RawClient
 
 __all__ = ["COLUMNS", "LookupReport", "LookupRow", "Subject", "lock_report", "mask_subject"]
 
@@ -392,14 +392,22 @@ def _prepare(
 
 class BulkRun:
     """One ``lookup_many`` run of either client: its input, read once here (shapes) before the
-    native client checks the values and sends, and the report made of the rows it returns."""
+    native client checks the values (raising before anything is sent), the native run that
+    sends, and the report made of the rows it returns."""
 
     def __init__(
-        self, raw: RawClient, subjects: Any, delete: bool, organization_id: Any
+        self,
+        raw: RawClient,
+        subjects: Any,
+        delete: bool,
+        confirm: bool,
+        organization_id: Any,
+        concurrency: int,
     ) -> None:
         self.organization: str = raw.organization(organization_id)
         self.action = "delete" if delete else "lookup"
-        self.items = _prepare(subjects, self.action, self.organization)
+        items = _prepare(subjects, self.action, self.organization)
+        self._native = raw.lookup_many(items, delete, confirm, self.organization, concurrency)
 
     def report(self, rows: Iterable[Any]) -> LookupReport:
         """The report: a carried row as it was, a new row from its ``(fields, subject)``."""
@@ -412,21 +420,27 @@ class BulkRun:
             organization_id=self.organization,
         )
 
-    def attach_report(self, interrupted: BaseException) -> None:
-        """Ctrl-C: the ``KeyboardInterrupt`` carries the report so far as ``.report``."""
-        rows = getattr(interrupted, "rows", None)
-        if rows is not None:
-            interrupted.report = self.report(rows)  # type: ignore[attr-defined]
+    def waited(self) -> LookupReport:
+        """The blocking run's report; Ctrl-C's ``KeyboardInterrupt`` carries the report so far
+        as ``.report``."""
+        try:
+            rows = self._native.wait()
+        except KeyboardInterrupt as interrupted:
+            so_far = getattr(interrupted, "rows", None)
+            if so_far is not None:
+                interrupted.report = self.report(so_far)  # type: ignore[attr-defined]
+            raise
+        return self.report(rows)
 
-    async def awaited(self, call: Awaitable[list[Any]], so_far: LookupSoFar) -> LookupReport:
+    async def awaited(self) -> LookupReport:
         """The awaited run's report; a cancelled task's ``CancelledError`` carries the report
         so far as ``.report`` (no request starts after it is made)."""
         # Imported here: asyncio (with ssl) weighs 9 MB, which a synchronous user never needs.
         import asyncio
 
         try:
-            rows = await call
+            rows = await self._native.wait_async()
         except asyncio.CancelledError as cancelled:
-            cancelled.report = self.report(so_far.rows())  # type: ignore[attr-defined]
+            cancelled.report = self.report(self._native.rows())  # type: ignore[attr-defined]
             raise
         return self.report(rows)

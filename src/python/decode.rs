@@ -169,13 +169,13 @@ pub fn append_results<'py>(
     let _pause = GcPause::new(py);
     let before = out.len();
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let seed = Envelope(Results {
+    let page = Envelope(Results {
         py,
         keys,
         keep,
         out,
     });
-    seed.deserialize(&mut deserializer).map_err(|e| {
+    deserializer.deserialize_map(page).map_err(|e| {
         // Found by tests/python/test_fuzz.py: the rows decoded before the bad one stayed in
         // `out`, so a failed export's `partial` held part of the page it resumes from.
         let _ = out.del_slice(before, out.len());
@@ -188,13 +188,6 @@ pub fn append_results<'py>(
 
 /// The page object: its `results` go to the inner seed, everything else is skipped.
 struct Envelope<'a, 'py>(Results<'a, 'py>);
-
-impl<'de> DeserializeSeed<'de> for Envelope<'_, '_> {
-    type Value = usize;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
-        d.deserialize_map(self)
-    }
-}
 
 impl<'de> Visitor<'de> for Envelope<'_, '_> {
     type Value = usize;
@@ -256,12 +249,7 @@ impl<'de> Visitor<'de> for Results<'_, '_> {
                 .is_none_or(|k| k.get(index).copied().unwrap_or(false));
             index += 1;
             if wanted {
-                let seed = AnyValue {
-                    py: self.py,
-                    keys: &mut *self.keys,
-                    field: None,
-                    id_field: false,
-                };
+                let seed = AnyValue::new(self.py, &mut *self.keys, None, false);
                 match seq.next_element_seed(seed)? {
                     Some(item) => {
                         self.out.append(item).map_err(de::Error::custom)?;
@@ -285,6 +273,22 @@ struct AnyValue<'a, 'py> {
     keys: &'a mut StringCache,
     field: Option<usize>,
     id_field: bool,
+}
+
+impl<'a, 'py> AnyValue<'a, 'py> {
+    fn new(
+        py: Python<'py>,
+        keys: &'a mut StringCache,
+        field: Option<usize>,
+        id_field: bool,
+    ) -> Self {
+        Self {
+            py,
+            keys,
+            field,
+            id_field,
+        }
+    }
 }
 
 impl<'de, 'py> DeserializeSeed<'de> for AnyValue<'_, 'py> {
@@ -348,13 +352,8 @@ impl<'de, 'py> Visitor<'de> for AnyValue<'_, 'py> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let list = PyList::empty(self.py);
         loop {
-            let seed = AnyValue {
-                py: self.py,
-                keys: &mut *self.keys,
-                field: self.field,
-                // As in `ids::normalize_ids`: only a number directly under an id key is an id.
-                id_field: false,
-            };
+            // As in `ids::normalize_ids`: only a number directly under an id key is an id.
+            let seed = AnyValue::new(self.py, &mut *self.keys, self.field, false);
             match seq.next_element_seed(seed)? {
                 Some(item) => list.append(item).map_err(py_err::<A::Error>)?,
                 None => break,
@@ -373,12 +372,8 @@ impl<'de, 'py> Visitor<'de> for AnyValue<'_, 'py> {
             let Some((key, is_id, field)) = map.next_key_seed(key_seed)? else {
                 break;
             };
-            let value = map.next_value_seed(AnyValue {
-                py: self.py,
-                keys: &mut *self.keys,
-                field,
-                id_field: is_id,
-            })?;
+            let value =
+                map.next_value_seed(AnyValue::new(self.py, &mut *self.keys, field, is_id))?;
             dict.set_item(key, value).map_err(py_err::<A::Error>)?;
         }
         Ok(dict.into_any())

@@ -29,28 +29,149 @@
 
 use std::io;
 
-use pyo3::exceptions::{PyException, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyException, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
 use crate::error::{Error, ErrorKind};
 
+/// A class of the tree.
+struct Class {
+    name: &'static str,
+    /// The core errors it is raised for.
+    kinds: &'static [ErrorKind],
+    /// Its parent, earlier in `CLASSES`; the root, `HotjarError`, has none (it is an
+    /// `Exception`).
+    parent: Option<&'static str>,
+    /// The builtin exception it also is, so that `except ValueError` catches it.
+    builtin: Option<&'static str>,
+    doc: &'static str,
+}
+
+/// The tree, parents first: the one list of its classes, what each stands for and says.
+const CLASSES: [Class; 13] = [
+    Class {
+        name: "HotjarError",
+        kinds: &[ErrorKind::TooLarge],
+        parent: None,
+        builtin: None,
+        doc: "Base class of every error raised by hotjar_client.\n\n\
+              Attributes: ``status`` (the HTTP status, or None), ``retry_after`` (seconds, for \
+              rate limits), ``partial`` (what a failed export had already fetched) and \
+              ``resume_cursor`` (pass it back to continue that export).",
+    },
+    Class {
+        name: "ConfigurationError",
+        kinds: &[ErrorKind::Configuration],
+        parent: Some("HotjarError"),
+        builtin: Some("ValueError"),
+        doc: "Bad input or settings, found before any request was sent. Also a ValueError.",
+    },
+    Class {
+        name: "ConfirmationRequiredError",
+        kinds: &[ErrorKind::ConfirmationRequired],
+        parent: Some("ConfigurationError"),
+        builtin: None,
+        doc: "A deletion was asked for without confirm=True. Nothing was sent; the message \
+              says what would have been deleted.",
+    },
+    Class {
+        name: "AuthenticationError",
+        kinds: &[ErrorKind::Authentication],
+        parent: Some("HotjarError"),
+        builtin: None,
+        doc: "Hotjar refused the API key or the access token (HTTP 400/401 from the token \
+              endpoint, or 401 from the API).",
+    },
+    Class {
+        name: "PermissionDeniedError",
+        kinds: &[ErrorKind::PermissionDenied],
+        parent: Some("HotjarError"),
+        builtin: None,
+        doc: "HTTP 403: the plan or the key's scope does not allow this. Survey export needs \
+              Ask Scale; user lookup needs Observe Scale or Ask Scale.",
+    },
+    Class {
+        name: "NotFoundError",
+        kinds: &[ErrorKind::NotFound],
+        parent: Some("HotjarError"),
+        builtin: None,
+        doc: "HTTP 404: the site, survey or organization does not exist for this key.",
+    },
+    Class {
+        name: "RateLimitError",
+        kinds: &[ErrorKind::RateLimited],
+        parent: Some("HotjarError"),
+        builtin: None,
+        doc: "HTTP 429 after every retry. ``retry_after`` holds the server's wait, when it \
+              sent one.",
+    },
+    Class {
+        name: "ServerError",
+        kinds: &[ErrorKind::Server],
+        parent: Some("HotjarError"),
+        builtin: None,
+        doc: "HTTP 5xx after every retry.",
+    },
+    Class {
+        name: "BadRequestError",
+        kinds: &[ErrorKind::BadRequest],
+        parent: Some("HotjarError"),
+        builtin: None,
+        doc: "Another HTTP 4xx: the server rejected the request's parameters.",
+    },
+    Class {
+        name: "TransportError",
+        kinds: &[ErrorKind::Transport],
+        parent: Some("HotjarError"),
+        builtin: None,
+        doc: "The network failed: no connection, a timeout, or a connection that broke.",
+    },
+    Class {
+        name: "InvalidResponseError",
+        kinds: &[ErrorKind::InvalidResponse],
+        parent: Some("HotjarError"),
+        builtin: None,
+        doc: "The server's answer is not what the Hotjar API promises.",
+    },
+    Class {
+        name: "ClientClosedError",
+        kinds: &[ErrorKind::Closed],
+        parent: Some("HotjarError"),
+        builtin: Some("RuntimeError"),
+        doc: "The client was closed. Also a RuntimeError.",
+    },
+    Class {
+        name: "ExportFileError",
+        kinds: &[ErrorKind::File],
+        parent: Some("HotjarError"),
+        builtin: Some("OSError"),
+        doc: "An export file could not be created, written or renamed (disk full, no \
+              permission, another export holding its lock). Also an OSError, with ``errno``, \
+              ``strerror`` and ``filename``; raised as the subclass that is also the matching \
+              builtin (``PermissionError``, ``FileNotFoundError``...), so ``except \
+              PermissionError`` catches it.",
+    },
+];
+
+/// `HotjarError`, the root, first in `CLASSES`.
+const ROOT: usize = 0;
+
+/// The subclasses of `ExportFileError` that are also a builtin `OSError` subclass, by the I/O
+/// kind they stand for; each is named after its builtin (`ExportPermissionError`).
+const FILE_KINDS: [(io::ErrorKind, &str); 6] = [
+    (io::ErrorKind::PermissionDenied, "PermissionError"),
+    (io::ErrorKind::NotFound, "FileNotFoundError"),
+    (io::ErrorKind::AlreadyExists, "FileExistsError"),
+    (io::ErrorKind::IsADirectory, "IsADirectoryError"),
+    (io::ErrorKind::NotADirectory, "NotADirectoryError"),
+    (io::ErrorKind::WouldBlock, "BlockingIOError"),
+];
+
+/// The classes, made once: those of `CLASSES` in its order, then those of `FILE_KINDS`.
 struct Types {
-    base: Py<PyType>,
-    configuration: Py<PyType>,
-    confirmation_required: Py<PyType>,
-    authentication: Py<PyType>,
-    permission_denied: Py<PyType>,
-    not_found: Py<PyType>,
-    rate_limit: Py<PyType>,
-    server: Py<PyType>,
-    bad_request: Py<PyType>,
-    transport: Py<PyType>,
-    invalid_response: Py<PyType>,
-    closed: Py<PyType>,
-    file: Py<PyType>,
-    /// `ExportFileError` and a builtin `OSError` subclass, by the I/O kind they stand for.
+    classes: Vec<Py<PyType>>,
     file_kinds: Vec<(io::ErrorKind, Py<PyType>)>,
 }
 
@@ -76,176 +197,86 @@ fn make_type<'py>(
     Ok(created.cast_into::<PyType>()?)
 }
 
+fn make_types(py: Python<'_>) -> PyResult<Types> {
+    let builtins = py.import("builtins")?;
+    let builtin = |name: &str| -> PyResult<Bound<'_, PyType>> {
+        Ok(builtins.getattr(name)?.cast_into::<PyType>()?)
+    };
+    let mut made: Vec<Bound<'_, PyType>> = Vec::with_capacity(CLASSES.len());
+    for class in &CLASSES {
+        let mut bases = match class.parent {
+            // Parents come first in `CLASSES`, so the parent is already made.
+            Some(parent) => {
+                let made_parent = CLASSES[..made.len()]
+                    .iter()
+                    .position(|c| c.name == parent)
+                    .map(|i| made[i].clone());
+                vec![made_parent.ok_or_else(|| {
+                    PyRuntimeError::new_err(format!("{parent} must come before {}", class.name))
+                })?]
+            }
+            None => vec![py.get_type::<PyException>()],
+        };
+        if let Some(name) = class.builtin {
+            bases.push(builtin(name)?);
+        }
+        made.push(make_type(
+            py,
+            class.name,
+            &bases,
+            class.doc,
+            class.parent.is_none(),
+        )?);
+    }
+    let file = &made[index_of(ErrorKind::File)];
+    // The message stays what str() shows, even with filename set (OSError would show
+    // "[Errno 13] None: 'path'").
+    file.setattr("__str__", py.get_type::<PyException>().getattr("__str__")?)?;
+    let mut file_kinds = Vec::with_capacity(FILE_KINDS.len());
+    for (kind, builtin_name) in FILE_KINDS {
+        let name = format!("Export{builtin_name}");
+        let doc = format!("An ExportFileError that is also a {builtin_name}.");
+        let bases = [file.clone(), builtin(builtin_name)?];
+        let ty = make_type(py, &name, &bases, &doc, false)?;
+        // Found (and unpickled) in `hotjar_client.exceptions`.
+        ty.setattr("__module__", "hotjar_client.exceptions")?;
+        file_kinds.push((kind, ty.unbind()));
+    }
+    Ok(Types {
+        classes: made.into_iter().map(Bound::unbind).collect(),
+        file_kinds,
+    })
+}
+
 /// Creates the classes and adds them to the module.
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = module.py();
-    let types = TYPES.get_or_try_init(py, || -> PyResult<Types> {
-        let base = make_type(
-            py,
-            "HotjarError",
-            &[py.get_type::<PyException>()],
-            "Base class of every error raised by hotjar_client.\n\n\
-             Attributes: ``status`` (the HTTP status, or None), ``retry_after`` (seconds, for \
-             rate limits), ``partial`` (what a failed export had already fetched) and \
-             ``resume_cursor`` (pass it back to continue that export).",
-            true,
-        )?;
-        let sub = |name: &str, doc: &str, extra: Option<Bound<'_, PyType>>| {
-            let mut bases = vec![base.clone()];
-            bases.extend(extra);
-            make_type(py, name, &bases, doc, false).map(Bound::unbind)
-        };
-        let configuration = sub(
-            "ConfigurationError",
-            "Bad input or settings, found before any request was sent. Also a ValueError.",
-            Some(py.get_type::<PyValueError>()),
-        )?;
-        let confirmation_required = make_type(
-            py,
-            "ConfirmationRequiredError",
-            &[configuration.bind(py).clone()],
-            "A deletion was asked for without confirm=True. Nothing was sent; the message says \
-             what would have been deleted.",
-            false,
-        )?
-        .unbind();
-        let file = sub(
-            "ExportFileError",
-            "An export file could not be created, written or renamed (disk full, no \
-             permission, another export holding its lock). Also an OSError, with ``errno``, \
-             ``strerror`` and ``filename``; raised as the subclass that is also the matching \
-             builtin (``PermissionError``, ``FileNotFoundError``...), so ``except \
-             PermissionError`` catches it.",
-            Some(py.get_type::<PyOSError>()),
-        )?
-        .into_bound(py);
-        // The message stays what str() shows, even with filename set (OSError would show
-        // "[Errno 13] None: 'path'").
-        let base_str = py.get_type::<PyException>().getattr("__str__")?;
-        file.setattr("__str__", base_str)?;
-        Ok(Types {
-            configuration,
-            confirmation_required,
-            authentication: sub(
-                "AuthenticationError",
-                "Hotjar refused the API key or the access token (HTTP 400/401 from the token \
-                 endpoint, or 401 from the API).",
-                None,
-            )?,
-            permission_denied: sub(
-                "PermissionDeniedError",
-                "HTTP 403: the plan or the key's scope does not allow this. Survey export needs \
-                 Ask Scale; user lookup needs Observe Scale or Ask Scale.",
-                None,
-            )?,
-            not_found: sub(
-                "NotFoundError",
-                "HTTP 404: the site, survey or organization does not exist for this key.",
-                None,
-            )?,
-            rate_limit: sub(
-                "RateLimitError",
-                "HTTP 429 after every retry. ``retry_after`` holds the server's wait, when it \
-                 sent one.",
-                None,
-            )?,
-            server: sub("ServerError", "HTTP 5xx after every retry.", None)?,
-            bad_request: sub(
-                "BadRequestError",
-                "Another HTTP 4xx: the server rejected the request's parameters.",
-                None,
-            )?,
-            transport: sub(
-                "TransportError",
-                "The network failed: no connection, a timeout, or a connection that broke.",
-                None,
-            )?,
-            invalid_response: sub(
-                "InvalidResponseError",
-                "The server's answer is not what the Hotjar API promises.",
-                None,
-            )?,
-            closed: sub(
-                "ClientClosedError",
-                "The client was closed. Also a RuntimeError.",
-                Some(py.get_type::<PyRuntimeError>()),
-            )?,
-            file_kinds: file_kinds(py, &file)?,
-            file: file.unbind(),
-            base: base.unbind(),
-        })
-    })?;
-    for ty in [
-        &types.base,
-        &types.configuration,
-        &types.confirmation_required,
-        &types.authentication,
-        &types.permission_denied,
-        &types.not_found,
-        &types.rate_limit,
-        &types.server,
-        &types.bad_request,
-        &types.transport,
-        &types.invalid_response,
-        &types.closed,
-        &types.file,
-    ]
-    .into_iter()
-    .chain(types.file_kinds.iter().map(|(_, ty)| ty))
-    {
+    let types = TYPES.get_or_try_init(py, || make_types(py))?;
+    let file_kinds = types.file_kinds.iter().map(|(_, ty)| ty);
+    for ty in types.classes.iter().chain(file_kinds) {
         let ty = ty.bind(py);
         module.add(ty.name()?, ty)?;
     }
     Ok(())
 }
 
-/// The subclasses of `ExportFileError` that are also a builtin `OSError` subclass.
-fn file_kinds(
-    py: Python<'_>,
-    file: &Bound<'_, PyType>,
-) -> PyResult<Vec<(io::ErrorKind, Py<PyType>)>> {
-    // Each is named after its builtin: ExportPermissionError is also a PermissionError.
-    let kinds = [
-        (io::ErrorKind::PermissionDenied, "PermissionError"),
-        (io::ErrorKind::NotFound, "FileNotFoundError"),
-        (io::ErrorKind::AlreadyExists, "FileExistsError"),
-        (io::ErrorKind::IsADirectory, "IsADirectoryError"),
-        (io::ErrorKind::NotADirectory, "NotADirectoryError"),
-        (io::ErrorKind::WouldBlock, "BlockingIOError"),
-    ];
-    let builtins = py.import("builtins")?;
-    kinds
-        .into_iter()
-        .map(|(kind, builtin)| {
-            let builtin = builtins.getattr(builtin)?.cast_into::<PyType>()?;
-            let name = format!("Export{}", builtin.name()?);
-            let doc = format!("An ExportFileError that is also a {}.", builtin.name()?);
-            let ty = make_type(py, &name, &[file.clone(), builtin], &doc, false)?;
-            // Found (and unpickled) in `hotjar_client.exceptions`.
-            ty.setattr("__module__", "hotjar_client.exceptions")?;
-            Ok((kind, ty.unbind()))
-        })
-        .collect()
+/// Where the class raised for a core error kind stands in `CLASSES`.
+fn index_of(kind: ErrorKind) -> usize {
+    CLASSES
+        .iter()
+        .position(|class| class.kinds.contains(&kind))
+        .unwrap_or(ROOT)
+}
+
+/// The name of the class raised for a core error kind (as `lookup_many`'s report rows record
+/// it).
+pub fn class_name(kind: ErrorKind) -> &'static str {
+    CLASSES[index_of(kind)].name
 }
 
 fn type_for(py: Python<'_>, kind: ErrorKind) -> Option<Bound<'_, PyType>> {
-    let t = TYPES.get(py)?;
-    let ty = match kind {
-        ErrorKind::Configuration => &t.configuration,
-        ErrorKind::ConfirmationRequired => &t.confirmation_required,
-        ErrorKind::Authentication => &t.authentication,
-        ErrorKind::PermissionDenied => &t.permission_denied,
-        ErrorKind::NotFound => &t.not_found,
-        ErrorKind::RateLimited => &t.rate_limit,
-        ErrorKind::Server => &t.server,
-        ErrorKind::BadRequest => &t.bad_request,
-        ErrorKind::Transport => &t.transport,
-        ErrorKind::InvalidResponse => &t.invalid_response,
-        ErrorKind::Closed => &t.closed,
-        ErrorKind::File => &t.file,
-        ErrorKind::TooLarge => &t.base,
-    };
-    Some(ty.bind(py).clone())
+    let types = TYPES.get(py)?;
+    Some(types.classes[index_of(kind)].bind(py).clone())
 }
 
 /// The `ExportFileError` subclass for an I/O kind, if there is one.
@@ -316,12 +347,12 @@ pub fn export_error(
     }
 }
 
-/// A `ConfigurationError` for bad arguments found in the bindings.
 /// A core error as the Python exception, where the interpreter is attached.
 pub fn core_error(error: &Error) -> PyErr {
     Python::attach(|py| to_pyerr(py, error))
 }
 
+/// A `ConfigurationError` for bad arguments found in the bindings.
 pub fn configuration(message: impl Into<String>) -> PyErr {
     Python::attach(|py| to_pyerr(py, &Error::config(message)))
 }
@@ -329,7 +360,7 @@ pub fn configuration(message: impl Into<String>) -> PyErr {
 /// A plain `HotjarError`.
 pub fn hotjar_error(message: String) -> PyErr {
     Python::attach(|py| {
-        let ty = TYPES.get(py).map(|t| t.base.bind(py).clone());
+        let ty = TYPES.get(py).map(|t| t.classes[ROOT].bind(py).clone());
         match instantiate(ty, &message) {
             Ok(exc) => PyErr::from_value(exc),
             Err(e) => e,

@@ -34,10 +34,17 @@ use super::{args, convert, errors};
 )]
 pub struct FakeHotjar {
     server: Mutex<Option<FakeServer>>,
+    /// The base URL to give a client, e.g. ``http://127.0.0.1:54321``.
+    #[pyo3(get)]
     url: String,
+    #[pyo3(get)]
     client_id: String,
+    /// The fake's secret. Fake credentials, safe to print.
+    #[pyo3(get)]
     client_secret: String,
+    #[pyo3(get)]
     site_id: String,
+    #[pyo3(get)]
     organization_id: String,
     pid: u32,
 }
@@ -270,33 +277,6 @@ impl FakeHotjar {
             server: Mutex::new(Some(server)),
             pid: std::process::id(),
         })
-    }
-
-    /// The base URL to give a client, e.g. ``http://127.0.0.1:54321``.
-    #[getter]
-    fn url(&self) -> &str {
-        &self.url
-    }
-
-    #[getter]
-    fn client_id(&self) -> &str {
-        &self.client_id
-    }
-
-    /// The fake's secret. Fake credentials, safe to print.
-    #[getter]
-    fn client_secret(&self) -> &str {
-        &self.client_secret
-    }
-
-    #[getter]
-    fn site_id(&self) -> &str {
-        &self.site_id
-    }
-
-    #[getter]
-    fn organization_id(&self) -> &str {
-        &self.organization_id
     }
 
     /// The survey ids, in the order the API lists them.

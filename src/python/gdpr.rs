@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 
 use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyMapping, PyString};
 
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::gdpr::{
     self, format_time, Action, BulkResult, LookupOutcome, MaskedSubject, Started, Subject,
 };
@@ -135,29 +135,22 @@ fn masked_user_ids<'py>(py: Python<'py>, masked: &MaskedSubject) -> PyResult<Bou
     Ok(ids.into_any())
 }
 
-/// The result dict of `user_lookup` / `delete_user_data`: what was asked (masked), where, the
-/// HTTP status and the UTC time.
-pub fn outcome_dict<'py>(py: Python<'py>, outcome: &LookupOutcome) -> PyResult<Bound<'py, PyDict>> {
-    let dict = PyDict::new(py);
-    dict.set_item("action", outcome.action.as_str())?;
-    dict.set_item("email", outcome.subject.email.as_deref())?;
-    dict.set_item("user_ids", masked_user_ids(py, &outcome.subject)?)?;
-    dict.set_item("organization_id", outcome.organization.as_str())?;
-    dict.set_item("http_status", outcome.http_status)?;
-    dict.set_item("at", format_time(outcome.at))?;
-    Ok(dict)
-}
-
-/// A finished single call; becomes its result dict when it reaches Python, from either entry.
-pub struct Outcome(pub LookupOutcome);
-
-impl<'py> IntoPyObject<'py> for Outcome {
+/// The result of `user_lookup` / `delete_user_data`, as its dict when it reaches Python (from
+/// either entry): what was asked (masked), where, the HTTP status and the UTC time.
+impl<'py> IntoPyObject<'py> for LookupOutcome {
     type Target = PyDict;
     type Output = Bound<'py, PyDict>;
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        outcome_dict(py, &self.0)
+        let dict = PyDict::new(py);
+        dict.set_item("action", self.action.as_str())?;
+        dict.set_item("email", self.subject.email.as_deref())?;
+        dict.set_item("user_ids", masked_user_ids(py, &self.subject)?)?;
+        dict.set_item("organization_id", self.organization.as_str())?;
+        dict.set_item("http_status", self.http_status)?;
+        dict.set_item("at", format_time(self.at))?;
+        Ok(dict)
     }
 }
 
@@ -200,25 +193,6 @@ pub fn mask_subject<'py>(
     dict.set_item("email", masked.email.as_deref())?;
     dict.set_item("user_ids", masked_user_ids(py, &masked)?)?;
     Ok(dict)
-}
-
-/// The Python class name for an error kind, as report rows record it.
-fn class_name(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::Configuration => "ConfigurationError",
-        ErrorKind::ConfirmationRequired => "ConfirmationRequiredError",
-        ErrorKind::Authentication => "AuthenticationError",
-        ErrorKind::PermissionDenied => "PermissionDeniedError",
-        ErrorKind::NotFound => "NotFoundError",
-        ErrorKind::RateLimited => "RateLimitError",
-        ErrorKind::Server => "ServerError",
-        ErrorKind::BadRequest => "BadRequestError",
-        ErrorKind::Transport => "TransportError",
-        ErrorKind::InvalidResponse => "InvalidResponseError",
-        ErrorKind::Closed => "ClientClosedError",
-        ErrorKind::File => "ExportFileError",
-        ErrorKind::TooLarge => "HotjarError",
-    }
 }
 
 /// How a run that did not finish stopped, for the rows left without a result: the name of
@@ -405,7 +379,7 @@ impl Bulk {
                 (Some(Err(error)), _) => {
                     fields.set_item("status", "failed")?;
                     fields.set_item("http_status", error.status())?;
-                    fields.set_item("error_type", class_name(error.kind()))?;
+                    fields.set_item("error_type", errors::class_name(error.kind()))?;
                     fields.set_item("error", error.message())?;
                     fields.set_item("at", &now)?;
                 }

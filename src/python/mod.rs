@@ -36,7 +36,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<raw_client::RawClient>()?;
     module.add_class::<aio::AsyncCall>()?;
     module.add_class::<ops::RawResponsePages>()?;
-    module.add_class::<ops::LookupSoFar>()?;
+    module.add_class::<ops::LookupRun>()?;
     module.add_class::<lock::PathLock>()?;
     module.add_class::<fake::FakeHotjar>()?;
     module.add_function(wrap_pyfunction!(gdpr::mask_subject, module)?)?;

@@ -4,15 +4,16 @@
 
 use pyo3::prelude::*;
 
+use crate::gdpr::LookupOutcome;
 use crate::python::entry::py_error;
 use crate::python::errors;
-use crate::python::gdpr::{self, Outcome};
+use crate::python::gdpr;
 
 operation! {
     entries(delete_user_data, delete_user_data_async);
     fn delete_user_data_body(&self, py: Python<'_>, email: Option<&Bound<'_, PyAny>>,
         user_ids: Option<&Bound<'_, PyAny>>, organization_id: Option<&Bound<'_, PyAny>>,
-        confirm: bool) -> Outcome {
+        confirm: bool) -> LookupOutcome {
         let subject = gdpr::subject(py, email, user_ids)?;
         let organization = self.organization(organization_id)?;
         if !confirm {
@@ -22,7 +23,7 @@ operation! {
         let core = self.core()?;
         Ok(async move {
             let outcome = core.delete_user_data(&organization, &subject, true).await;
-            outcome.map(Outcome).map_err(|e| py_error(&e))
+            outcome.map_err(|e| py_error(&e))
         })
     }
 }

@@ -1,10 +1,10 @@
 //! `lookup_many`: many data subjects looked up (or deleted), `concurrency` requests at a time
 //! under the client's one rate limit (`HotjarClient::lookup_many`). The subjects arrive as
 //! `hotjar_client.gdpr` prepared them; the rows go back plain, one per input, in input order.
-//! Blocking, Ctrl-C keeps what is done: the `KeyboardInterrupt` carries the rows so far as
-//! `rows` (the Python side makes its `report` of them). Awaited, cancelling the task cancels
-//! the requests in flight, and `LookupSoFar.rows()` gives the rows done (the Python side puts
-//! their report on the `CancelledError`).
+//! `RawClient.lookup_many` checks the input and returns a `LookupRun`, which either entry runs:
+//! `wait` (blocking; Ctrl-C keeps what is done, the `KeyboardInterrupt` carries the rows so far
+//! as `rows`) or `wait_async` (awaitable; cancelling the task cancels the requests in flight,
+//! and `LookupRun.rows()` gives the rows done). The Python side makes its `report` of them.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -18,9 +18,11 @@ use crate::python::gdpr::{Bulk, Finished, Stopped};
 use crate::python::raw_client::RawClient;
 use crate::python::{args, errors};
 
+#[pymethods]
 impl RawClient {
-    /// Checks everything and starts nothing: the run and the input it reports on.
-    fn lookup_many_run(
+    /// Checks everything and starts nothing: the run, for `LookupRun.wait` (blocking) or
+    /// `LookupRun.wait_async` (awaitable).
+    fn lookup_many(
         &self,
         py: Python<'_>,
         subjects: &Bound<'_, PyAny>,
@@ -28,7 +30,7 @@ impl RawClient {
         confirm: bool,
         organization_id: Option<&Bound<'_, PyAny>>,
         concurrency: args::Int,
-    ) -> PyResult<(BulkLookup, Arc<Bulk>)> {
+    ) -> PyResult<LookupRun> {
         let organization = self.organization(organization_id)?;
         let concurrency = crate::gdpr::check_lookup_concurrency(concurrency.0)
             .map_err(|e| errors::to_pyerr(py, &e))?;
@@ -49,74 +51,87 @@ impl RawClient {
             })
             .map_err(|e| errors::to_pyerr(py, &e))?;
         bulk.duplicates = run.duplicates().clone();
-        Ok((run, Arc::new(bulk)))
+        Ok(LookupRun {
+            bulk: Arc::new(bulk),
+            started: run.started(),
+            run: Mutex::new(Some(run)),
+            results: Arc::default(),
+        })
+    }
+}
+
+/// A checked `lookup_many` run, run once by either entry; the results in so far are kept in
+/// it, so that a run stopped part way still gives one row per input (`rows`).
+#[pyclass(module = "hotjar_client._native", frozen)]
+pub struct LookupRun {
+    bulk: Arc<Bulk>,
+    started: Started,
+    /// Taken by the entry that runs it.
+    run: Mutex<Option<BulkLookup>>,
+    results: Arc<Mutex<Vec<BulkResult>>>,
+}
+
+impl LookupRun {
+    fn take_run(&self) -> PyResult<BulkLookup> {
+        let run = self.run.lock().unwrap_or_else(|p| p.into_inner()).take();
+        run.ok_or_else(|| errors::hotjar_error("This lookup_many run has already run.".into()))
+    }
+
+    /// Stops the run from starting any other request, then gives one row per input: the
+    /// results in, and for the others whether their request had started.
+    fn stopped_rows<'py>(&self, py: Python<'py>, by: &'static str) -> PyResult<Bound<'py, PyList>> {
+        self.started.close();
+        let results = lock(&self.results).clone();
+        let stopped = Stopped {
+            by,
+            started: &self.started,
+        };
+        self.bulk.rows(py, results, Some(stopped))
     }
 }
 
 #[pymethods]
-impl RawClient {
-    fn lookup_many<'py>(
-        &self,
-        py: Python<'py>,
-        subjects: &Bound<'py, PyAny>,
-        delete: bool,
-        confirm: bool,
-        organization_id: Option<&Bound<'py, PyAny>>,
-        concurrency: args::Int,
-    ) -> PyResult<Bound<'py, PyList>> {
-        let (mut run, bulk) =
-            self.lookup_many_run(py, subjects, delete, confirm, organization_id, concurrency)?;
-        let started = run.started();
-        let mut results = Vec::new();
+impl LookupRun {
+    /// Runs it, blocking: one result at a time, so that Ctrl-C keeps every result already in
+    /// (the `KeyboardInterrupt` carries the rows so far as `rows`).
+    fn wait<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let mut run = self.take_run()?;
         loop {
-            // One result at a time, so that Ctrl-C keeps every result already in.
             match wait_next(py, run) {
                 Ok((next, Some(result))) => {
                     run = next;
-                    results.push(result);
+                    lock(&self.results).push(result);
                 }
                 Ok((_, None)) => break,
                 Err(interrupted) => {
-                    started.close();
-                    let stopped = Stopped {
-                        by: "KeyboardInterrupt",
-                        started: &started,
-                    };
-                    let rows = bulk.rows(py, results, Some(stopped))?;
+                    let rows = self.stopped_rows(py, "KeyboardInterrupt")?;
                     interrupted.value(py).setattr("rows", rows)?;
                     return Err(interrupted);
                 }
             }
         }
-        bulk.rows(py, results, None)
+        let results = std::mem::take(&mut *lock(&self.results));
+        self.bulk.rows(py, results, None)
     }
 
-    /// The awaitable run, and its rows so far (`SoFar.rows()`), for a cancelled task.
-    fn lookup_many_async(
-        &self,
-        py: Python<'_>,
-        subjects: &Bound<'_, PyAny>,
-        delete: bool,
-        confirm: bool,
-        organization_id: Option<&Bound<'_, PyAny>>,
-        concurrency: args::Int,
-    ) -> PyResult<(AsyncCall, LookupSoFar)> {
-        let (mut run, bulk) =
-            self.lookup_many_run(py, subjects, delete, confirm, organization_id, concurrency)?;
-        let so_far = LookupSoFar {
-            bulk: bulk.clone(),
-            results: Arc::default(),
-            started: run.started(),
-        };
-        let results = so_far.results.clone();
-        let call = AsyncCall::new("AsyncClient.lookup_many", async move {
+    /// Runs it, awaitable; cancelling the task cancels the requests in flight (`rows` then
+    /// gives the rows so far).
+    fn wait_async(&self) -> PyResult<AsyncCall> {
+        let mut run = self.take_run()?;
+        let bulk = self.bulk.clone();
+        let results = self.results.clone();
+        Ok(AsyncCall::new("AsyncClient.lookup_many", async move {
             while let Some(result) = run.next().await {
                 lock(&results).push(result);
             }
             let results = std::mem::take(&mut *lock(&results));
             Ok(Finished { bulk, results })
-        });
-        Ok((call, so_far))
+        }))
+    }
+
+    /// The rows of a cancelled awaited run, for its `CancelledError` (no request starts after).
+    fn rows<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.stopped_rows(py, "CancelledError")
     }
 }
 
@@ -124,35 +139,9 @@ fn lock(results: &Mutex<Vec<BulkResult>>) -> MutexGuard<'_, Vec<BulkResult>> {
     results.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The rows of an awaited `lookup_many` so far, for the `CancelledError` of a cancelled task.
-#[pyclass(module = "hotjar_client._native", frozen)]
-pub struct LookupSoFar {
-    bulk: Arc<Bulk>,
-    results: Arc<Mutex<Vec<BulkResult>>>,
-    started: Started,
-}
-
-#[pymethods]
-impl LookupSoFar {
-    /// Stops the run from starting any other request, then gives one row per input: the
-    /// results in, and for the others whether their request had started.
-    fn rows<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        self.started.close();
-        let results = lock(&self.results).clone();
-        let stopped = Stopped {
-            by: "CancelledError",
-            started: &self.started,
-        };
-        self.bulk.rows(py, results, Some(stopped))
-    }
-}
-
 /// The run's next result, waited for by the blocking entry (the run travels into the task and
 /// back, so an interrupt drops it, cancelling the requests in flight).
-fn wait_next(
-    py: Python<'_>,
-    mut run: BulkLookup,
-) -> PyResult<(BulkLookup, Option<crate::gdpr::BulkResult>)> {
+fn wait_next(py: Python<'_>, mut run: BulkLookup) -> PyResult<(BulkLookup, Option<BulkResult>)> {
     wait(py, async move {
         let next = run.next().await;
         Ok((run, next))

@@ -4,6 +4,11 @@
 //! cursors and every other value are checked here, by the core's rules, before anything is
 //! sent. Results are plain: lists and dicts, `ResponseTable`s, `(completed, failed)` pairs; the
 //! Python classes wrap them.
+//!
+//! Two operations are taken in steps, and return an object whose methods are the two entries:
+//! `response_pages` (`RawResponsePages.next_page` / `next_page_async`, a page at a time) and
+//! `lookup_many` (`LookupRun.wait` / `wait_async`, whose blocking entry waits a result at a
+//! time, so that Ctrl-C keeps the results in).
 
 /// Declares an operation of `RawClient`: `fn <op>_body` checks the arguments (raising before
 /// anything is sent) and returns the one async body; the macro adds its two entries, side by
@@ -62,4 +67,4 @@ mod test_connection;
 mod user_lookup;
 
 pub use iter_responses::RawResponsePages;
-pub use lookup_many::LookupSoFar;
+pub use lookup_many::LookupRun;
