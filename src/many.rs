@@ -66,6 +66,11 @@ impl ManyPages {
     pub async fn next(&mut self) -> Option<SurveyEvent> {
         self.events.recv().await
     }
+
+    /// Whether the next event is already here (`next` would not wait).
+    pub fn next_is_ready(&self) -> bool {
+        !self.events.is_empty()
+    }
 }
 
 /// Starts fetching the responses of `surveys` (at or after `since`), `concurrency` surveys

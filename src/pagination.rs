@@ -253,6 +253,11 @@ impl Prefetched {
     pub async fn next(&mut self) -> Option<PrefetchedPage> {
         self.received.recv().await
     }
+
+    /// Whether the next page is already here (`next` would not wait).
+    pub fn next_is_ready(&self) -> bool {
+        !self.received.is_empty()
+    }
 }
 
 impl Drop for Prefetched {

@@ -1,5 +1,5 @@
 //! `responses`: every response of a survey, newest first, as a list of dicts. Fetching runs
-//! ahead in a task of its own (page N+1 is on the wire while page N is decoded).
+//! ahead in a task of its own (the next page is on the wire while the last ones are decoded).
 
 use pyo3::prelude::*;
 use pyo3::types::PyList;
@@ -18,6 +18,9 @@ pub async fn collect(stream: ResponseStream) -> PyResult<Py<PyList>> {
         match pages.next().await {
             Some(Ok(page)) => {
                 rows.push(page);
+                if !pages.next_is_ready() {
+                    rows.flush(); // decoded while the next page is on the wire
+                }
                 if rows.stopped() {
                     break None; // an undecodable page: its error ends the export
                 }

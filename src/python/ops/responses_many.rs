@@ -11,7 +11,7 @@ use crate::ids::{Id, IdKind};
 use crate::many::{check_concurrency, dedupe, SurveyEnd, SurveyEvent};
 use crate::python::entry::{attach_in_worker, py_error, Bar};
 use crate::python::raw_client::RawClient;
-use crate::python::rows::{no_result, SurveyRows};
+use crate::python::rows::{flush_all, no_result, SurveyRows};
 use crate::python::{args, errors};
 
 /// Completed and failed surveys, as Python dicts.
@@ -100,6 +100,11 @@ async fn body(
             SurveyEvent::Page { index, batch } => {
                 if let Some(rows) = rows[index].as_mut() {
                     rows.push(batch);
+                }
+                if !pages.next_is_ready() {
+                    // Nothing else to do until the next page: decode what came, all surveys
+                    // under one taking of the interpreter.
+                    flush_all(rows.iter_mut().flatten());
                 }
                 continue;
             }
