@@ -318,7 +318,7 @@ async fn export_to(
         partial: seed.as_ref().map(|s| s.partial.clone()),
         resume_cursor: resume_cursor.clone(),
     };
-    check_target(path).map_err(early)?;
+    // The target was checked by `take_lock`, before the lock was taken.
     let plan = client.survey_plan(site, survey).await.map_err(early)?;
     let (temp, file) = TempFile::create(path).map_err(early)?;
     let mut output = Output::new(format, file, temp.path.clone(), csv_formula_guard);
