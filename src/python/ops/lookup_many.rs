@@ -97,13 +97,11 @@ impl LookupRun {
     fn wait<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let mut run = self.take_run()?;
         loop {
-            match wait_next(py, run) {
-                Ok((next, Some(result))) => {
-                    run = next;
-                    lock(&self.results).push(result);
-                }
-                Ok((_, None)) => break,
+            match wait(py, async { Ok(run.next().await) }) {
+                Ok(Some(result)) => lock(&self.results).push(result),
+                Ok(None) => break,
                 Err(interrupted) => {
+                    drop(run); // cancels the requests in flight
                     let rows = self.stopped_rows(py, "KeyboardInterrupt")?;
                     interrupted.value(py).setattr("rows", rows)?;
                     return Err(interrupted);
@@ -137,13 +135,4 @@ impl LookupRun {
 
 fn lock(results: &Mutex<Vec<BulkResult>>) -> MutexGuard<'_, Vec<BulkResult>> {
     results.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// The run's next result, waited for by the blocking entry (the run travels into the task and
-/// back, so an interrupt drops it, cancelling the requests in flight).
-fn wait_next(py: Python<'_>, mut run: BulkLookup) -> PyResult<(BulkLookup, Option<BulkResult>)> {
-    wait(py, async move {
-        let next = run.next().await;
-        Ok((run, next))
-    })
 }
