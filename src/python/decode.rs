@@ -158,7 +158,8 @@ impl StringCache {
 ///
 /// The page was read once already (`page::IndexedPage`), so this fails only where that quick read
 /// could not look: a string with an escape that is no character (a lone surrogate), or a
-/// Python error while building an object (out of memory).
+/// Python error while building an object (out of memory). The caller pauses the collector
+/// (`GcPause`) around all the pages it decodes at once.
 pub fn append_results<'py>(
     py: Python<'py>,
     body: &[u8],
@@ -166,7 +167,6 @@ pub fn append_results<'py>(
     keys: &mut StringCache,
     out: &Bound<'py, PyList>,
 ) -> Result<usize, Error> {
-    let _pause = GcPause::new(py);
     let before = out.len();
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let page = Envelope(Results {

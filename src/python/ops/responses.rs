@@ -7,21 +7,21 @@ use pyo3::types::PyList;
 use crate::ids::IdKind;
 use crate::pagination::ResponseStream;
 use crate::python::entry::{attach_in_worker, Bar};
-use crate::python::rows::SurveyRows;
+use crate::python::rows::SurveysRows;
 use crate::python::{args, errors};
 
 /// The rows of one stream; on failure the exception carries the rows so far and the cursor.
 pub async fn collect(stream: ResponseStream) -> PyResult<Py<PyList>> {
     let mut pages = stream.prefetch();
-    let mut rows = SurveyRows::new();
+    let mut surveys = SurveysRows::new(1);
     let failure = loop {
         match pages.next().await {
             Some(Ok(page)) => {
-                rows.push(page);
+                surveys.push(0, page);
                 if !pages.next_is_ready() {
-                    rows.flush(); // decoded while the next page is on the wire
+                    surveys.flush(); // decoded while the next page is on the wire
                 }
-                if rows.stopped() {
+                if surveys.stopped(0) {
                     break None; // an undecodable page: its error ends the export
                 }
             }
@@ -30,15 +30,19 @@ pub async fn collect(stream: ResponseStream) -> PyResult<Py<PyList>> {
         }
     };
     drop(pages);
-    let (rows, undecodable) = rows.finish();
-    attach_in_worker(|py| match undecodable.or(failure) {
-        None => Ok(rows),
-        Some((error, cursor)) => Err(errors::export_error(
-            py,
-            &error,
-            Some(rows.bind(py).as_any()),
-            cursor,
-        )),
+    let finished = surveys.finish(0);
+    attach_in_worker(|py| {
+        drop(surveys); // its string cache, released with the interpreter held
+        let (rows, undecodable) = finished.unwrap_or_else(|| (PyList::empty(py).unbind(), None));
+        match undecodable.or(failure) {
+            None => Ok(rows),
+            Some((error, cursor)) => Err(errors::export_error(
+                py,
+                &error,
+                Some(rows.bind(py).as_any()),
+                cursor,
+            )),
+        }
     })
 }
 

@@ -11,7 +11,7 @@ use crate::ids::{Id, IdKind};
 use crate::many::{check_concurrency, dedupe, SurveyEnd, SurveyEvent};
 use crate::python::entry::{attach_in_worker, py_error, Bar};
 use crate::python::raw_client::RawClient;
-use crate::python::rows::{flush_all, no_result, SurveyRows};
+use crate::python::rows::{no_result, SurveysRows};
 use crate::python::{args, errors};
 
 /// Completed and failed surveys, as Python dicts.
@@ -89,8 +89,7 @@ async fn body(
     };
     let total = surveys.len();
     bar.surveys(0, total);
-    let mut rows: Vec<Option<SurveyRows>> =
-        surveys.iter().map(|_| Some(SurveyRows::new())).collect();
+    let mut rows = SurveysRows::new(total);
     let mut done: Vec<Option<Py<PyList>>> = surveys.iter().map(|_| None).collect();
     let mut ends: Vec<SurveyEnd> = surveys.iter().map(|_| None).collect();
     let mut pages = core.many_pages(&site, surveys.clone(), since, concurrency);
@@ -98,13 +97,11 @@ async fn body(
     while let Some(event) = pages.next().await {
         let (index, end) = match event {
             SurveyEvent::Page { index, batch } => {
-                if let Some(rows) = rows[index].as_mut() {
-                    rows.push(batch);
-                }
+                rows.push(index, batch);
                 if !pages.next_is_ready() {
                     // Nothing else to do until the next page: decode what came, all surveys
                     // under one taking of the interpreter.
-                    flush_all(rows.iter_mut().flatten());
+                    rows.flush();
                 }
                 continue;
             }
@@ -115,10 +112,9 @@ async fn body(
                 resume_cursor,
             } => (index, Some((error, resume_cursor))),
         };
-        let Some(survey) = rows[index].take() else {
+        let Some((survey_rows, undecodable)) = rows.finish(index) else {
             continue; // unreachable: a survey ends once
         };
-        let (survey_rows, undecodable) = survey.finish();
         done[index] = Some(survey_rows);
         ends[index] = Some(match undecodable.or(end) {
             None => Ok(()),
@@ -128,6 +124,7 @@ async fn body(
         bar.surveys(finished, total);
     }
     attach_in_worker(|py| {
+        drop(rows); // its string cache, released with the interpreter held
         let completed = PyDict::new(py);
         let failed = PyDict::new(py);
         for ((survey, rows), end) in surveys.iter().zip(done).zip(ends) {
