@@ -1,7 +1,9 @@
 //! The two entries of every operation, over one async body that runs on the process's runtime:
 //! the blocking one ([`wait`]) for `Client`, the awaitable one (`aio::AsyncCall`) for
 //! `AsyncClient`. A body converts what it returns and its errors with the interpreter attached
-//! from its tokio worker ([`attach_in_worker`]), so both entries hand Python the same objects.
+//! from the thread it runs on ([`attach_in_worker`]: a tokio worker for the awaitable entry, the
+//! caller's thread inside the runtime for the blocking one), so both entries hand Python the
+//! same objects.
 //! A long call's progress bar ([`Bar`]) is told of every response kept (`crate::progress`).
 
 use std::future::Future;
@@ -34,14 +36,15 @@ where
     })
 }
 
-/// Runs `f` with the interpreter attached from a tokio worker, telling tokio to move its other
-/// tasks elsewhere while this thread waits for, and holds, the interpreter.
+/// Runs `f` with the interpreter attached from the body's thread; on a tokio worker, tokio is
+/// told to move its other tasks elsewhere while this thread waits for, and holds, the
+/// interpreter.
 pub fn attach_in_worker<T>(f: impl for<'py> FnOnce(Python<'py>) -> T) -> T {
     let _counted = super::aio::HandOver::start();
     tokio::task::block_in_place(|| Python::attach(f))
 }
 
-/// A core error as the Python exception, from a tokio worker.
+/// A core error as the Python exception, from the body's thread.
 pub fn py_error(error: &Error) -> PyErr {
     attach_in_worker(|py| errors::to_pyerr(py, error))
 }

@@ -48,7 +48,7 @@ pub struct RawResponsePages {
     pid: u32,
 }
 
-/// The next page's rows, `None` at the end. Call from a tokio worker.
+/// The next page's rows, `None` at the end. Call from the body's thread (see `entry`).
 async fn next_page(shared: Arc<Shared>) -> PyResult<Option<Py<PyList>>> {
     let mut stream = shared.stream.lock().await;
     if let Some((error, cursor)) = shared.undecodable() {
