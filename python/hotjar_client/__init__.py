@@ -13,7 +13,8 @@ Every failure is a :class:`HotjarError` subclass with a message that says what t
 ``hotjar_client.testing.FakeHotjar`` serves an offline fake of the API for tests and demos.
 """
 
-from hotjar_client._check import ApiCheck, Difference
+from typing import TYPE_CHECKING, Any
+
 from hotjar_client._client import AsyncClient, Client
 from hotjar_client._display import SurveyList
 from hotjar_client._iterators import AsyncResponseIterator, ResponseIterator
@@ -38,6 +39,20 @@ from hotjar_client.exceptions import (
 from hotjar_client.gdpr import LookupReport, LookupRow
 
 from . import testing
+
+if TYPE_CHECKING:
+    from hotjar_client._check import ApiCheck, Difference
+else:
+
+    def __getattr__(name: str) -> Any:
+        # check_api()'s result types are loaded when first used: their module brings `re` and
+        # `dataclasses`, a third of what `import hotjar_client` would otherwise cost.
+        if name in ("ApiCheck", "Difference"):
+            from hotjar_client import _check
+
+            return getattr(_check, name)
+        raise AttributeError(f"module 'hotjar_client' has no attribute {name!r}")
+
 
 __all__ = [
     "ApiCheck",

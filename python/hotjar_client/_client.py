@@ -15,10 +15,9 @@ import os
 from collections.abc import Callable, Coroutine, Iterable
 from functools import partial
 from types import TracebackType
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 
 from hotjar_client import gdpr
-from hotjar_client._check import ApiCheck, analyse
 from hotjar_client._display import SurveyList
 from hotjar_client._iterators import AsyncResponseIterator, ResponseIterator
 from hotjar_client._many import SurveyResults
@@ -37,6 +36,11 @@ from hotjar_client._types import (
     TokenInfo,
     UserIds,
 )
+
+if TYPE_CHECKING:
+    # check_api() loads its module when called: it brings `re` and `dataclasses` (with
+    # `inspect`), a third of what `import hotjar_client` would otherwise cost.
+    from hotjar_client._check import ApiCheck
 
 DEFAULT_BASE_URL = "https://api.hotjar.io"
 
@@ -259,6 +263,8 @@ class Client(_BaseClient):
         chosen = [s["id"] for s in listed[:count]]
         detail = [self.get_survey(chosen[0], site_id=site_id)] if chosen else []
         pages = [self._raw.response_pages(s, site_id, None, None).next_page() or [] for s in chosen]
+        from hotjar_client._check import analyse
+
         return analyse(listed, pages, detail)
 
     def iter_responses(
@@ -548,6 +554,8 @@ class AsyncClient(_BaseClient):
                 await self._raw.response_pages(survey_id, site_id, None, None).next_page_async()
                 or []
             )
+        from hotjar_client._check import analyse
+
         return analyse(listed, pages, detail)
 
     def aiter_responses(

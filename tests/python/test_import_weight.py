@@ -1,5 +1,6 @@
 """What `import hotjar_client` costs a synchronous user: the heavy standard modules that only
-some calls need (asyncio pulls in ssl, about 9 MB of memory) are imported by those calls."""
+some calls need (asyncio pulls in ssl, about 9 MB of memory; check_api's module pulls in
+dataclasses and inspect, about 15 ms) are imported by those calls."""
 
 from __future__ import annotations
 
@@ -7,7 +8,17 @@ import json
 import subprocess
 import sys
 
-LAZY = ["asyncio", "ssl", "pandas", "polars", "pyarrow", "dlt", "tqdm"]
+LAZY = [
+    "asyncio",
+    "ssl",
+    "pandas",
+    "polars",
+    "pyarrow",
+    "dlt",
+    "tqdm",
+    "hotjar_client._check",
+    "dataclasses",
+]
 
 
 def _modules_after(code: str) -> set[str]:
@@ -42,3 +53,18 @@ def test_the_async_client_still_finds_asyncio():
         "asyncio.run(main())\n"
     )
     assert "asyncio" in loaded
+
+
+def test_check_api_types_load_when_first_used():
+    loaded = _modules_after(
+        "import hotjar_client as hj\n"
+        "from hotjar_client import ApiCheck\n"
+        "assert hj.Difference.__name__ == 'Difference' and ApiCheck.__name__ == 'ApiCheck'\n"
+        "try:\n"
+        "    hj.NoSuchName\n"
+        "except AttributeError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise SystemExit('an unknown name must raise AttributeError')\n"
+    )
+    assert "hotjar_client._check" in loaded
