@@ -3,8 +3,9 @@
 //! arrived are decoded together as soon as the next one is not there yet, so decoding never
 //! holds up fetching (the fetcher runs two pages ahead) and the interpreter is taken once per
 //! burst, not once per page: at most `MAX_PENDING` pages wait. One string cache serves the
-//! whole call, so a value repeated on any page of any survey is one str object. (Fixed chunks of ten pages
-//! made the fetcher stand still while a chunk was decoded: 100k responses took twice as long.)
+//! whole call, so a value repeated on any page of any survey is one str object. (Fixed chunks
+//! of ten pages made the fetcher stand still while a chunk was decoded: 100k responses took
+//! twice as long.)
 
 use pyo3::prelude::*;
 use pyo3::types::PyList;
