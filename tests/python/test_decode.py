@@ -3,6 +3,7 @@ own json module makes of the same bytes, with ids sent as numbers turned into st
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -47,9 +48,18 @@ def test_the_iterator_decodes_the_same_way(fake, fast_client, survey_id):
     assert list(fast_client.iter_responses(survey_id)) == expected()
 
 
-def test_repeated_values_are_shared_but_equal(fake, client):
-    survey_id = fake.survey_ids[0]
-    rows = client.responses(survey_id)
+async def _aiterated(fake, survey_id):
+    async with fake.async_client() as aclient:
+        return [row async for row in aclient.aiter_responses(survey_id)]
+
+
+@pytest.mark.parametrize("how", ["responses", "iter_responses", "aiter_responses"])
+def test_repeated_values_are_shared_but_equal(fake, client, how):
+    survey_id = fake.survey_ids[0]  # 1,234 responses: 13 pages
+    if how == "aiter_responses":
+        rows = asyncio.run(_aiterated(fake, survey_id))
+    else:
+        rows = list(getattr(client, how)(survey_id))
     countries = [r["country"] for r in rows]
     # One str object per distinct country across the whole export...
     assert len({id(c) for c in countries}) == len(set(countries))

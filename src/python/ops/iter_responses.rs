@@ -20,12 +20,19 @@ use crate::python::runtime::ensure_same_process;
 use crate::python::{args, errors};
 
 struct Shared {
-    stream: tokio::sync::Mutex<ResponseStream>,
+    pages: tokio::sync::Mutex<Pages>,
     exhausted: AtomicBool,
     /// A page that arrived but could not be decoded ends the iteration: the stream has moved
     /// past it, so going on would skip its responses without a word. Every later call raises
     /// the same error.
     undecodable: Mutex<Option<Stop>>,
+}
+
+/// The stream and the strs its pages were decoded with: one string cache for the whole
+/// iteration, so a value repeated on any page is one str object, as with `responses`.
+struct Pages {
+    stream: ResponseStream,
+    strings: StringCache,
 }
 
 impl Shared {
@@ -50,7 +57,8 @@ pub struct RawResponsePages {
 
 /// The next page's rows, `None` at the end. Call from the body's thread (see `entry`).
 async fn next_page(shared: Arc<Shared>) -> PyResult<Option<Py<PyList>>> {
-    let mut stream = shared.stream.lock().await;
+    let mut pages = shared.pages.lock().await;
+    let Pages { stream, strings } = &mut *pages;
     if let Some((error, cursor)) = shared.undecodable() {
         return Err(attach_in_worker(|py| {
             errors::export_error(py, &error, None, cursor)
@@ -62,12 +70,7 @@ async fn next_page(shared: Arc<Shared>) -> PyResult<Option<Py<PyList>>> {
     match stream.next_raw().await {
         Ok(Some(page)) => attach_in_worker(|py| {
             let rows = PyList::empty(py);
-            let stop = decode_pages(
-                py,
-                std::slice::from_ref(&page),
-                &mut StringCache::new(),
-                &rows,
-            );
+            let stop = decode_pages(py, std::slice::from_ref(&page), strings, &rows);
             match stop {
                 None => Ok(Some(rows.unbind())),
                 Some((error, cursor)) => {
@@ -124,19 +127,19 @@ impl RawResponsePages {
     #[getter]
     fn resume_cursor(&self) -> Option<String> {
         self.shared
-            .stream
+            .pages
             .try_lock()
             .ok()
-            .and_then(|s| s.resume_cursor().map(str::to_string))
+            .and_then(|p| p.stream.resume_cursor().map(str::to_string))
     }
 
     /// Pages fetched so far.
     #[getter]
     fn pages_fetched(&self) -> u64 {
         self.shared
-            .stream
+            .pages
             .try_lock()
-            .map(|s| s.pages_fetched())
+            .map(|p| p.stream.pages_fetched())
             .unwrap_or(0)
     }
 
@@ -170,7 +173,10 @@ impl RawClient {
         let stream = self.core()?.response_stream(&site, &survey, since, cursor);
         Ok(RawResponsePages {
             shared: Arc::new(Shared {
-                stream: tokio::sync::Mutex::new(stream),
+                pages: tokio::sync::Mutex::new(Pages {
+                    stream,
+                    strings: StringCache::new(),
+                }),
                 exhausted: AtomicBool::new(false),
                 undecodable: Mutex::new(None),
             }),
