@@ -3,7 +3,7 @@
 //! (awaitable) share one body; the Python iterators hand out its pages' rows one by one.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -19,35 +19,25 @@ use crate::python::rows::{decode_pages, Stop};
 use crate::python::runtime::ensure_same_process;
 use crate::python::{args, errors};
 
-struct Shared {
-    pages: tokio::sync::Mutex<Pages>,
-    exhausted: AtomicBool,
+/// One iteration's state, under one lock: a page is fetched and decoded at a time.
+struct Pages {
+    stream: ResponseStream,
+    /// One string cache for the whole iteration, so a value repeated on any page is one str
+    /// object, as with `responses`.
+    strings: StringCache,
+    exhausted: bool,
     /// A page that arrived but could not be decoded ends the iteration: the stream has moved
     /// past it, so going on would skip its responses without a word. Every later call raises
     /// the same error.
-    undecodable: Mutex<Option<Stop>>,
+    undecodable: Option<Stop>,
 }
 
-/// The stream and the strs its pages were decoded with: one string cache for the whole
-/// iteration, so a value repeated on any page is one str object, as with `responses`.
-struct Pages {
-    stream: ResponseStream,
-    strings: StringCache,
-}
-
-impl Shared {
-    fn undecodable(&self) -> Option<Stop> {
-        self.undecodable
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-}
+type SharedPages = Arc<tokio::sync::Mutex<Pages>>;
 
 /// The pages of one survey's responses, fetched one at a time as they are asked for.
 #[pyclass(module = "hotjar_client._native", frozen)]
 pub struct RawResponsePages {
-    shared: Arc<Shared>,
+    pages: SharedPages,
     client_closed: Arc<AtomicBool>,
     /// "Client" or "AsyncClient", for the error after `close()`.
     client: &'static str,
@@ -56,15 +46,20 @@ pub struct RawResponsePages {
 }
 
 /// The next page's rows, `None` at the end. Call from the body's thread (see `entry`).
-async fn next_page(shared: Arc<Shared>) -> PyResult<Option<Py<PyList>>> {
-    let mut pages = shared.pages.lock().await;
-    let Pages { stream, strings } = &mut *pages;
-    if let Some((error, cursor)) = shared.undecodable() {
+async fn next_page(pages: SharedPages) -> PyResult<Option<Py<PyList>>> {
+    let mut iteration = pages.lock().await;
+    let Pages {
+        stream,
+        strings,
+        exhausted,
+        undecodable,
+    } = &mut *iteration;
+    if let Some((error, cursor)) = undecodable.clone() {
         return Err(attach_in_worker(|py| {
             errors::export_error(py, &error, None, cursor)
         }));
     }
-    if shared.exhausted.load(Ordering::Acquire) {
+    if *exhausted {
         return Ok(None);
     }
     match stream.next_raw().await {
@@ -75,14 +70,13 @@ async fn next_page(shared: Arc<Shared>) -> PyResult<Option<Py<PyList>>> {
                 None => Ok(Some(rows.unbind())),
                 Some((error, cursor)) => {
                     let raised = errors::export_error(py, &error, None, cursor.clone());
-                    *shared.undecodable.lock().unwrap_or_else(|p| p.into_inner()) =
-                        Some((error, cursor));
+                    *undecodable = Some((error, cursor));
                     Err(raised)
                 }
             }
         }),
         Ok(None) => {
-            shared.exhausted.store(true, Ordering::Release);
+            *exhausted = true;
             Ok(None)
         }
         Err(error) => {
@@ -96,7 +90,7 @@ async fn next_page(shared: Arc<Shared>) -> PyResult<Option<Py<PyList>>> {
 
 impl RawResponsePages {
     /// Checks before fetching: the same process, a client still open.
-    fn shared(&self) -> PyResult<Arc<Shared>> {
+    fn pages(&self) -> PyResult<SharedPages> {
         let iterator = match self.client {
             "AsyncClient" => "AsyncResponseIterator",
             _ => "ResponseIterator",
@@ -105,7 +99,7 @@ impl RawResponsePages {
         if self.client_closed.load(Ordering::Acquire) {
             return Err(errors::closed(self.client));
         }
-        Ok(self.shared.clone())
+        Ok(self.pages.clone())
     }
 }
 
@@ -113,21 +107,20 @@ impl RawResponsePages {
 impl RawResponsePages {
     /// The next page's rows (possibly none kept), or `None` when there are no more.
     fn next_page(&self, py: Python<'_>) -> PyResult<Option<Py<PyList>>> {
-        wait(py, next_page(self.shared()?))
+        wait(py, next_page(self.pages()?))
     }
 
     fn next_page_async(&self) -> PyResult<AsyncCall> {
         Ok(AsyncCall::new(
             "AsyncResponseIterator.__anext__",
-            next_page(self.shared()?),
+            next_page(self.pages()?),
         ))
     }
 
     /// Where to resume if the iteration stopped on an error (None before the first page).
     #[getter]
     fn resume_cursor(&self) -> Option<String> {
-        self.shared
-            .pages
+        self.pages
             .try_lock()
             .ok()
             .and_then(|p| p.stream.resume_cursor().map(str::to_string))
@@ -136,8 +129,7 @@ impl RawResponsePages {
     /// Pages fetched so far.
     #[getter]
     fn pages_fetched(&self) -> u64 {
-        self.shared
-            .pages
+        self.pages
             .try_lock()
             .map(|p| p.stream.pages_fetched())
             .unwrap_or(0)
@@ -172,14 +164,12 @@ impl RawClient {
         let cursor = args::cursor(resume_cursor)?;
         let stream = self.core()?.response_stream(&site, &survey, since, cursor);
         Ok(RawResponsePages {
-            shared: Arc::new(Shared {
-                pages: tokio::sync::Mutex::new(Pages {
-                    stream,
-                    strings: StringCache::new(),
-                }),
-                exhausted: AtomicBool::new(false),
-                undecodable: Mutex::new(None),
-            }),
+            pages: Arc::new(tokio::sync::Mutex::new(Pages {
+                stream,
+                strings: StringCache::new(),
+                exhausted: false,
+                undecodable: None,
+            })),
             client_closed: self.closed_flag.clone(),
             client: self.what,
             survey_id: survey.to_string(),
