@@ -38,8 +38,6 @@ from hotjar_client._types import (
 )
 
 if TYPE_CHECKING:
-    # check_api() loads its module when called: it brings `re` and `dataclasses` (with
-    # `inspect`), a third of what `import hotjar_client` would otherwise cost.
     from hotjar_client._check import ApiCheck
 
 DEFAULT_BASE_URL = "https://api.hotjar.io"
@@ -92,6 +90,16 @@ def _check_count(surveys: object) -> int:
     if not 1 <= surveys <= 100:
         raise ConfigurationError(f"surveys must be between 1 and 100, got {surveys}.")
     return surveys
+
+
+def _analyse(
+    listed: Iterable[object], pages: Iterable[Iterable[object]], detail: Iterable[object]
+) -> ApiCheck:
+    # check_api()'s module is loaded when it runs: it brings `re` and `dataclasses` (with
+    # `inspect`), a third of what `import hotjar_client` would otherwise cost.
+    from hotjar_client._check import analyse
+
+    return analyse(listed, pages, detail)
 
 
 def _survey(survey_id: object) -> str:
@@ -263,9 +271,7 @@ class Client(_BaseClient):
         chosen = [s["id"] for s in listed[:count]]
         detail = [self.get_survey(chosen[0], site_id=site_id)] if chosen else []
         pages = [self._raw.response_pages(s, site_id, None, None).next_page() or [] for s in chosen]
-        from hotjar_client._check import analyse
-
-        return analyse(listed, pages, detail)
+        return _analyse(listed, pages, detail)
 
     def iter_responses(
         self,
@@ -554,9 +560,7 @@ class AsyncClient(_BaseClient):
                 await self._raw.response_pages(survey_id, site_id, None, None).next_page_async()
                 or []
             )
-        from hotjar_client._check import analyse
-
-        return analyse(listed, pages, detail)
+        return _analyse(listed, pages, detail)
 
     def aiter_responses(
         self,
